@@ -1,0 +1,46 @@
+# ivs-server: the commands. `make run` and `make test` work as the first command on a fresh
+# Debian bookworm machine: they install what is missing, build, then run.
+SHELL := /bin/bash
+BUILD_DIR ?= build
+JOBS ?= $(shell nproc)
+
+.PHONY: all deps build debug run test test-unit bench npm-deps clean format
+
+all: build
+
+deps:
+	@./scripts/install-deps.sh
+
+$(BUILD_DIR)/build.ninja:
+	cmake --preset release $(CMAKE_ARGS)
+
+build: deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+debug: deps
+	cmake --preset debug && cmake --build build-debug -j $(JOBS)
+
+run: build
+	@mkdir -p data
+	@echo "ivs-server: embedded mode (memory + SQLite + built-in IVS emulator) on port $${API_PORT:-3000}"
+	@echo "API key: $${API_SECRET_KEY:-see data/api-key (generated on first start)}"
+	./$(BUILD_DIR)/ivs-server
+
+npm-deps:
+	@./scripts/npm-deps.sh
+
+# Every suite: unit, contract (memory/Redis, SQLite/PostgreSQL), integration, sdk, browser.
+test: build npm-deps
+	./tests/harness/run-tests.sh $(BUILD_DIR)
+
+test-unit: build
+	cd $(BUILD_DIR) && ctest -L unit --output-on-failure -j $(JOBS)
+
+bench: build npm-deps
+	./bench/run.sh $(BUILD_DIR)
+
+format:
+	clang-format -i $$(git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'tests/*.hpp' 'bench/*.cpp')
+
+clean:
+	rm -rf $(BUILD_DIR) build-debug build-tsan

@@ -1,0 +1,193 @@
+#include "app/app.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <filesystem>
+#include <mutex>
+
+#include "adapters/local/local_event_bus.hpp"
+#include "app/app_context.hpp"
+#include "app/secrets.hpp"
+#include "core/random.hpp"
+#include "core/clock.hpp"
+#include "http/auth.hpp"
+#include "http/handlers/system_handlers.hpp"
+#include "http/pipeline.hpp"
+#include "http/rate_limiter.hpp"
+#include "http/router.hpp"
+#include "http/server.hpp"
+
+namespace ivs {
+namespace asio = boost::asio;
+
+std::string DescribeModes(const Config& c) {
+    auto hot = c.hot_store == HotStoreKind::redis ? "redis" : "memory";
+    auto cold = c.cold_store == ColdStoreKind::postgres ? "postgres" : "sqlite";
+    auto ivs = c.ivs_backend == IvsBackendKind::aws ? "aws" : "emulator (in-process)";
+    auto signing = c.token_signing == TokenSigningKind::self ? "self-signed ES384"
+                                                             : "CreateParticipantToken";
+    return fmt::format(
+        "ivs-server {} starting: hot store={} ({}), history={} ({}), ivs={} ({}), tokens={}, "
+        "fan-out={}, port={}, io threads={}",
+        IVS_VERSION, hot, c.hot_store_reason, cold, c.cold_store_reason, ivs,
+        c.ivs_backend_reason, signing,
+        c.fanout_mode == FanoutMode::replication ? "replication" : "mediaserver", c.api_port,
+        c.ResolvedIoThreads());
+}
+
+struct App::Impl {
+    explicit Impl(Config c) : config(std::move(c)), ioc(config.ResolvedIoThreads()) {}
+
+    Config config;
+    asio::io_context ioc;
+    std::unique_ptr<http::Router> router;
+    std::unique_ptr<http::Authenticator> auth;
+    std::unique_ptr<AppContext> ctx;
+    std::unique_ptr<http::Pipeline> pipeline;
+    std::unique_ptr<http::Server> server;
+    std::unique_ptr<asio::signal_set> signals;
+    std::vector<std::thread> threads;
+    std::atomic<bool> shutting_down{false};
+    std::mutex threads_mu;
+
+    void EnsureApiKey() {
+        if (!config.api_keys.empty() || config.skip_auth) return;
+        // No key configured: never serve an open API. Generate one the operator can read.
+        std::string secret = LoadOrCreateSecret(config.data_dir, "api-key", 24);
+        config.api_keys.push_back({"generated", Scope::admin, secret, 0});
+        spdlog::warn(
+            "no API key configured (API_SECRET_KEY / API_KEYS): using the admin key stored in {}",
+            (std::filesystem::path(config.data_dir) / "api-key").string());
+    }
+
+    void Build() {
+        EnsureDirectory(config.data_dir);
+        EnsureApiKey();
+        if (config.instance_id.empty()) config.instance_id = RandomAlnum(8);
+        router = std::make_unique<http::Router>();
+        auth = std::make_unique<http::Authenticator>(config);
+        ctx = std::make_unique<AppContext>(AppContext{config, ioc, SystemClock::Instance(), *router,
+                                                      *auth, config.instance_id});
+        ctx->rate_limiter = http::MakeMemoryRateLimiter(ctx->clock);
+        ctx->event_bus = adapters::MakeLocalEventBus();
+        ctx->leadership = adapters::MakeLocalLeadership(config.instance_id);
+
+        WireScaleOut(*ctx);
+        WireIvs(*ctx);
+        WireHistory(*ctx);
+        WireAudience(*ctx);
+        WireLive(*ctx);
+
+        http::RegisterSystemRoutes(*router, config, ctx->health_checks);
+        pipeline = std::make_unique<http::Pipeline>(config, *router, *auth, *ctx->rate_limiter);
+        if (!ctx->request_observers.empty()) {
+            pipeline->SetObserver([observers = ctx->request_observers](
+                                      const http::RequestRecord& r) {
+                for (const auto& o : observers) o(r);
+            });
+        }
+        server = std::make_unique<http::Server>(ioc, config, *pipeline);
+        for (auto& [path, handler] : ctx->upgrades) server->SetUpgradeHandler(path, handler);
+    }
+
+    void BeginShutdown() {
+        if (shutting_down.exchange(true)) return;
+        spdlog::info("shutting down: no new connections, finishing requests in flight");
+        server->BeginShutdown();
+        auto timer = std::make_shared<asio::steady_timer>(ioc);
+        auto deadline =
+            std::chrono::steady_clock::now() + std::chrono::seconds(config.shutdown_grace_seconds);
+        WaitForDrain(timer, deadline);
+    }
+
+    asio::awaitable<void> StopComponents() {
+        for (auto it = ctx->on_stop.rbegin(); it != ctx->on_stop.rend(); ++it) {
+            try {
+                co_await (*it)();
+            } catch (const std::exception& e) {
+                spdlog::warn("error while stopping: {}", e.what());
+            }
+        }
+    }
+
+    void WaitForDrain(std::shared_ptr<asio::steady_timer> timer,
+                      std::chrono::steady_clock::time_point deadline) {
+        if (server->ActiveConnections() == 0 || std::chrono::steady_clock::now() >= deadline) {
+            if (server->ActiveConnections() > 0) {
+                spdlog::warn("grace period over with {} connection(s) open",
+                             server->ActiveConnections());
+            }
+            if (signals) signals->cancel();
+            asio::co_spawn(ioc, StopComponents(), [this](std::exception_ptr) { ioc.stop(); });
+            return;
+        }
+        timer->expires_after(std::chrono::milliseconds(20));
+        timer->async_wait([this, timer, deadline](const boost::system::error_code&) {
+            WaitForDrain(timer, deadline);
+        });
+    }
+};
+
+App::App(Config config) : impl_(std::make_unique<Impl>(std::move(config))) { impl_->Build(); }
+
+App::~App() { Stop(); }
+
+void App::Start() {
+    impl_->server->Start(impl_->config.api_host, static_cast<unsigned short>(impl_->config.api_port));
+    impl_->signals = std::make_unique<asio::signal_set>(impl_->ioc, SIGINT, SIGTERM);
+    impl_->signals->async_wait([this](const boost::system::error_code& ec, int sig) {
+        if (ec) return;
+        spdlog::info("received signal {}", sig);
+        impl_->BeginShutdown();
+    });
+    for (auto& f : impl_->ctx->on_start) f();
+    spdlog::info("listening on {}:{}", impl_->config.api_host, Port());
+}
+
+unsigned short App::Port() const { return impl_->server->Port(); }
+
+const Config& App::config() const { return impl_->config; }
+
+void App::Run() {
+    int n = impl_->config.ResolvedIoThreads();
+    {
+        std::lock_guard lock(impl_->threads_mu);
+        for (int i = 1; i < n; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+    }
+    impl_->ioc.run();
+    std::lock_guard lock(impl_->threads_mu);
+    for (auto& t : impl_->threads) {
+        if (t.joinable()) t.join();
+    }
+    impl_->threads.clear();
+}
+
+void App::RunInBackground() {
+    int n = impl_->config.ResolvedIoThreads();
+    std::lock_guard lock(impl_->threads_mu);
+    for (int i = 0; i < n; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+}
+
+void App::Shutdown() {
+    asio::post(impl_->ioc, [this] { impl_->BeginShutdown(); });
+}
+
+void App::Stop() {
+    if (!impl_) return;
+    Shutdown();
+    std::vector<std::thread> threads;
+    {
+        std::lock_guard lock(impl_->threads_mu);
+        threads.swap(impl_->threads);
+    }
+    for (auto& t : threads) {
+        if (t.joinable() && t.get_id() != std::this_thread::get_id()) t.join();
+    }
+}
+
+}  // namespace ivs

@@ -1,0 +1,46 @@
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "config/config.hpp"
+
+namespace ivs {
+
+// The whole server, wired from a Config: stores, IVS, domain services, HTTP and WebSocket,
+// background jobs. Tests create one in-process on port 0.
+class App {
+public:
+    // Throws std::runtime_error on start-up failures (bad key file, unreachable required store).
+    explicit App(Config config);
+    ~App();
+
+    // Binds the listener and starts background jobs; returns once serving.
+    void Start();
+    unsigned short Port() const;
+    const Config& config() const;
+
+    // Runs the I/O threads until shutdown completes (the caller's thread is one of them).
+    void Run();
+    // Starts the I/O threads in the background (tests).
+    void RunInBackground();
+
+    // Graceful stop: stop accepting, let requests finish (up to SHUTDOWN_GRACE_SECONDS), stop
+    // jobs, then stop the I/O threads. Thread-safe; returns immediately.
+    void Shutdown();
+    // Shutdown() and wait for the threads (tests, destructor).
+    void Stop();
+
+    struct Impl;
+
+private:
+    std::unique_ptr<Impl> impl_;
+};
+
+// A one-line description of the modes, the first line logged at start.
+std::string DescribeModes(const Config& config);
+
+}  // namespace ivs

@@ -1,0 +1,74 @@
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "core/clock.hpp"
+#include "http/auth.hpp"
+#include "http/health.hpp"
+#include "http/pipeline.hpp"
+#include "http/rate_limiter.hpp"
+#include "http/router.hpp"
+#include "http/server.hpp"
+#include "ports/event_bus.hpp"
+#include "ports/ivs_client.hpp"
+#include "ports/leadership.hpp"
+#include "ports/session_events.hpp"
+#include "ports/token_signer.hpp"
+
+namespace ivs {
+
+// Everything the wiring steps share. Each Wire* step (one file each under app/) reads what the
+// earlier steps made and adds its own parts. Owned by App; lives as long as the process serves.
+struct AppContext {
+    Config& config;
+    boost::asio::io_context& ioc;
+    Clock& clock;
+    http::Router& router;
+    http::Authenticator& auth;
+    std::string instance_id;
+
+    // Replaceable by the Redis wiring (shared counters across instances).
+    std::unique_ptr<http::RateLimiter> rate_limiter;
+    std::vector<http::DependencyCheck> health_checks;
+    std::vector<http::RequestObserver> request_observers;
+
+    std::shared_ptr<ports::IvsClient> ivs;
+    std::shared_ptr<ports::TokenSigner> token_signer;
+    std::shared_ptr<ports::SessionEventSink> session_events;
+    std::shared_ptr<ports::EventBus> event_bus;
+    std::shared_ptr<ports::Leadership> leadership;
+
+    // Opaque services one wiring step makes for later ones (e.g. "redis", "hot_store",
+    // "history_store", "audience"). Looked up by name, cast by the step that knows the type.
+    std::map<std::string, std::shared_ptr<void>> services;
+
+    // Called once after the listener is bound, on the caller's thread.
+    std::vector<std::function<void()>> on_start;
+    // Awaited in reverse order during graceful shutdown (stop jobs, flush queues).
+    std::vector<std::function<boost::asio::awaitable<void>()>> on_stop;
+    // Upgrade handlers (WebSocket) by path.
+    std::vector<std::pair<std::string, http::UpgradeHandler>> upgrades;
+
+    template <class T>
+    std::shared_ptr<T> Service(const std::string& name) const {
+        auto it = services.find(name);
+        return it == services.end() ? nullptr : std::static_pointer_cast<T>(it->second);
+    }
+};
+
+// The wiring steps, run in this order by App. Each throws std::runtime_error on start-up
+// failures with a message naming what is wrong.
+void WireScaleOut(AppContext& ctx);   // Redis connection, lease, pub/sub, shared rate limits
+void WireIvs(AppContext& ctx);        // IVS client (emulator or AWS) and the token signer
+void WireHistory(AppContext& ctx);    // history store, migrations, outbox, snapshots
+void WireAudience(AppContext& ctx);   // hot store, seating, viewers, stages, autoscaler
+void WireLive(AppContext& ctx);       // WebSocket, dashboard, metrics, CloudWatch, OpenAPI
+
+}  // namespace ivs

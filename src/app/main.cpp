@@ -1,0 +1,70 @@
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+#include <iostream>
+
+#include "app/app.hpp"
+#include "config/config.hpp"
+#include "core/log.hpp"
+
+namespace {
+
+int LoadOrExit(ivs::Config& out, bool quiet_ok) {
+    auto loaded = ivs::LoadConfig(ivs::ReadEnvironment(".env"));
+    if (!loaded.errors.empty()) {
+        std::cerr << "ivs-server: invalid configuration:\n";
+        for (const auto& e : loaded.errors) std::cerr << "  - " << e << "\n";
+        std::cerr << "Run `ivs-server --help` for every variable and its default.\n";
+        return 2;
+    }
+    ivs::log::Init(loaded.config.log_level,
+                   loaded.config.log_json ? ivs::log::Format::json : ivs::log::Format::text);
+    if (!quiet_ok) spdlog::info("{}", ivs::DescribeModes(loaded.config));
+    for (const auto& w : loaded.warnings) spdlog::warn("{}", w);
+    if (loaded.config.skip_auth) {
+        spdlog::warn("SKIP_AUTH=true with NODE_ENV=development: API keys are NOT checked");
+    }
+    out = std::move(loaded.config);
+    return 0;
+}
+
+int Serve() {
+    ivs::Config config;
+    if (int rc = LoadOrExit(config, false)) return rc;
+    try {
+        ivs::App app(std::move(config));
+        app.Start();
+        app.Run();
+    } catch (const std::exception& e) {
+        spdlog::critical("start-up failed: {}", e.what());
+        std::cerr << "ivs-server: " << e.what() << "\n";
+        return 1;
+    }
+    spdlog::info("stopped");
+    return 0;
+}
+
+int CheckConfig() {
+    ivs::Config config;
+    if (int rc = LoadOrExit(config, true)) return rc;
+    std::cout << ivs::DescribeModes(config) << "\nconfiguration is valid\n";
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string cmd = argc > 1 ? argv[1] : "";
+    if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+        std::cout << ivs::ConfigHelpText();
+        return 0;
+    }
+    if (cmd == "--version") {
+        std::cout << "ivs-server " IVS_VERSION "\n";
+        return 0;
+    }
+    if (cmd == "check-config") return CheckConfig();
+    if (cmd.empty() || cmd == "serve") return Serve();
+    std::cerr << "ivs-server: unknown command \"" << cmd << "\" (see --help)\n";
+    return 2;
+}

@@ -1,0 +1,88 @@
+#include "core/crypto.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+
+#include <boost/beast/core/detail/base64.hpp>
+
+#include <stdexcept>
+
+namespace ivs {
+
+std::string Sha256(std::string_view data) {
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    if (EVP_Digest(data.data(), data.size(), md, nullptr, EVP_sha256(), nullptr) != 1) {
+        throw std::runtime_error("EVP_Digest failed");
+    }
+    return std::string(reinterpret_cast<char*>(md), sizeof md);
+}
+
+std::string HmacSha256(std::string_view key, std::string_view data) {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+              reinterpret_cast<const unsigned char*>(data.data()), data.size(), md, &len)) {
+        throw std::runtime_error("HMAC failed");
+    }
+    return std::string(reinterpret_cast<char*>(md), len);
+}
+
+std::string HexEncode(std::string_view bytes) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(bytes.size() * 2);
+    for (unsigned char c : bytes) {
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 15]);
+    }
+    return out;
+}
+
+std::string Base64Encode(std::string_view bytes) {
+    namespace b64 = boost::beast::detail::base64;
+    std::string out(b64::encoded_size(bytes.size()), '\0');
+    out.resize(b64::encode(out.data(), bytes.data(), bytes.size()));
+    return out;
+}
+
+std::string Base64UrlEncode(std::string_view bytes) {
+    std::string s = Base64Encode(bytes);
+    while (!s.empty() && s.back() == '=') s.pop_back();
+    for (char& c : s) {
+        if (c == '+') c = '-';
+        else if (c == '/') c = '_';
+    }
+    return s;
+}
+
+bool Base64Decode(std::string_view in, std::string& out) {
+    namespace b64 = boost::beast::detail::base64;
+    if (in.size() % 4 != 0) return false;
+    out.assign(b64::decoded_size(in.size()), '\0');
+    auto [written, read] = b64::decode(out.data(), in.data(), in.size());
+    if (read != in.size()) return false;
+    out.resize(written);
+    return true;
+}
+
+bool Base64UrlDecode(std::string_view in, std::string& out) {
+    std::string s(in);
+    for (char& c : s) {
+        if (c == '-') c = '+';
+        else if (c == '_') c = '/';
+        else if (c == '+' || c == '/' || c == '=') return false;
+    }
+    while (s.size() % 4 != 0) s.push_back('=');
+    return Base64Decode(s, out);
+}
+
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+    // Compare digests so the running time never depends on the secret's length or content.
+    std::string da = Sha256(a);
+    std::string db = Sha256(b);
+    return CRYPTO_memcmp(da.data(), db.data(), da.size()) == 0 && a.size() == b.size();
+}
+
+}  // namespace ivs

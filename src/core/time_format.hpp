@@ -1,0 +1,18 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/clock.hpp"
+
+namespace ivs {
+
+// "2025-10-21T10:30:00.000Z" (UTC, milliseconds), the envelope's timestamp format.
+std::string FormatIso8601Millis(SystemTime t);
+// "2025-10-21T10:30:00Z" (UTC, whole seconds).
+std::string FormatIso8601Seconds(SystemTime t);
+// Parses RFC 3339 / ISO-8601 date-times: "Z" or "+hh:mm" offsets, optional fraction.
+std::optional<SystemTime> ParseIso8601(std::string_view s);
+
+}  // namespace ivs

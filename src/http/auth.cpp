@@ -1,0 +1,97 @@
+#include "http/auth.hpp"
+
+#include "core/crypto.hpp"
+
+namespace ivs::http {
+
+Authenticator::Authenticator(const Config& config)
+    : keys_(config.api_keys), skip_auth_(config.skip_auth) {}
+
+Identity Authenticator::Identify(const Request& request) const {
+    Identity id;
+    auto key_it = request.find("x-api-key");
+    if (key_it != request.end()) {
+        std::string_view presented = key_it->value();
+        const ApiKey* found = nullptr;
+        // Compare against every key so the time taken does not reveal which one matched.
+        for (const auto& k : keys_) {
+            if (ConstantTimeEquals(presented, k.secret) && !found) found = &k;
+        }
+        if (found) {
+            id.principal.kind = Principal::Kind::api_key;
+            id.principal.key_name = found->name;
+            id.principal.scope = found->scope;
+            id.principal.rate_limit = found->rate_limit;
+            return id;
+        }
+        if (!skip_auth_) {
+            id.rejected = Error(Errc::unauthorized, "Invalid API key");
+            return id;
+        }
+    }
+    auto auth_it = request.find(boost::beast::http::field::authorization);
+    if (auth_it != request.end()) {
+        std::string_view v = auth_it->value();
+        constexpr std::string_view kBearer = "Bearer ";
+        if (v.size() > kBearer.size() && v.substr(0, kBearer.size()) == kBearer) {
+            std::string_view token = v.substr(kBearer.size());
+            std::optional<SessionClaims> claims;
+            if (verify_session_) claims = verify_session_(token);
+            if (claims) {
+                id.principal.kind = Principal::Kind::session;
+                id.principal.scope = Scope::read;
+                id.principal.session = std::move(claims);
+                return id;
+            }
+            id.rejected = Error(Errc::unauthorized, "Invalid or expired session token");
+            return id;
+        }
+    }
+    if (skip_auth_) {
+        id.principal.kind = Principal::Kind::development;
+        id.principal.key_name = "development";
+        id.principal.scope = Scope::admin;
+    }
+    return id;
+}
+
+Status Authenticator::Authorize(const Identity& identity, const RouteOptions& route,
+                                Verb method) const {
+    if (route.access == Access::open) return Ok();
+    if (identity.rejected) return *identity.rejected;
+    const Principal& p = identity.principal;
+    switch (p.kind) {
+        case Principal::Kind::anonymous:
+            return Error(Errc::unauthorized, "Missing API key (x-api-key header)");
+        case Principal::Kind::session:
+            if (route.allow_session) return Ok();
+            return Error(Errc::forbidden, "A session token cannot be used for this endpoint");
+        case Principal::Kind::development:
+            return Ok();
+        case Principal::Kind::api_key:
+            break;
+    }
+    bool is_read = method == Verb::get || method == Verb::head;
+    switch (p.scope) {
+        case Scope::admin:
+            return Ok();
+        case Scope::app:
+            if (route.access == Access::admin) {
+                return Error(Errc::forbidden, "This API key's scope (app) does not allow this call");
+            }
+            return Ok();
+        case Scope::read:
+            if (!is_read || route.access == Access::admin || route.access == Access::app) {
+                if (!(is_read && route.access == Access::read)) {
+                    return Error(Errc::forbidden,
+                                 "This API key's scope (read) allows only read calls");
+                }
+            }
+            return Ok();
+        default:
+            break;
+    }
+    return Error(Errc::forbidden, "Not allowed");
+}
+
+}  // namespace ivs::http

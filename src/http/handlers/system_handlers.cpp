@@ -1,0 +1,152 @@
+#include "http/handlers/system_handlers.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <fstream>
+#include <memory>
+
+#include "core/time_format.hpp"
+
+namespace ivs::http {
+namespace asio = boost::asio;
+namespace json = boost::json;
+using namespace asio::experimental::awaitable_operators;
+
+namespace {
+
+const auto kStart = std::chrono::steady_clock::now();
+
+double UptimeSeconds() {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - kStart).count();
+}
+
+// Resident set size in MB from /proc (Linux).
+double RssMegabytes() {
+    std::ifstream f("/proc/self/statm");
+    long pages = 0, resident = 0;
+    f >> pages >> resident;
+    return static_cast<double>(resident) * 4096.0 / (1024.0 * 1024.0);
+}
+
+struct ProbeOutcome {
+    bool up = false;
+    std::string error;
+    double ms = 0;
+};
+
+asio::awaitable<ProbeOutcome> RunProbe(const DependencyCheck& check) {
+    auto started = std::chrono::steady_clock::now();
+    asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::seconds(1));
+    ProbeOutcome out;
+    try {
+        auto winner = co_await (check.probe() ||
+                                timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+        if (winner.index() == 0) {
+            const Status& s = std::get<0>(winner);
+            out.up = s.has_value();
+            if (!s) out.error = s.error().message;
+        } else {
+            out.error = "no answer within 1 s";
+        }
+    } catch (const std::exception& e) {
+        out.error = e.what();
+    }
+    out.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+                 .count();
+    co_return out;
+}
+
+// Runs every probe at once on this strand; each is bounded by its own 1 s deadline.
+asio::awaitable<std::vector<ProbeOutcome>> RunAll(
+    std::shared_ptr<std::vector<DependencyCheck>> checks) {
+    auto exec = co_await asio::this_coro::executor;
+    auto outcomes = std::make_shared<std::vector<ProbeOutcome>>(checks->size());
+    auto pending = std::make_shared<std::size_t>(checks->size());
+    auto done = std::make_shared<asio::steady_timer>(exec, std::chrono::seconds(5));
+    for (std::size_t i = 0; i < checks->size(); ++i) {
+        asio::co_spawn(exec, RunProbe((*checks)[i]),
+                       [outcomes, pending, done, i, checks](std::exception_ptr, ProbeOutcome o) {
+                           (*outcomes)[i] = std::move(o);
+                           if (--*pending == 0) done->cancel();
+                       });
+    }
+    if (*pending > 0) co_await done->async_wait(asio::as_tuple(asio::use_awaitable));
+    co_return *outcomes;
+}
+
+}  // namespace
+
+void RegisterSystemRoutes(Router& router, const Config& config,
+                          std::vector<DependencyCheck> checks) {
+    router.Add(
+        Verb::get, "/",
+        [](RequestContext&) -> asio::awaitable<Reply> {
+            json::object endpoints{{"health", "/health"},
+                                   {"publisherToken", "/api/token/publisher"},
+                                   {"viewerToken", "/api/token/viewer"},
+                                   {"stats", "/api/stats"},
+                                   {"stages", "/api/stage"},
+                                   {"openapi", "/api/openapi.json"},
+                                   {"metrics", "/metrics"},
+                                   {"dashboard", "/dashboard"},
+                                   {"websocket", "/ws"}};
+            json::object o{{"service", "AWS IVS Real-time API Server"},
+                           {"version", IVS_VERSION},
+                           {"status", "running"},
+                           {"timestamp", FormatIso8601Millis(std::chrono::system_clock::now())},
+                           {"endpoints", std::move(endpoints)}};
+            co_return RawJson(o);
+        },
+        {Access::open, false, "Service information"});
+
+    router.Add(
+        Verb::get, "/health",
+        [](RequestContext&) -> asio::awaitable<Reply> {
+            co_return EnvelopeOk(json::object{{"status", "alive"}, {"uptime", UptimeSeconds()}});
+        },
+        {Access::open, false, "Liveness: answers while the process serves, no dependency calls"});
+
+    auto shared_checks = std::make_shared<std::vector<DependencyCheck>>(std::move(checks));
+    const std::string environment = config.node_env;
+    router.Add(
+        Verb::get, "/api/health",
+        [shared_checks, environment](RequestContext&) -> asio::awaitable<Reply> {
+            json::object services;
+            bool all_up = true;
+            std::vector<ProbeOutcome> outcomes = co_await RunAll(shared_checks);
+            for (std::size_t i = 0; i < shared_checks->size(); ++i) {
+                const DependencyCheck& check = (*shared_checks)[i];
+                const ProbeOutcome& out = outcomes[i];
+                json::object s{{"status", out.up ? "up" : "down"},
+                               {"adapter", check.adapter},
+                               {"latencyMs", std::round(out.ms * 100) / 100}};
+                if (!out.up) s["error"] = out.error;
+                all_up = all_up && out.up;
+                services[check.name] = std::move(s);
+            }
+            json::object data{{"status", all_up ? "healthy" : "unhealthy"},
+                              {"uptime", UptimeSeconds()},
+                              {"environment", environment},
+                              {"version", IVS_VERSION},
+                              {"services", std::move(services)},
+                              {"memory", json::object{{"rss", std::round(RssMegabytes() * 10) / 10},
+                                                      {"unit", "MB"}}}};
+            if (all_up) co_return EnvelopeOk(std::move(data));
+            Reply r = EnvelopeError(Error(Errc::unavailable, "A dependency is down"));
+            // Same body as the healthy answer, so monitors can read which part failed.
+            json::value doc = json::parse(r.body);
+            doc.as_object()["data"] = std::move(data);
+            r.body = json::serialize(doc);
+            co_return r;
+        },
+        {Access::open, false, "Readiness: probes every dependency (1 s deadline each)"});
+}
+
+}  // namespace ivs::http

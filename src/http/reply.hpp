@@ -1,0 +1,46 @@
+#pragma once
+
+#include <boost/beast/http/status.hpp>
+#include <boost/json/value.hpp>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace ivs::http {
+
+using HttpStatus = boost::beast::http::status;
+
+// What a handler answers. The server adds the common headers (request id, CORS, security,
+// rate limit) on the way out.
+struct Reply {
+    HttpStatus status = HttpStatus::ok;
+    std::string content_type = "application/json; charset=utf-8";
+    std::string body;
+    std::vector<std::pair<std::string, std::string>> headers;
+    bool close = false;  // ask the server to close the connection after this reply
+
+    Reply& Header(std::string name, std::string value) {
+        headers.emplace_back(std::move(name), std::move(value));
+        return *this;
+    }
+};
+
+// {"success":true,"data":...,"timestamp":...,"message"?:...}
+Reply EnvelopeOk(boost::json::value data, HttpStatus status = HttpStatus::ok, std::string message = {});
+// {"success":false,"error":{"code","message","details"?},"timestamp"}; status from the Errc.
+Reply EnvelopeError(const Error& error);
+// Any JSON document, no envelope (service info, OpenAPI).
+Reply RawJson(const boost::json::value& doc, HttpStatus status = HttpStatus::ok);
+Reply Text(std::string body, std::string content_type, HttpStatus status = HttpStatus::ok);
+
+// Success envelope or error envelope.
+template <class T>
+Reply ToReply(const Result<T>& r, HttpStatus ok_status = HttpStatus::ok) {
+    if (!r) return EnvelopeError(r.error());
+    return EnvelopeOk(boost::json::value_from(*r), ok_status);
+}
+
+}  // namespace ivs::http

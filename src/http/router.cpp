@@ -1,0 +1,153 @@
+#include "http/router.hpp"
+
+#include <algorithm>
+
+namespace ivs::http {
+namespace {
+
+int HexValue(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// "arn:aws:ivs:us-east-1:123456789012:stage" (the part of a raw ARN before its '/').
+bool IsArnPrefix(std::string_view s) {
+    if (s.rfind("arn:", 0) != 0 || s.find('/') != std::string_view::npos) return false;
+    auto colon = s.rfind(':');
+    std::string_view type = s.substr(colon + 1);
+    if (type.empty()) return false;
+    return std::all_of(type.begin(), type.end(),
+                       [](char c) { return (c >= 'a' && c <= 'z') || c == '-'; });
+}
+
+}  // namespace
+
+bool PercentDecode(std::string_view in, std::string& out, bool plus_is_space) {
+    out.clear();
+    out.reserve(in.size());
+    for (size_t i = 0; i < in.size(); ++i) {
+        char c = in[i];
+        if (c == '%') {
+            if (i + 2 >= in.size()) return false;
+            int hi = HexValue(in[i + 1]);
+            int lo = HexValue(in[i + 2]);
+            if (hi < 0 || lo < 0) return false;
+            out.push_back(static_cast<char>(hi * 16 + lo));
+            i += 2;
+        } else if (c == '+' && plus_is_space) {
+            out.push_back(' ');
+        } else {
+            out.push_back(c);
+        }
+    }
+    return true;
+}
+
+std::vector<std::string> SplitPath(std::string_view path) {
+    std::vector<std::string> decoded;
+    size_t start = 0;
+    while (start < path.size()) {
+        size_t end = path.find('/', start);
+        if (end == std::string_view::npos) end = path.size();
+        std::string_view raw = path.substr(start, end - start);
+        if (!raw.empty()) {
+            std::string seg;
+            if (!PercentDecode(raw, seg)) seg.assign(raw);
+            decoded.push_back(std::move(seg));
+        }
+        start = end + 1;
+    }
+    std::vector<std::string> out;
+    for (size_t i = 0; i < decoded.size(); ++i) {
+        if (IsArnPrefix(decoded[i]) && i + 1 < decoded.size()) {
+            out.push_back(decoded[i] + "/" + decoded[i + 1]);
+            ++i;
+        } else {
+            out.push_back(std::move(decoded[i]));
+        }
+    }
+    return out;
+}
+
+std::map<std::string, std::string, std::less<>> ParseQuery(std::string_view query) {
+    std::map<std::string, std::string, std::less<>> out;
+    size_t start = 0;
+    while (start <= query.size() && !query.empty()) {
+        size_t end = query.find('&', start);
+        if (end == std::string_view::npos) end = query.size();
+        std::string_view pair = query.substr(start, end - start);
+        if (!pair.empty()) {
+            auto eq = pair.find('=');
+            std::string key, value;
+            if (!PercentDecode(pair.substr(0, eq), key, true)) key.assign(pair.substr(0, eq));
+            if (eq != std::string_view::npos &&
+                !PercentDecode(pair.substr(eq + 1), value, true)) {
+                value.assign(pair.substr(eq + 1));
+            }
+            out.emplace(std::move(key), std::move(value));
+        }
+        if (end == query.size()) break;
+        start = end + 1;
+    }
+    return out;
+}
+
+void Router::Add(Verb method, std::string pattern, Handler handler, RouteOptions options) {
+    Route r;
+    r.method = method;
+    r.pattern = pattern;
+    size_t start = 0;
+    while (start < pattern.size()) {
+        size_t end = pattern.find('/', start);
+        if (end == std::string::npos) end = pattern.size();
+        if (end > start) {
+            std::string seg = pattern.substr(start, end - start);
+            if (seg[0] != ':') ++r.literal_count;
+            r.segments.push_back(std::move(seg));
+        }
+        start = end + 1;
+    }
+    r.handler = std::move(handler);
+    r.options = std::move(options);
+    routes_.push_back(std::move(r));
+}
+
+RouteMatch Router::Match(Verb method, std::string_view path) const {
+    std::vector<std::string> segs = SplitPath(path);
+    RouteMatch best;
+    int best_score = -1;
+    int best_path_score = -1;
+    for (const auto& r : routes_) {
+        if (r.segments.size() != segs.size()) continue;
+        bool ok = true;
+        for (size_t i = 0; i < segs.size() && ok; ++i) {
+            const std::string& p = r.segments[i];
+            if (p[0] != ':' && p != segs[i]) ok = false;
+        }
+        if (!ok) continue;
+        bool method_ok = r.method == method || (method == Verb::head && r.method == Verb::get);
+        if (!method_ok) {
+            // Only report methods of the most specific path shape.
+            if (r.literal_count > best_path_score) {
+                best_path_score = r.literal_count;
+                best.allowed.clear();
+            }
+            if (r.literal_count == best_path_score) best.allowed.push_back(r.method);
+            continue;
+        }
+        if (r.literal_count > best_score) {
+            best_score = r.literal_count;
+            best.route = &r;
+            best.params.clear();
+            for (size_t i = 0; i < segs.size(); ++i) {
+                if (r.segments[i][0] == ':') best.params[r.segments[i].substr(1)] = segs[i];
+            }
+        }
+    }
+    if (best.route) best.allowed.clear();
+    return best;
+}
+
+}  // namespace ivs::http

@@ -1,0 +1,185 @@
+#include "test_support.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+#include "app/app.hpp"
+#include "core/log.hpp"
+
+namespace ivs::test {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+
+std::optional<std::string> HarnessEnv(const std::string& name) {
+    const char* v = std::getenv(name.c_str());
+    if (!v || !*v) return std::nullopt;
+    return std::string(v);
+}
+
+bool ServicesRequired() { return HarnessEnv("IVS_TEST_REQUIRE_SERVICES").has_value(); }
+
+TempDir::TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "ivs-XXXXXX").string();
+    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    path_ = tmpl;
+}
+
+TempDir::~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+}
+
+bool WaitUntil(const std::function<bool()>& condition, std::chrono::milliseconds timeout,
+               std::chrono::milliseconds interval) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+        if (condition()) return true;
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(interval);
+    }
+}
+
+boost::json::value HttpResponse::Json() const {
+    boost::system::error_code ec;
+    auto v = boost::json::parse(body, ec);
+    if (ec) return nullptr;
+    return v;
+}
+
+std::string HttpResponse::Header(const std::string& lower_name) const {
+    auto it = headers.find(lower_name);
+    return it == headers.end() ? std::string{} : it->second;
+}
+
+HttpResponse HttpCall(unsigned short port, const std::string& method, const std::string& target,
+                      const std::string& body, const std::map<std::string, std::string>& headers) {
+    asio::io_context ioc;
+    beast::tcp_stream stream(ioc);
+    stream.expires_after(std::chrono::seconds(10));
+    stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(method), target, 11};
+    req.set(bhttp::field::host, "127.0.0.1");
+    bool has_type = false;
+    for (const auto& [k, v] : headers) {
+        req.set(k, v);
+        if (beast::iequals(k, "content-type")) has_type = true;
+    }
+    if (!body.empty()) {
+        if (!has_type) req.set(bhttp::field::content_type, "application/json");
+        req.body() = body;
+    }
+    req.prepare_payload();
+    bhttp::write(stream, req);
+    beast::flat_buffer buffer;
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(64 * 1024 * 1024);
+    if (method == "HEAD") parser.skip(true);
+    bhttp::read(stream, buffer, parser);
+    HttpResponse out;
+    auto& res = parser.get();
+    out.status = res.result_int();
+    for (const auto& f : res) {
+        std::string name(f.name_string());
+        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        out.headers[name] = std::string(f.value());
+    }
+    out.body = res.body();
+    beast::error_code ec;
+    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+    return out;
+}
+
+int RunCommand(const std::string& command, std::string* output) {
+    std::string cmd = command + " 2>&1";
+    FILE* p = popen(cmd.c_str(), "r");
+    if (!p) return -1;
+    std::array<char, 4096> buf;
+    std::string out;
+    size_t n;
+    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+    int rc = pclose(p);
+    if (output) *output = std::move(out);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+struct TestServer::Impl {
+    std::unique_ptr<App> app;
+};
+
+TestServer::TestServer(Environment overrides)
+    : data_dir_(std::make_unique<TempDir>()), impl_(std::make_unique<Impl>()) {
+    Environment env{{"API_PORT", "0"},
+                    {"API_HOST", "127.0.0.1"},
+                    {"DATA_DIR", data_dir_->path()},
+                    {"API_SECRET_KEY", kTestKey},
+                    {"LOG_LEVEL", "warn"},
+                    {"IO_THREADS", "2"},
+                    {"RATE_LIMIT_MAX_REQUESTS", "1000000"},
+                    {"SHUTDOWN_GRACE_SECONDS", "5"}};
+    for (auto& [k, v] : overrides) env[k] = v;
+    auto loaded = LoadConfig(env);
+    if (!loaded.errors.empty()) {
+        std::string all;
+        for (const auto& e : loaded.errors) all += e + "; ";
+        throw std::runtime_error("test configuration invalid: " + all);
+    }
+    log::Init(loaded.config.log_level, log::Format::text);
+    impl_->app = std::make_unique<App>(std::move(loaded.config));
+    impl_->app->Start();
+    impl_->app->RunInBackground();
+}
+
+TestServer::~TestServer() { Stop(); }
+
+void TestServer::Stop() {
+    if (impl_ && impl_->app) {
+        impl_->app->Stop();
+        impl_->app.reset();
+    }
+}
+
+unsigned short TestServer::port() const { return impl_->app->Port(); }
+const Config& TestServer::config() const { return impl_->app->config(); }
+
+HttpResponse TestServer::Call(const std::string& method, const std::string& target,
+                              const std::string& body, std::map<std::string, std::string> headers) {
+    if (!headers.count("x-api-key") && !headers.count("authorization") &&
+        !headers.count("x-no-auth")) {
+        headers["x-api-key"] = kTestKey;
+    }
+    headers.erase("x-no-auth");
+    return HttpCall(port(), method, target, body, headers);
+}
+
+HttpResponse TestServer::Get(const std::string& target, std::map<std::string, std::string> headers) {
+    return Call("GET", target, {}, std::move(headers));
+}
+
+HttpResponse TestServer::Post(const std::string& target, const boost::json::value& body,
+                              std::map<std::string, std::string> headers) {
+    return Call("POST", target, boost::json::serialize(body), std::move(headers));
+}
+
+HttpResponse TestServer::Put(const std::string& target, const boost::json::value& body,
+                             std::map<std::string, std::string> headers) {
+    return Call("PUT", target, boost::json::serialize(body), std::move(headers));
+}
+
+HttpResponse TestServer::Delete(const std::string& target, const boost::json::value& body,
+                                std::map<std::string, std::string> headers) {
+    return Call("DELETE", target, body.is_null() ? std::string{} : boost::json::serialize(body),
+                std::move(headers));
+}
+
+}  // namespace ivs::test

@@ -1,0 +1,2 @@
+ivs_add_test(core_unit_tests unit SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/time_format_test.cpp)
