@@ -81,6 +81,7 @@ struct App::Impl {
         WireIvs(*ctx);
         WireHistory(*ctx);
         WireAudience(*ctx);
+        WireStages(*ctx);
         WireLive(*ctx);
 
         http::RegisterSystemRoutes(*router, config, ctx->health_checks);

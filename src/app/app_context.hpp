@@ -68,7 +68,8 @@ struct AppContext {
 void WireScaleOut(AppContext& ctx);   // Redis connection, lease, pub/sub, shared rate limits
 void WireIvs(AppContext& ctx);        // IVS client (emulator or AWS) and the token signer
 void WireHistory(AppContext& ctx);    // history store, migrations, outbox, snapshots
-void WireAudience(AppContext& ctx);   // hot store, seating, viewers, stages, autoscaler
+void WireAudience(AppContext& ctx);   // hot store, seating, viewers, tokens, sweeper
+void WireStages(AppContext& ctx);     // stage registry, autoscaler, fan-out, publisher, stats
 void WireLive(AppContext& ctx);       // WebSocket, dashboard, metrics, CloudWatch, OpenAPI
 
 }  // namespace ivs

@@ -1,0 +1,422 @@
+#include "adapters/aws/sigv4.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <ctime>
+#include <string_view>
+
+#include "core/crypto.hpp"
+
+namespace ivs::aws {
+namespace {
+
+constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
+
+bool IsUnreserved(unsigned char c) {
+    return std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~';
+}
+
+std::string ToLower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+// Trims and collapses every run of whitespace (including folded lines) into one space.
+std::string CanonicalHeaderValue(std::string_view v) {
+    std::string out;
+    bool pending_space = false;
+    for (char c : v) {
+        if (IsSpace(c)) {
+            pending_space = !out.empty();
+            continue;
+        }
+        if (pending_space) out.push_back(' ');
+        pending_space = false;
+        out.push_back(c);
+    }
+    return out;
+}
+
+int HexValue(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// Decodes %XX escapes only ('+' stays literal); malformed escapes are kept as they are.
+std::string PercentDecode(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '%' && i + 2 < s.size()) {
+            int hi = HexValue(s[i + 1]);
+            int lo = HexValue(s[i + 2]);
+            if (hi >= 0 && lo >= 0) {
+                out.push_back(static_cast<char>(hi * 16 + lo));
+                i += 2;
+                continue;
+            }
+        }
+        out.push_back(s[i]);
+    }
+    return out;
+}
+
+// Removes "." and ".." segments and empty segments, keeping a leading and a trailing slash.
+std::string NormalizePath(std::string_view path) {
+    std::vector<std::string_view> segments;
+    std::size_t start = 0;
+    while (start <= path.size()) {
+        std::size_t end = path.find('/', start);
+        if (end == std::string_view::npos) end = path.size();
+        std::string_view seg = path.substr(start, end - start);
+        if (seg == "..") {
+            if (!segments.empty()) segments.pop_back();
+        } else if (!seg.empty() && seg != ".") {
+            segments.push_back(seg);
+        }
+        start = end + 1;
+    }
+    std::string out = "/";
+    for (std::size_t i = 0; i < segments.size(); ++i) {
+        if (i > 0) out.push_back('/');
+        out.append(segments[i]);
+    }
+    // A trailing slash (or a trailing "." / "..", which name a directory) survives.
+    bool trailing = !path.empty() && (path.back() == '/' || path.ends_with("/.") ||
+                                      path.ends_with("/.."));
+    if (trailing && !segments.empty()) out.push_back('/');
+    return out;
+}
+
+std::string CanonicalUri(const HttpRequestToSign& r, const SigV4Params& p) {
+    std::string path = r.path.empty() ? std::string("/") : r.path;
+    if (p.normalize_path) path = NormalizePath(path);
+    if (p.double_encode_path) return UriEncode(path, true);
+    // Single encoding (S3): encode only what is not already a valid wire character.
+    return UriEncode(PercentDecode(path), true);
+}
+
+std::string CanonicalQuery(std::string_view query) {
+    if (query.empty()) return {};
+    std::vector<std::pair<std::string, std::string>> pairs;
+    std::size_t start = 0;
+    while (start <= query.size()) {
+        std::size_t end = query.find('&', start);
+        if (end == std::string_view::npos) end = query.size();
+        std::string_view item = query.substr(start, end - start);
+        if (!item.empty()) {
+            std::size_t eq = item.find('=');
+            std::string_view name = item.substr(0, eq);
+            std::string_view value =
+                eq == std::string_view::npos ? std::string_view{} : item.substr(eq + 1);
+            pairs.emplace_back(UriEncode(PercentDecode(name)), UriEncode(PercentDecode(value)));
+        }
+        start = end + 1;
+    }
+    std::sort(pairs.begin(), pairs.end());
+    std::string out;
+    for (const auto& [name, value] : pairs) {
+        if (!out.empty()) out.push_back('&');
+        out += name;
+        out.push_back('=');
+        out += value;
+    }
+    return out;
+}
+
+std::string DateOnly(SystemTime t) { return AmzDate(t).substr(0, 8); }
+
+std::optional<std::string> FindHeader(const HttpRequestToSign& r, std::string_view lower_name) {
+    for (const auto& [name, value] : r.headers) {
+        if (ToLower(name) == lower_name) return value;
+    }
+    return std::nullopt;
+}
+
+void RemoveHeader(HttpRequestToSign& r, std::string_view lower_name) {
+    std::erase_if(r.headers, [&](const auto& h) { return ToLower(h.first) == lower_name; });
+}
+
+std::optional<SystemTime> ParseAmzDate(std::string_view s) {
+    // 20150830T123600Z
+    if (s.size() != 16 || s[8] != 'T' || s[15] != 'Z') return std::nullopt;
+    for (std::size_t i = 0; i < 15; ++i) {
+        if (i != 8 && std::isdigit(static_cast<unsigned char>(s[i])) == 0) return std::nullopt;
+    }
+    auto num = [&](std::size_t pos, std::size_t len) {
+        int v = 0;
+        for (std::size_t i = pos; i < pos + len; ++i) v = v * 10 + (s[i] - '0');
+        return v;
+    };
+    std::tm tm{};
+    tm.tm_year = num(0, 4) - 1900;
+    tm.tm_mon = num(4, 2) - 1;
+    tm.tm_mday = num(6, 2);
+    tm.tm_hour = num(9, 2);
+    tm.tm_min = num(11, 2);
+    tm.tm_sec = num(13, 2);
+    if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
+        tm.tm_min > 59 || tm.tm_sec > 60) {
+        return std::nullopt;
+    }
+    return std::chrono::system_clock::from_time_t(timegm(&tm));
+}
+
+Error AuthError(std::string_view aws_error, std::string message) {
+    boost::json::object details;
+    details["awsError"] = aws_error;
+    return Error(Errc::unauthorized, std::move(message), std::move(details));
+}
+
+std::string_view Trim(std::string_view s) {
+    while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
+    while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
+    return s;
+}
+
+}  // namespace
+
+std::string AmzDate(SystemTime t) {
+    std::time_t tt = std::chrono::system_clock::to_time_t(t);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof(buf), "%Y%m%dT%H%M%SZ", &tm);
+    return buf;
+}
+
+std::string CredentialScope(const SigV4Params& p) {
+    return DateOnly(p.time) + "/" + p.region + "/" + p.service + "/aws4_request";
+}
+
+std::string UriEncode(std::string_view s, bool keep_slash) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    std::string out;
+    out.reserve(s.size() * 3);
+    for (char ch : s) {
+        auto c = static_cast<unsigned char>(ch);
+        if (IsUnreserved(c) || (keep_slash && c == '/')) {
+            out.push_back(ch);
+        } else {
+            out.push_back('%');
+            out.push_back(kHex[c >> 4]);
+            out.push_back(kHex[c & 0xF]);
+        }
+    }
+    return out;
+}
+
+std::string CanonicalRequest(const HttpRequestToSign& r, const SigV4Params& p,
+                             const std::vector<std::string>& signed_header_names) {
+    std::vector<std::string> names;
+    names.reserve(signed_header_names.size());
+    for (const auto& n : signed_header_names) names.push_back(ToLower(n));
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+
+    std::string out = r.method;
+    out += '\n';
+    out += CanonicalUri(r, p);
+    out += '\n';
+    out += CanonicalQuery(r.query);
+    out += '\n';
+    for (const auto& name : names) {
+        std::string joined;
+        bool first = true;
+        for (const auto& [hname, hvalue] : r.headers) {
+            if (ToLower(hname) != name) continue;
+            if (!first) joined.push_back(',');
+            joined += CanonicalHeaderValue(hvalue);
+            first = false;
+        }
+        out += name;
+        out += ':';
+        out += joined;
+        out += '\n';
+    }
+    out += '\n';
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        if (i > 0) out += ';';
+        out += names[i];
+    }
+    out += '\n';
+    // A caller-provided payload hash (e.g. UNSIGNED-PAYLOAD) is what gets signed.
+    auto declared = FindHeader(r, "x-amz-content-sha256");
+    out += declared ? *declared : HexEncode(Sha256(r.body));
+    return out;
+}
+
+std::string StringToSign(std::string_view canonical_request, const SigV4Params& p) {
+    std::string out(kAlgorithm);
+    out += '\n';
+    out += AmzDate(p.time);
+    out += '\n';
+    out += CredentialScope(p);
+    out += '\n';
+    out += HexEncode(Sha256(canonical_request));
+    return out;
+}
+
+std::string Signature(std::string_view secret, std::string_view string_to_sign,
+                      const SigV4Params& p) {
+    std::string key = HmacSha256("AWS4" + std::string(secret), DateOnly(p.time));
+    key = HmacSha256(key, p.region);
+    key = HmacSha256(key, p.service);
+    key = HmacSha256(key, "aws4_request");
+    return HexEncode(HmacSha256(key, string_to_sign));
+}
+
+void SignRequest(HttpRequestToSign& request, const Credentials& creds, const SigV4Params& params) {
+    RemoveHeader(request, "authorization");
+    RemoveHeader(request, "x-amz-date");
+    RemoveHeader(request, "x-amz-security-token");
+    request.headers.emplace_back("X-Amz-Date", AmzDate(params.time));
+    if (params.add_content_sha256_header) {
+        RemoveHeader(request, "x-amz-content-sha256");
+        request.headers.emplace_back("X-Amz-Content-Sha256", HexEncode(Sha256(request.body)));
+    }
+    if (!creds.session_token.empty()) {
+        request.headers.emplace_back("X-Amz-Security-Token", creds.session_token);
+    }
+    std::vector<std::string> names;
+    for (const auto& h : request.headers) names.push_back(ToLower(h.first));
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+
+    std::string creq = CanonicalRequest(request, params, names);
+    std::string sig = Signature(creds.secret_access_key, StringToSign(creq, params), params);
+    std::string signed_headers;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        if (i > 0) signed_headers += ';';
+        signed_headers += names[i];
+    }
+    request.headers.emplace_back(
+        "Authorization", std::string(kAlgorithm) + " Credential=" + creds.access_key_id + "/" +
+                             CredentialScope(params) + ", SignedHeaders=" + signed_headers +
+                             ", Signature=" + sig);
+}
+
+Result<VerifiedCaller> VerifyRequest(
+    const HttpRequestToSign& request,
+    const std::function<std::optional<std::string>(std::string_view access_key_id)>& secret_for,
+    SystemTime now, std::chrono::seconds max_skew) {
+    auto auth = FindHeader(request, "authorization");
+    if (!auth || Trim(*auth).empty()) {
+        return AuthError("IncompleteSignature", "Request is missing Authentication Token");
+    }
+    std::string_view rest = Trim(*auth);
+    if (!rest.starts_with(kAlgorithm) || rest.size() == kAlgorithm.size() ||
+        !IsSpace(rest[kAlgorithm.size()])) {
+        return AuthError("IncompleteSignature",
+                         "Authorization header requires the AWS4-HMAC-SHA256 algorithm");
+    }
+    rest.remove_prefix(kAlgorithm.size());
+
+    std::string credential, signed_headers, signature;
+    while (!rest.empty()) {
+        std::size_t comma = rest.find(',');
+        std::string_view part = Trim(rest.substr(0, comma));
+        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+        std::size_t eq = part.find('=');
+        if (eq == std::string_view::npos) continue;
+        std::string_view key = Trim(part.substr(0, eq));
+        std::string value(Trim(part.substr(eq + 1)));
+        if (key == "Credential") credential = value;
+        else if (key == "SignedHeaders") signed_headers = value;
+        else if (key == "Signature") signature = value;
+    }
+    if (credential.empty() || signed_headers.empty() || signature.empty()) {
+        return AuthError("IncompleteSignature",
+                         "Authorization header requires 'Credential', 'SignedHeaders' and "
+                         "'Signature' parameters");
+    }
+
+    // Credential=<akid>/<date>/<region>/<service>/aws4_request
+    std::vector<std::string> scope;
+    for (std::size_t start = 0;;) {
+        std::size_t slash = credential.find('/', start);
+        scope.push_back(credential.substr(start, slash - start));
+        if (slash == std::string::npos) break;
+        start = slash + 1;
+    }
+    if (scope.size() != 5 || scope[0].empty() || scope[4] != "aws4_request" ||
+        scope[1].size() != 8) {
+        return AuthError("IncompleteSignature",
+                         "Credential should be scoped to a valid region, service and date: '" +
+                             credential + "'");
+    }
+
+    std::vector<std::string> names;
+    for (std::size_t start = 0;;) {
+        std::size_t semi = signed_headers.find(';', start);
+        names.push_back(ToLower(signed_headers.substr(start, semi - start)));
+        if (semi == std::string::npos) break;
+        start = semi + 1;
+    }
+    if (std::find(names.begin(), names.end(), "host") == names.end()) {
+        return AuthError("IncompleteSignature", "The 'Host' header must be signed");
+    }
+    for (const auto& n : names) {
+        if (n.empty() || !FindHeader(request, n)) {
+            return AuthError("IncompleteSignature",
+                             "Signed header '" + n + "' is missing from the request");
+        }
+    }
+
+    auto amz_date = FindHeader(request, "x-amz-date");
+    if (!amz_date) {
+        return AuthError("IncompleteSignature",
+                         "Authorization header requires existence of either a 'X-Amz-Date' or a "
+                         "'Date' header");
+    }
+    auto when = ParseAmzDate(Trim(*amz_date));
+    if (!when) {
+        return AuthError("IncompleteSignature", "Invalid X-Amz-Date '" + *amz_date + "'");
+    }
+    if (DateOnly(*when) != scope[1]) {
+        return AuthError("SignatureDoesNotMatch",
+                         "Date in Credential scope does not match YYYYMMDD from ISO-8601 version "
+                         "of date from HTTP: '" + scope[1] + "' != '" + DateOnly(*when) + "'");
+    }
+    if (*when > now + max_skew || *when < now - max_skew) {
+        return AuthError("RequestExpired",
+                         "Signature expired: " + AmzDate(*when) + " is now earlier than " +
+                             AmzDate(now - max_skew) + " (" + AmzDate(now) + " - " +
+                             std::to_string(max_skew.count() / 60) + " min.)");
+    }
+
+    auto secret = secret_for(scope[0]);
+    if (!secret) {
+        return AuthError("InvalidClientTokenId",
+                         "The security token included in the request is invalid.");
+    }
+
+    if (auto declared = FindHeader(request, "x-amz-content-sha256");
+        declared && *declared != "UNSIGNED-PAYLOAD" &&
+        ToLower(Trim(*declared)) != HexEncode(Sha256(request.body))) {
+        return AuthError("SignatureDoesNotMatch",
+                         "The provided 'x-amz-content-sha256' header does not match what was "
+                         "computed.");
+    }
+
+    SigV4Params params;
+    params.region = scope[2];
+    params.service = scope[3];
+    params.time = *when;
+    std::string creq = CanonicalRequest(request, params, names);
+    std::string expected = Signature(*secret, StringToSign(creq, params), params);
+    if (!ConstantTimeEquals(expected, ToLower(signature))) {
+        return AuthError("SignatureDoesNotMatch",
+                         "The request signature we calculated does not match the signature you "
+                         "provided. Check your AWS Secret Access Key and signing method. Consult "
+                         "the service documentation for details.");
+    }
+    return VerifiedCaller{scope[0], scope[2], scope[3]};
+}
+
+}  // namespace ivs::aws
