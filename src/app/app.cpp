@@ -84,7 +84,12 @@ struct App::Impl {
         WireStages(*ctx);
         WireLive(*ctx);
 
-        http::RegisterSystemRoutes(*router, config, ctx->health_checks);
+        http::RegisterSystemRoutes(
+            *router, config, ctx->health_checks, [lead = ctx->leadership] {
+                return boost::json::object{
+                    {"instance", boost::json::object{{"id", lead->InstanceId()},
+                                                     {"leader", lead->IsLeader()}}}};
+            });
         pipeline = std::make_unique<http::Pipeline>(config, *router, *auth, *ctx->rate_limiter);
         if (!ctx->request_observers.empty()) {
             pipeline->SetObserver([observers = ctx->request_observers](
@@ -153,6 +158,11 @@ void App::Start() {
 unsigned short App::Port() const { return impl_->server->Port(); }
 
 const Config& App::config() const { return impl_->config; }
+
+std::shared_ptr<void> App::Service(const std::string& name) const {
+    auto it = impl_->ctx->services.find(name);
+    return it == impl_->ctx->services.end() ? nullptr : it->second;
+}
 
 void App::Run() {
     int n = impl_->config.ResolvedIoThreads();

@@ -22,6 +22,8 @@ public:
     void Start();
     unsigned short Port() const;
     const Config& config() const;
+    // A service the wiring registered (AppContext::services), or null. For in-process tests.
+    std::shared_ptr<void> Service(const std::string& name) const;
 
     // Runs the I/O threads until shutdown completes (the caller's thread is one of them).
     void Run();

@@ -3,6 +3,8 @@
 #include <cstring>
 #include <iostream>
 
+#include "adapters/history/history_factory.hpp"
+#include "adapters/ivs/emulator_command.hpp"
 #include "app/app.hpp"
 #include "config/config.hpp"
 #include "core/log.hpp"
@@ -51,6 +53,19 @@ int CheckConfig() {
     return 0;
 }
 
+// Applies the history store's schema migrations and exits (also done at every start).
+int Migrate() {
+    ivs::Config config;
+    if (int rc = LoadOrExit(config, true)) return rc;
+    try {
+        std::cout << ivs::adapters::history::MigrateHistory(config) << "\n";
+    } catch (const std::exception& e) {
+        std::cerr << "ivs-server migrate: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -64,6 +79,12 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (cmd == "check-config") return CheckConfig();
+    if (cmd == "emulator") {
+        ivs::Config config;
+        if (int rc = LoadOrExit(config, true)) return rc;
+        return ivs::emulator::RunEmulatorCommand(config, argc - 2, argv + 2);
+    }
+    if (cmd == "migrate") return Migrate();
     if (cmd.empty() || cmd == "serve") return Serve();
     std::cerr << "ivs-server: unknown command \"" << cmd << "\" (see --help)\n";
     return 2;

@@ -1,21 +1,101 @@
-#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
 
+#include <algorithm>
+
+#include "adapters/hot_store/memory/memory_hot_store.hpp"
 #include "app/app_context.hpp"
+#include "app/secrets.hpp"
+#include "domain/audience/audience_service.hpp"
+#include "domain/audience/session_sweeper.hpp"
+#include "http/handlers/token_handlers.hpp"
+#include "http/handlers/viewer_handlers.hpp"
 
 namespace ivs {
+namespace {
+
+std::string SessionSecret(const Config& cfg) {
+    if (!cfg.session_secret.empty()) return cfg.session_secret;
+    if (cfg.hot_store == HotStoreKind::redis) {
+        spdlog::warn(
+            "SESSION_SECRET is not set: session tokens are signed with a secret kept in DATA_DIR, "
+            "so other instances will not accept them; set SESSION_SECRET on every instance");
+    }
+    return LoadOrCreateSecret(cfg.data_dir, "session-secret", 32);
+}
+
+audience::AudienceOptions OptionsFrom(const Config& cfg) {
+    audience::AudienceOptions o;
+    o.stage_capacity = cfg.stage_capacity;
+    o.scale_up_threshold = cfg.scale_up_threshold;
+    o.heartbeat_interval_seconds = cfg.heartbeat_interval_seconds;
+    o.heartbeat_timeout_seconds = cfg.heartbeat_timeout_seconds;
+    o.seat_wait_seconds = cfg.seat_wait_seconds;
+    o.viewer_token_ttl_minutes = cfg.viewer_token_ttl_minutes;
+    o.publisher_token_ttl_minutes = cfg.publisher_token_ttl_minutes;
+    o.mediaserver_token_ttl_minutes = cfg.mediaserver_token_ttl_minutes;
+    o.require_live_publisher = cfg.require_live_publisher;
+    o.master_stage_arn = cfg.master_stage_arn;
+    return o;
+}
+
+}  // namespace
 
 void WireAudience(AppContext& ctx) {
-    // Until the audience service exists, /api/stats answers an empty report.
-    ctx.router.Add(
-        http::Verb::get, "/api/stats",
-        [](http::RequestContext&) -> boost::asio::awaitable<http::Reply> {
-            boost::json::object data{{"totalViewers", 0},
-                                     {"activeStages", 0},
-                                     {"isPublisherLive", false},
-                                     {"stages", boost::json::array{}}};
-            co_return http::EnvelopeOk(std::move(data));
-        },
-        {http::Access::read, false, "Overall statistics"});
+    const Config& cfg = ctx.config;
+
+    // The Redis wiring registers its hot store first; otherwise this process keeps it in memory.
+    auto hot = ctx.Service<ports::HotStore>("hot_store");
+    const char* adapter = "redis";
+    if (!hot) {
+        hot = adapters::MakeMemoryHotStore(ctx.clock);
+        adapter = "memory";
+        ctx.services["hot_store"] = hot;
+    }
+    const bool has_check = std::any_of(ctx.health_checks.begin(), ctx.health_checks.end(),
+                                       [](const auto& c) { return c.name == "hotStore"; });
+    if (!has_check) {
+        ctx.health_checks.push_back(
+            {"hotStore", adapter, [hot]() -> boost::asio::awaitable<Status> {
+                 co_return co_await hot->Ping();
+             }});
+    }
+
+    // Session tokens live as long as the viewer's IVS token plus one heartbeat timeout.
+    auto codec = std::make_shared<audience::SessionTokenCodec>(
+        SessionSecret(cfg), ctx.clock,
+        std::chrono::minutes(cfg.viewer_token_ttl_minutes) +
+            std::chrono::seconds(cfg.heartbeat_timeout_seconds));
+    ctx.auth.SetSessionVerifier(
+        [codec](std::string_view token) -> std::optional<http::SessionClaims> {
+            auto ticket = codec->Verify(token);
+            if (!ticket) return std::nullopt;
+            return http::SessionClaims{ticket->session_id, ticket->user_id, ticket->stage_arn};
+        });
+
+    audience::AudienceDeps deps;
+    deps.hot_store = hot;
+    deps.token_signer = ctx.token_signer;
+    deps.ivs = ctx.ivs;
+    deps.session_events = ctx.session_events;
+    deps.event_bus = ctx.event_bus;
+    deps.session_tokens = codec;
+    deps.clock = &ctx.clock;
+    // Looked up per use: the stage wiring registers the trigger after this step.
+    deps.autoscale_trigger = [&ctx] {
+        return ctx.Service<std::function<void()>>("autoscale_trigger");
+    };
+    if (!ctx.token_signer) spdlog::warn("no token signer wired: token endpoints will fail");
+    auto service = std::make_shared<audience::AudienceService>(OptionsFrom(cfg), std::move(deps));
+    ctx.services["audience"] = service;
+
+    http::RegisterTokenRoutes(ctx.router, service, cfg);
+    http::RegisterViewerRoutes(ctx.router, service);
+
+    auto sweeper = std::make_shared<audience::SessionSweeper>(
+        ctx.ioc.get_executor(), service, ctx.leadership,
+        audience::SessionSweeper::IntervalFor(cfg.heartbeat_timeout_seconds));
+    ctx.on_start.push_back([sweeper] { sweeper->Start(); });
+    ctx.on_stop.push_back([sweeper]() -> boost::asio::awaitable<void> { co_await sweeper->Stop(); });
 }
 
 }  // namespace ivs

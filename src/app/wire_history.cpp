@@ -1,7 +1,86 @@
+#include <boost/asio/awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+#include "adapters/history/history_factory.hpp"
+#include "adapters/history/jobs/history_jobs.hpp"
+#include "adapters/history/outbox/outbox_sink.hpp"
 #include "app/app_context.hpp"
+#include "http/handlers/history_handlers.hpp"
+#include "ports/audience_stats.hpp"
 
 namespace ivs {
 
-void WireHistory(AppContext& ctx) { (void)ctx; }
+namespace asio = boost::asio;
+namespace hist = adapters::history;
+
+// History store (SQLite or PostgreSQL), its durable event sink, the snapshot and retention
+// jobs, the history endpoints and the health probe.
+//
+// Services registered: "history_store" (ports::HistoryStore), "stage_archive"
+// (ports::StageArchive), "history_sink" (ports::HistorySink: the session event sink plus
+// RecordHeartbeats checkpoints; also ctx.session_events unless scale-out installed its own).
+void WireHistory(AppContext& ctx) {
+    hist::HistoryParts parts = hist::MakeHistory(ctx.config);
+    auto store = parts.store;
+    spdlog::info("history store: {}", parts.description);
+
+    hist::OutboxSinkOptions sink_options;
+    sink_options.apply = parts.apply_sync;
+    if (ctx.config.cold_store == ColdStoreKind::postgres) {
+        // Events survive a PostgreSQL outage (and a restart during one) in a local file.
+        sink_options.outbox_path =
+            (std::filesystem::path(ctx.config.data_dir) / "outbox.db").string();
+    }
+    if (ctx.config.hot_store == HotStoreKind::memory) {
+        // Single process: every session still open in the history store belongs to a previous
+        // process that stopped without ending it. Close those at their last heartbeat, after
+        // the previous process's queued events have been applied.
+        auto started_at = ctx.clock.Now();
+        sink_options.after_first_drain = [close = parts.close_open_sync, started_at]() -> Status {
+            auto closed = close(started_at, "restart");
+            if (!closed) return closed.error();
+            if (*closed > 0) {
+                spdlog::info("history: closed {} session(s) left open by the previous run",
+                             *closed);
+            }
+            return Ok();
+        };
+    }
+    auto sink = std::make_shared<hist::OutboxSink>(std::move(sink_options));
+    if (!ctx.session_events) {
+        ctx.session_events = sink;
+    } else {
+        spdlog::info("history: session events go through the scale-out outbox");
+    }
+
+    ctx.services["history_store"] = store;
+    ctx.services["stage_archive"] = std::shared_ptr<ports::StageArchive>(store);
+    ctx.services["history_sink"] = std::shared_ptr<ports::HistorySink>(sink);
+
+    ctx.health_checks.push_back(
+        {"historyStore", std::string(store->Kind()),
+         [store]() -> asio::awaitable<Status> { co_return co_await store->Ping(); }});
+
+    http::RegisterHistoryRoutes(ctx.router, store, ctx.clock);
+
+    hist::HistoryJobsOptions job_options;
+    job_options.snapshot_interval = std::chrono::seconds(ctx.config.snapshot_interval_seconds);
+    job_options.retention_days = ctx.config.retention_days;
+    job_options.session_retention_days = ctx.config.session_retention_days;
+    auto jobs = std::make_shared<hist::HistoryJobs>(ctx.ioc.get_executor(), store, ctx.leadership,
+                                                    ctx.clock, job_options);
+    ctx.on_start.push_back([&ctx, jobs] {
+        auto audience = ctx.Service<ports::AudienceStats>("audience_stats");
+        if (!audience) spdlog::warn("history: no audience_stats service, snapshots are off");
+        jobs->SetAudience(std::move(audience));
+        jobs->Start();
+    });
+    ctx.on_stop.push_back([jobs, sink]() -> asio::awaitable<void> {
+        co_await jobs->Stop();
+        sink->Stop(std::chrono::seconds(3));
+    });
+}
 
 }  // namespace ivs

@@ -1,7 +1,72 @@
+#include <spdlog/spdlog.h>
+
+#include <stdexcept>
+
+#include "adapters/ivs/emulator.hpp"
+#include "adapters/ivs/emulator_ivs_client.hpp"
+#include "adapters/tokens/es384_key.hpp"
+#include "adapters/tokens/token_signers.hpp"
 #include "app/app_context.hpp"
 
 namespace ivs {
+namespace {
 
-void WireIvs(AppContext& ctx) { (void)ctx; }
+constexpr const char* kEmulatorAccountId = "123456789012";
+
+void WireLocalIvs(AppContext& ctx) {
+    const Config& config = ctx.config;
+    emulator::EmulatorOptions options;
+    options.region = config.aws_region;
+    options.account_id = kEmulatorAccountId;
+    options.max_stages = config.ivs_emulator_max_stages;
+    options.clock = &ctx.clock;
+    auto emu = std::make_shared<emulator::Emulator>(options);
+    ctx.services["ivs_emulator"] = emu;
+    ctx.ivs = emulator::MakeEmulatorIvsClient(emu);
+
+    if (config.token_signing == TokenSigningKind::api) {
+        ctx.token_signer = tokens::MakeApiTokenSigner(ctx.ivs);
+        return;
+    }
+    // The embedded emulator forgets its keys at every start, so the key pair kept in DATA_DIR
+    // (or the configured file) is imported afresh each time.
+    std::string key_file = config.ivs_token_private_key_file.empty()
+                               ? config.data_dir + "/ivs-token-key.pem"
+                               : config.ivs_token_private_key_file;
+    tokens::Es384Key key = tokens::LoadOrCreateKeyFile(key_file);
+    auto imported = emu->ImportPublicKey(key.PublicPem(), "ivs-server", {});
+    if (!imported) {
+        throw std::runtime_error("cannot import the token public key into the IVS emulator: " +
+                                 imported.error().message);
+    }
+    ctx.token_signer = tokens::MakeSelfTokenSigner(ctx.ivs, key, imported->arn, ctx.clock);
+    spdlog::debug("IVS emulator in-process; tokens self-signed with {} (key {})", key_file,
+                  imported->arn);
+}
+
+void WireAwsIvs(AppContext&) {
+    throw std::runtime_error(
+        "IVS_BACKEND=aws: the AWS backend is not available in this build");
+}
+
+}  // namespace
+
+void WireIvs(AppContext& ctx) {
+    std::string adapter;
+    if (ctx.config.ivs_backend == IvsBackendKind::local) {
+        WireLocalIvs(ctx);
+        adapter = "emulator";
+    } else {
+        WireAwsIvs(ctx);
+        adapter = "aws";
+    }
+    auto ivs = ctx.ivs;
+    ctx.health_checks.push_back(http::DependencyCheck{
+        "ivs", adapter, [ivs]() -> boost::asio::awaitable<Status> {
+            auto page = co_await ivs->ListStages("", 1);
+            if (!page) co_return page.error();
+            co_return Ok();
+        }});
+}
 
 }  // namespace ivs

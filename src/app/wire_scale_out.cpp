@@ -1,7 +1,67 @@
+#include <spdlog/spdlog.h>
+
+#include "adapters/redis/redis_client.hpp"
+#include "adapters/redis/redis_event_bus.hpp"
+#include "adapters/redis/redis_hot_store.hpp"
+#include "adapters/redis/redis_leadership.hpp"
+#include "adapters/redis/redis_rate_limiter.hpp"
+#include "adapters/redis/redis_session_stream.hpp"
 #include "app/app_context.hpp"
+#include "ports/history_store.hpp"
+#include "ports/hot_store.hpp"
 
 namespace ivs {
+namespace asio = boost::asio;
+namespace redis = adapters::redis;
 
-void WireScaleOut(AppContext& ctx) { (void)ctx; }
+// Redis mode: every instance of a deployment shares the hot store, rate-limit counters, live
+// events, the session outbox and one leader lease through Redis. Services registered:
+// "redis" (redis::RedisClient), "hot_store" (ports::HotStore), "session_stream"
+// (redis::RedisSessionStream, also ctx.session_events).
+void WireScaleOut(AppContext& ctx) {
+    if (ctx.config.hot_store != HotStoreKind::redis) return;
+
+    auto client = redis::MakeRedisClient(ctx.ioc, redis::RedisOptions::FromConfig(ctx.config));
+    spdlog::info("scale-out: Redis {}:{} db {}{}, key prefix '{}', {} connection(s), instance {}",
+                 ctx.config.redis_host, ctx.config.redis_port, ctx.config.redis_db,
+                 ctx.config.redis_tls ? " (TLS)" : "", ctx.config.redis_key_prefix,
+                 ctx.config.redis_connections, ctx.instance_id);
+    ctx.services["redis"] = client;
+
+    std::shared_ptr<ports::HotStore> hot = redis::MakeRedisHotStore(client);
+    ctx.services["hot_store"] = hot;
+    ctx.health_checks.push_back({"hotStore", "redis", [hot]() -> asio::awaitable<Status> {
+                                     co_return co_await hot->Ping();
+                                 }});
+
+    ctx.rate_limiter = redis::MakeRedisRateLimiter(client);
+
+    auto bus = redis::MakeRedisEventBus(ctx.ioc, client, ctx.instance_id);
+    ctx.event_bus = bus;
+
+    auto lead = std::make_shared<redis::RedisLeadership>(
+        ctx.ioc, client, ctx.instance_id, std::chrono::seconds(ctx.config.leader_lease_seconds));
+    ctx.leadership = lead;
+
+    auto stream = redis::MakeRedisSessionStream(ctx.ioc, client, ctx.instance_id);
+    ctx.session_events = stream;
+    ctx.services["session_stream"] = stream;
+
+    ctx.on_start.push_back([&ctx, lead, stream] {
+        lead->Start();
+        auto history = ctx.Service<ports::HistoryStore>("history_store");
+        if (history) {
+            stream->StartDrain(history, lead);
+        } else {
+            spdlog::error("scale-out: no history store registered; session events stay in Redis");
+        }
+    });
+    ctx.on_stop.push_back([client, bus, lead, stream]() -> asio::awaitable<void> {
+        co_await stream->Stop(std::chrono::seconds(5));
+        co_await lead->Stop();
+        bus->Stop();
+        client->Stop();
+    });
+}
 
 }  // namespace ivs

@@ -1,7 +1,160 @@
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+
 #include "app/app_context.hpp"
+#include "domain/autoscaler/runner.hpp"
+#include "domain/publisher/publisher_tracker.hpp"
+#include "domain/stages/fanout.hpp"
+#include "domain/stages/stage_directory.hpp"
+#include "domain/stages/stage_registry.hpp"
+#include "domain/stats/audience_stats_service.hpp"
+#include "http/handlers/events_handlers.hpp"
+#include "http/handlers/stage_handlers.hpp"
+#include "http/handlers/stats_handlers.hpp"
+#include "ports/stage_archive.hpp"
 
 namespace ivs {
+namespace {
 
-void WireStages(AppContext& ctx) { (void)ctx; }
+namespace asio = boost::asio;
+
+// IVS allows 5 replicas per participant: master + 5 fan-out stages.
+constexpr int kMaxReplicatedStages = 6;
+// Seconds a publisher may drop and come back without IVS ending its replications.
+constexpr int kReconnectWindowSeconds = 60;
+
+// Starts the registry, retrying while IVS or the hot store is unreachable.
+asio::awaitable<void> Bootstrap(std::shared_ptr<stages::StageRegistry> registry,
+                                std::shared_ptr<autoscaler::Runner> runner,
+                                std::shared_ptr<std::atomic<bool>> stopping) {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    for (int attempt = 1; !*stopping; ++attempt) {
+        auto started = co_await registry->Start();
+        if (started) {
+            runner->Trigger();
+            co_return;
+        }
+        spdlog::error("stage registry not started (attempt {}): {}", attempt,
+                      started.error().message);
+        timer.expires_after(std::chrono::seconds(std::min(attempt, 10)));
+        co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+}
+
+}  // namespace
+
+void WireStages(AppContext& ctx) {
+    const Config& cfg = ctx.config;
+    auto hot = ctx.Service<ports::HotStore>("hot_store");
+    if (!hot || !ctx.ivs) {
+        spdlog::warn("stages not wired: {} missing", hot ? "IVS client" : "hot store");
+        return;
+    }
+    const bool replication = cfg.fanout_mode == FanoutMode::replication;
+    if (replication && cfg.max_stages > kMaxReplicatedStages) {
+        spdlog::warn(
+            "MAX_STAGES={} with FANOUT_MODE=replication: IVS replicates a participant to at most 5 "
+            "stages, so stages beyond the master plus 5 get no video (use MAX_STAGES<=6 or "
+            "FANOUT_MODE=mediaserver)",
+            cfg.max_stages);
+    }
+
+    auto directory = std::make_shared<stages::StageDirectory>(ctx.ivs);
+    auto fanout = std::make_shared<stages::FanOut>(ctx.ivs, hot, directory, ctx.clock, replication,
+                                                   kReconnectWindowSeconds);
+    stages::RegistryOptions options;
+    options.deployment_id = cfg.deployment_id;
+    options.name_prefix = cfg.stage_name_prefix;
+    options.environment = cfg.node_env;
+    options.master_stage_arn = cfg.master_stage_arn;
+    options.create_master = cfg.ivs_backend == IvsBackendKind::local;
+    options.max_stages = cfg.max_stages;
+    options.heartbeat_timeout = std::chrono::seconds(cfg.heartbeat_timeout_seconds);
+    stages::RegistryDeps deps{ctx.ivs,
+                              hot,
+                              ctx.Service<ports::StageArchive>("stage_archive"),
+                              ctx.event_bus,
+                              ctx.session_events,
+                              directory,
+                              fanout,
+                              &ctx.clock};
+    auto registry = std::make_shared<stages::StageRegistry>(std::move(deps), options);
+    auto tracker = std::make_shared<publisher::PublisherTracker>(ctx.ivs, hot, directory,
+                                                                 ctx.event_bus, ctx.clock);
+    auto stats = std::make_shared<stats::AudienceStatsService>(
+        hot, ctx.clock, std::chrono::seconds(cfg.heartbeat_timeout_seconds));
+
+    autoscaler::RunnerOptions runner_options;
+    runner_options.policy.capacity = cfg.stage_capacity;
+    runner_options.policy.scale_up_threshold = cfg.scale_up_threshold;
+    runner_options.policy.scale_down_threshold = cfg.scale_down_threshold;
+    runner_options.policy.spare_stages = cfg.spare_stages;
+    runner_options.policy.max_stages = cfg.max_stages;
+    runner_options.policy.warmup = std::chrono::seconds(cfg.stage_warmup_seconds);
+    runner_options.policy.drain_timeout = std::chrono::seconds(cfg.drain_timeout_seconds);
+    runner_options.interval = std::chrono::seconds(cfg.autoscale_interval_seconds);
+    runner_options.publisher_poll = std::chrono::seconds(cfg.publisher_poll_seconds);
+    runner_options.autoscale = cfg.autoscale_enabled;
+    auto runner = std::make_shared<autoscaler::Runner>(ctx.ioc.get_executor(), registry, fanout,
+                                                       tracker, hot, ctx.leadership, ctx.clock,
+                                                       runner_options);
+    std::weak_ptr<autoscaler::Runner> weak_runner = runner;
+    tracker->SetOnChange([weak_runner] {
+        if (auto r = weak_runner.lock()) r->Trigger();
+    });
+
+    ctx.services["stage_directory"] = directory;
+    ctx.services["stage_registry"] = registry;
+    ctx.services["publisher_tracker"] = tracker;
+    ctx.services["autoscaler"] = runner;
+    ctx.services["audience_stats"] = std::static_pointer_cast<ports::AudienceStats>(stats);
+    ctx.services["autoscale_trigger"] = std::make_shared<std::function<void()>>([weak_runner] {
+        if (auto r = weak_runner.lock()) r->Trigger();
+    });
+
+    auto api = std::make_shared<http::StagesApi>();
+    api->registry = registry;
+    api->fanout = fanout;
+    api->publisher = tracker;
+    api->stats = stats;
+    api->ivs = ctx.ivs;
+    api->aws_region = cfg.aws_region;
+    api->aws_account_id = cfg.aws_account_id;
+    http::RegisterStageRoutes(ctx.router, api);
+    http::RegisterStatsRoutes(ctx.router, api);
+    http::RegisterEventRoutes(ctx.router, api);
+
+    // Embedded mode: the emulator and the memory store answer without suspending, so the master
+    // can be registered before the first request (the publisher token needs it). The full start
+    // (archive, reconcile) still runs in the background.
+    if (cfg.ivs_backend == IvsBackendKind::local && cfg.hot_store == HotStoreKind::memory) {
+        asio::io_context once;
+        auto done = asio::co_spawn(once, registry->PrepareMaster(), asio::use_future);
+        once.run();
+        if (done.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+            auto prepared = done.get();
+            if (!prepared) spdlog::warn("master stage not ready: {}", prepared.error().message);
+        }
+    }
+
+    auto stopping = std::make_shared<std::atomic<bool>>(false);
+    ctx.on_start.push_back([&ioc = ctx.ioc, registry, runner, stopping] {
+        runner->Start();
+        asio::co_spawn(ioc, Bootstrap(registry, runner, stopping), asio::detached);
+    });
+    ctx.on_stop.push_back([runner, stopping]() -> asio::awaitable<void> {
+        *stopping = true;
+        co_await runner->Stop();
+    });
+}
 
 }  // namespace ivs

@@ -60,9 +60,13 @@ std::string Base64UrlEncode(std::string_view bytes) {
 bool Base64Decode(std::string_view in, std::string& out) {
     namespace b64 = boost::beast::detail::base64;
     if (in.size() % 4 != 0) return false;
+    // The decoder stops at the first '=', so padding (at most two, only at the end) is
+    // checked here rather than counted as unread input.
+    std::size_t padding = 0;
+    while (padding < 2 && padding < in.size() && in[in.size() - 1 - padding] == '=') ++padding;
     out.assign(b64::decoded_size(in.size()), '\0');
-    auto [written, read] = b64::decode(out.data(), in.data(), in.size());
-    if (read != in.size()) return false;
+    auto [written, read] = b64::decode(out.data(), in.data(), in.size() - padding);
+    if (read != in.size() - padding) return false;
     out.resize(written);
     return true;
 }

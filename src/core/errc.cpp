@@ -30,6 +30,7 @@ std::string_view ErrcName(Errc e) noexcept {
         case Errc::method_not_allowed: return "method_not_allowed";
         case Errc::conflict: return "conflict";
         case Errc::payload_too_large: return "payload_too_large";
+        case Errc::headers_too_large: return "headers_too_large";
         case Errc::rate_limited: return "rate_limited";
         case Errc::stage_full: return "stage_full";
         case Errc::stage_limit_reached: return "stage_limit_reached";

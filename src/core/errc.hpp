@@ -16,6 +16,7 @@ enum class Errc {
     method_not_allowed,   // path exists, method does not (405)
     conflict,             // state does not allow the change (409)
     payload_too_large,    // body over MAX_BODY_BYTES (413)
+    headers_too_large,    // header block over MAX_HEADER_BYTES (431)
     rate_limited,         // too many requests (429)
     stage_full,           // no seat available (503 STAGE_FULL)
     stage_limit_reached,  // MAX_STAGES reached (503 STAGE_LIMIT_REACHED)

@@ -13,6 +13,8 @@ HttpError MapError(Errc e) noexcept {
         case Errc::method_not_allowed: return {status::method_not_allowed, "METHOD_NOT_ALLOWED"};
         case Errc::conflict: return {status::conflict, "VALIDATION_ERROR"};
         case Errc::payload_too_large: return {status::payload_too_large, "PAYLOAD_TOO_LARGE"};
+        case Errc::headers_too_large:
+            return {status::request_header_fields_too_large, "PAYLOAD_TOO_LARGE"};
         case Errc::rate_limited: return {status::too_many_requests, "TOO_MANY_REQUESTS"};
         case Errc::stage_full: return {status::service_unavailable, "STAGE_FULL"};
         case Errc::stage_limit_reached: return {status::service_unavailable, "STAGE_LIMIT_REACHED"};

@@ -126,7 +126,9 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
                                 "Request body exceeds " + std::to_string(config.max_body_bytes) +
                                     " bytes");
                 } else if (ec == bhttp::error::header_limit) {
-                    err = Error(Errc::invalid_argument, "Request headers are too large");
+                    err = Error(Errc::headers_too_large,
+                                "Request headers exceed " +
+                                    std::to_string(config.max_header_bytes) + " bytes");
                 }
                 Reply reply = pipeline.Reject(parser.get(), peer_ip, std::move(err));
                 co_await Write(stream, parser.get(), std::move(reply), false);

@@ -87,6 +87,12 @@ public:
 
     unsigned short port() const;
     const Config& config() const;
+    // A service the app's wiring registered (e.g. "ivs_emulator", "hot_store"), or null.
+    template <class T>
+    std::shared_ptr<T> Service(const std::string& name) const {
+        return std::static_pointer_cast<T>(RawService(name));
+    }
+    std::shared_ptr<void> RawService(const std::string& name) const;
     const std::string& data_dir() const { return data_dir_->path(); }
 
     // Calls with the admin key unless `headers` carries its own credentials.

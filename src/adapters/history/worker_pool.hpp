@@ -99,12 +99,19 @@ boost::asio::awaitable<Result<T>> RunOn(WorkerPool<Conn>& pool, F fn) {
             auto ex = asio::prefer(asio::get_associated_executor(handler),
                                    asio::execution::outstanding_work.tracked);
             auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+            // The handler is moved out before it is posted back, so only the caller's executor
+            // ever runs or destroys a live handler (the shared_ptr exists because std::function
+            // needs a copyable job).
             bool queued = pool.Submit([shared, ex, fn = std::move(fn)](Conn& conn) mutable {
                 Result<T> r = fn(conn);
-                asio::post(ex, [shared, r = std::move(r)]() mutable { (*shared)(std::move(r)); });
+                asio::post(ex, [h = std::move(*shared), r = std::move(r)]() mutable {
+                    std::move(h)(std::move(r));
+                });
             });
             if (!queued) {
-                asio::post(ex, [shared]() mutable { (*shared)(Result<T>(PoolBusy())); });
+                asio::post(ex, [h = std::move(*shared)]() mutable {
+                    std::move(h)(Result<T>(PoolBusy()));
+                });
             }
         },
         asio::use_awaitable, std::move(fn));

@@ -84,7 +84,8 @@ asio::awaitable<std::vector<ProbeOutcome>> RunAll(
 }  // namespace
 
 void RegisterSystemRoutes(Router& router, const Config& config,
-                          std::vector<DependencyCheck> checks) {
+                          std::vector<DependencyCheck> checks,
+                          std::function<boost::json::object()> extra_data) {
     router.Add(
         Verb::get, "/",
         [](RequestContext&) -> asio::awaitable<Reply> {
@@ -117,7 +118,7 @@ void RegisterSystemRoutes(Router& router, const Config& config,
     const std::string environment = config.node_env;
     router.Add(
         Verb::get, "/api/health",
-        [shared_checks, environment](RequestContext&) -> asio::awaitable<Reply> {
+        [shared_checks, environment, extra_data](RequestContext&) -> asio::awaitable<Reply> {
             json::object services;
             bool all_up = true;
             std::vector<ProbeOutcome> outcomes = co_await RunAll(shared_checks);
@@ -138,6 +139,10 @@ void RegisterSystemRoutes(Router& router, const Config& config,
                               {"services", std::move(services)},
                               {"memory", json::object{{"rss", std::round(RssMegabytes() * 10) / 10},
                                                       {"unit", "MB"}}}};
+            if (extra_data) {
+                json::object extra = extra_data();
+                for (auto& [k, v] : extra) data[k] = v;
+            }
             if (all_up) co_return EnvelopeOk(std::move(data));
             Reply r = EnvelopeError(Error(Errc::unavailable, "A dependency is down"));
             // Same body as the healthy answer, so monitors can read which part failed.

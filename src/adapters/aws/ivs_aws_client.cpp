@@ -1,0 +1,447 @@
+#include "adapters/aws/ivs_aws_client.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <map>
+#include <random>
+
+#include "adapters/aws/ivs_json.hpp"
+#include "adapters/aws/sigv4.hpp"
+#include "adapters/aws/token_bucket.hpp"
+
+namespace ivs::aws {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using ports::Page;
+using ports::Tags;
+
+namespace {
+
+constexpr const char* kSigningName = "ivs";
+
+const std::vector<std::string>& StageOperations() {
+    static const std::vector<std::string> ops = {
+        "CreateStage", "GetStage", "UpdateStage", "DeleteStage", "ListStages",
+        "DisconnectParticipant", "ListParticipants", "ListStageSessions",
+        "StartParticipantReplication", "StopParticipantReplication", "ListParticipantReplicas"};
+    return ops;
+}
+
+bool IsThrottlingCode(std::string_view type) {
+    return type == "ThrottlingException" || type == "Throttling" ||
+           type == "TooManyRequestsException" || type == "LimitExceededException" ||
+           type == "RequestLimitExceeded";
+}
+
+bool IsAuthCode(std::string_view type) {
+    return type == "SignatureDoesNotMatch" || type == "InvalidClientTokenId" ||
+           type == "UnrecognizedClientException" || type == "IncompleteSignature" ||
+           type == "RequestExpired" || type == "ExpiredTokenException" ||
+           type == "ExpiredToken" || type == "MissingAuthenticationTokenException" ||
+           type == "InvalidSignatureException";
+}
+
+bool IsRetryableStatus(unsigned status) {
+    return status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
+}
+
+// "ns#Name:http://..." -> "Name"
+std::string CleanErrorType(std::string type) {
+    if (auto colon = type.find(':'); colon != std::string::npos) type.resize(colon);
+    if (auto hash = type.rfind('#'); hash != std::string::npos) type.erase(0, hash + 1);
+    while (!type.empty() && type.back() == ' ') type.pop_back();
+    return type;
+}
+
+struct UpstreamError {
+    Error error;
+    bool retryable = false;
+    bool throttled = false;
+};
+
+UpstreamError MapIvsError(const HttpResponse& res) {
+    json::object body;
+    boost::system::error_code ec;
+    auto parsed = json::parse(res.body, ec);
+    if (!ec && parsed.is_object()) body = parsed.as_object();
+    auto str = [&](std::string_view key) {
+        const auto* v = body.if_contains(key);
+        return v && v->is_string() ? std::string(v->as_string()) : std::string();
+    };
+    std::string type = res.Header("x-amzn-ErrorType").value_or("");
+    if (type.empty()) type = str("code");
+    if (type.empty()) type = str("Code");
+    if (type.empty()) type = str("__type");
+    type = CleanErrorType(type);
+    std::string message = str("exceptionMessage");
+    if (message.empty()) message = str("message");
+    if (message.empty()) message = str("Message");
+    if (message.empty()) message = "IVS answered HTTP " + std::to_string(res.status);
+
+    UpstreamError out;
+    out.throttled = res.status == 429 || IsThrottlingCode(type);
+    out.retryable = out.throttled || IsRetryableStatus(res.status);
+    Errc code;
+    if (type == "ValidationException") code = Errc::invalid_argument;
+    else if (type == "ResourceNotFoundException") code = Errc::not_found;
+    else if (type == "ConflictException") code = Errc::conflict;
+    else if (type == "ServiceQuotaExceededException") code = Errc::quota_exceeded;
+    else if (type == "AccessDeniedException" || type == "PendingVerification") code = Errc::forbidden;
+    else if (out.throttled) code = Errc::rate_limited;
+    else if (IsAuthCode(type)) {
+        code = Errc::unavailable;
+        message = "IVS rejected this server's AWS credentials (" + type + "): " + message;
+    } else if (res.status >= 500) code = Errc::unavailable;
+    else if (res.status == 400) code = Errc::invalid_argument;
+    else if (res.status == 402) code = Errc::quota_exceeded;
+    else if (res.status == 403) code = Errc::forbidden;
+    else if (res.status == 404) code = Errc::not_found;
+    else if (res.status == 409) code = Errc::conflict;
+    else code = Errc::internal;
+
+    json::object details;
+    if (!type.empty()) details["ivsError"] = type;
+    details["httpStatus"] = res.status;
+    out.error = Error(code, std::move(message), std::move(details));
+    if (code == Errc::rate_limited) out.error.retry_after_seconds = 1;
+    return out;
+}
+
+struct Call {
+    std::string operation;
+    std::string method = "POST";
+    std::string path;   // wire path below the endpoint, e.g. "/CreateStage"
+    std::string query;  // already encoded
+    std::optional<json::object> body;  // absent: no body and no content type
+};
+
+class AwsIvsClient final : public ports::IvsClient {
+public:
+    AwsIvsClient(std::shared_ptr<HttpClient> http, std::shared_ptr<CredentialsProvider> credentials,
+                 AwsIvsClientOptions options, ParsedUrl endpoint)
+        : http_(std::move(http)),
+          credentials_(std::move(credentials)),
+          options_(std::move(options)),
+          endpoint_(std::move(endpoint)),
+          rng_(std::random_device{}()) {
+        std::string base = endpoint_.path;
+        while (!base.empty() && base.back() == '/') base.pop_back();
+        base_path_ = base;
+        base_url_ = std::string(endpoint_.tls ? "https://" : "http://") + endpoint_.host_header;
+        auto add = [&](const std::string& op, double tps) {
+            buckets_[op] = std::make_unique<TokenBucket>(tps, tps, options_.max_queued_per_operation,
+                                                         options_.max_queue_wait);
+        };
+        for (const auto& op : StageOperations()) add(op, options_.stage_tps);
+        add("CreateParticipantToken", options_.token_tps);
+        for (const char* op : {"ImportPublicKey", "GetPublicKey", "ListPublicKeys", "DeletePublicKey"}) {
+            add(op, options_.public_key_tps);
+        }
+        for (const char* op : {"TagResource", "UntagResource", "ListTagsForResource"}) {
+            add(op, options_.tag_tps);
+        }
+    }
+
+    Async<ports::Stage> CreateStage(ports::CreateStageRequest request) override {
+        auto call = Post("CreateStage", ivs_json::CreateStageBody(request));
+        auto r = co_await Invoke(std::move(call));
+        if (!r) co_return r.error();
+        co_return ParseMember<ports::Stage>(*r, "stage", &ivs_json::ParseStage);
+    }
+
+    Async<ports::Stage> GetStage(std::string arn) override {
+        auto call = Post("GetStage", json::object{{"arn", arn}});
+        auto r = co_await Invoke(std::move(call));
+        if (!r) co_return r.error();
+        co_return ParseMember<ports::Stage>(*r, "stage", &ivs_json::ParseStage);
+    }
+
+    Async<ports::Stage> UpdateStage(std::string arn, std::string name) override {
+        auto call = Post("UpdateStage", json::object{{"arn", arn}, {"name", name}});
+        auto r = co_await Invoke(std::move(call));
+        if (!r) co_return r.error();
+        co_return ParseMember<ports::Stage>(*r, "stage", &ivs_json::ParseStage);
+    }
+
+    Async<void> DeleteStage(std::string arn) override {
+        auto call = Post("DeleteStage", json::object{{"arn", arn}});
+        auto r = co_await Invoke(std::move(call));
+        if (!r) co_return r.error();
+        co_return Ok();
+    }
+
+    Async<Page<ports::StageSummary>> ListStages(std::string next_token, int max_results) override {
+        json::object body;
+        ivs_json::AddPaging(body, next_token, max_results);
+        auto call = Post("ListStages", std::move(body));
+        auto r = co_await Invoke(std::move(call));
+        if (!r) co_return r.error();
+        co_return ivs_json::ParsePage<ports::StageSummary>(*r, "stages",
+                                                           &ivs_json::ParseStageSummary);
+    }
+
+    Async<ports::ParticipantToken> CreateParticipantToken(ports::CreateTokenRequest request) override {
+        auto call = Post("CreateParticipantToken", ivs_json::CreateTokenBody(request));
+        auto r = co_await Invoke(std::move(call));
+        if (!r) co_return r.error();
+        co_return ParseMember<ports::ParticipantToken>(*r, "participantToken",
+                                                       &ivs_json::ParseParticipantToken);
+    }
+
+    Async<void> DisconnectParticipant(std::string stage_arn, std::string participant_id,
+                                      std::string reason) override {
+        json::object body{{"stageArn", stage_arn}, {"participantId", participant_id}};
+        if (!reason.empty()) body["reason"] = reason;
+        auto call = Post("DisconnectParticipant", std::move(body));
+        auto r = co_await Invoke(std::move(call));
+        if (!r) co_return r.error();
+        co_return Ok();
+    }
+
+    Async<Page<ports::ParticipantSummary>> ListParticipants(
+        ports::ListParticipantsRequest request) override {
+        auto call = Post("ListParticipants", ivs_json::ListParticipantsBody(request));
+        auto r = co_await Invoke(std::move(call));
+        if (!r) co_return r.error();
+        co_return ivs_json::ParsePage<ports::ParticipantSummary>(
+            *r, "participants", &ivs_json::ParseParticipantSummary);
+    }
+
+    Async<Page<ports::StageSession>> ListStageSessions(std::string stage_arn, std::string next_token,
+                                                       int max_results) override {
+        json::object body{{"stageArn", stage_arn}};
+        ivs_json::AddPaging(body, next_token, max_results);
+        auto call = Post("ListStageSessions", std::move(body));
+        auto r = co_await Invoke(std::move(call));
+        if (!r) co_return r.error();
+        co_return ivs_json::ParsePage<ports::StageSession>(*r, "stageSessions",
+                                                           &ivs_json::ParseStageSession);
+    }
+
+    Async<void> StartParticipantReplication(ports::ReplicationRequest request) override {
+        auto call = Post("StartParticipantReplication", ivs_json::StartReplicationBody(request));
+        auto r = co_await Invoke(std::move(call));
+        if (!r) co_return r.error();
+        co_return Ok();
+    }
+
+    Async<void> StopParticipantReplication(std::string source_stage_arn,
+                                           std::string destination_stage_arn,
+                                           std::string participant_id) override {
+        auto call = Post("StopParticipantReplication",
+                                      json::object{{"sourceStageArn", source_stage_arn},
+                                                   {"destinationStageArn", destination_stage_arn},
+                                                   {"participantId", participant_id}});
+        auto r = co_await Invoke(std::move(call));
+        if (!r) co_return r.error();
+        co_return Ok();
+    }
+
+    Async<Page<ports::ParticipantReplica>> ListParticipantReplicas(std::string source_stage_arn,
+                                                                   std::string participant_id,
+                                                                   std::string next_token,
+                                                                   int max_results) override {
+        json::object body{{"sourceStageArn", source_stage_arn}, {"participantId", participant_id}};
+        ivs_json::AddPaging(body, next_token, max_results);
+        auto call = Post("ListParticipantReplicas", std::move(body));
+        auto r = co_await Invoke(std::move(call));
+        if (!r) co_return r.error();
+        co_return ivs_json::ParsePage<ports::ParticipantReplica>(
+            *r, "replicas", &ivs_json::ParseParticipantReplica);
+    }
+
+    Async<ports::PublicKey> ImportPublicKey(std::string public_key_material, std::string name,
+                                            Tags tags) override {
+        json::object body{{"publicKeyMaterial", public_key_material}};
+        if (!name.empty()) body["name"] = name;
+        if (!tags.empty()) body["tags"] = ivs_json::TagsToJson(tags);
+        auto call = Post("ImportPublicKey", std::move(body));
+        auto r = co_await Invoke(std::move(call));
+        if (!r) co_return r.error();
+        co_return ParseMember<ports::PublicKey>(*r, "publicKey", &ivs_json::ParsePublicKey);
+    }
+
+    Async<ports::PublicKey> GetPublicKey(std::string arn) override {
+        auto call = Post("GetPublicKey", json::object{{"arn", arn}});
+        auto r = co_await Invoke(std::move(call));
+        if (!r) co_return r.error();
+        co_return ParseMember<ports::PublicKey>(*r, "publicKey", &ivs_json::ParsePublicKey);
+    }
+
+    Async<Page<ports::PublicKey>> ListPublicKeys(std::string next_token, int max_results) override {
+        json::object body;
+        ivs_json::AddPaging(body, next_token, max_results);
+        auto call = Post("ListPublicKeys", std::move(body));
+        auto r = co_await Invoke(std::move(call));
+        if (!r) co_return r.error();
+        co_return ivs_json::ParsePage<ports::PublicKey>(*r, "publicKeys",
+                                                        &ivs_json::ParsePublicKey);
+    }
+
+    Async<void> DeletePublicKey(std::string arn) override {
+        auto call = Post("DeletePublicKey", json::object{{"arn", arn}});
+        auto r = co_await Invoke(std::move(call));
+        if (!r) co_return r.error();
+        co_return Ok();
+    }
+
+    Async<void> TagResource(std::string arn, Tags tags) override {
+        Call call{"TagResource", "POST", TagsPath(arn), "",
+                  json::object{{"tags", ivs_json::TagsToJson(tags)}}};
+        auto r = co_await Invoke(std::move(call));
+        if (!r) co_return r.error();
+        co_return Ok();
+    }
+
+    Async<void> UntagResource(std::string arn, std::vector<std::string> keys) override {
+        std::string query;
+        for (const auto& k : keys) {
+            if (!query.empty()) query += '&';
+            query += "tagKeys=" + UriEncode(k);
+        }
+        Call call{"UntagResource", "DELETE", TagsPath(arn), query, std::nullopt};
+        auto r = co_await Invoke(std::move(call));
+        if (!r) co_return r.error();
+        co_return Ok();
+    }
+
+    Async<Tags> ListTagsForResource(std::string arn) override {
+        Call call{"ListTagsForResource", "GET", TagsPath(arn), "", std::nullopt};
+        auto r = co_await Invoke(std::move(call));
+        if (!r) co_return r.error();
+        co_return ivs_json::TagsFromJson(r->if_contains("tags"));
+    }
+
+private:
+    static Call Post(std::string operation, json::object body) {
+        std::string path = "/" + operation;
+        return Call{std::move(operation), "POST", std::move(path), "", std::move(body)};
+    }
+
+    static std::string TagsPath(const std::string& arn) { return "/tags/" + UriEncode(arn); }
+
+    template <class T>
+    static Result<T> ParseMember(const json::object& body, std::string_view key,
+                                 Result<T> (*parse)(const json::value&)) {
+        const auto* v = body.if_contains(key);
+        if (!v) return Error(Errc::internal, "IVS response lacks '" + std::string(key) + "'");
+        return parse(*v);
+    }
+
+    std::chrono::milliseconds Backoff(int attempt) {
+        double ceiling = std::min<double>(static_cast<double>(options_.backoff_cap.count()),
+                                          static_cast<double>(options_.backoff_base.count()) *
+                                              std::pow(2.0, attempt));
+        std::lock_guard lock(rng_mutex_);
+        std::uniform_real_distribution<double> dist(0.0, ceiling);
+        return std::chrono::milliseconds(static_cast<std::int64_t>(dist(rng_)));
+    }
+
+    asio::awaitable<Result<json::object>> Invoke(Call call) {
+        TokenBucket& bucket = *buckets_.at(call.operation);
+        std::string body_text = call.body ? json::serialize(*call.body) : std::string();
+        Error last(Errc::internal, "no attempt made");
+        for (int attempt = 0; attempt <= options_.max_retries; ++attempt) {
+            if (attempt > 0) {
+                asio::steady_timer timer(co_await asio::this_coro::executor, Backoff(attempt - 1));
+                co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+            }
+            auto slot = co_await bucket.Acquire();
+            if (!slot) co_return slot.error();
+            auto creds = co_await credentials_->Get();
+            if (!creds) {
+                co_return Error(Errc::unavailable,
+                                "no usable AWS credentials for IVS: " + creds.error().message);
+            }
+
+            HttpRequestToSign to_sign;
+            to_sign.method = call.method;
+            to_sign.path = base_path_ + call.path;
+            to_sign.query = call.query;
+            to_sign.headers.emplace_back("Host", endpoint_.host_header);
+            if (call.body) to_sign.headers.emplace_back("Content-Type", "application/json");
+            to_sign.body = body_text;
+            SignRequest(to_sign, *creds, {options_.region, kSigningName, options_.clock->Now()});
+
+            HttpRequest req;
+            req.method = call.method;
+            req.url = base_url_ + to_sign.path + (call.query.empty() ? "" : "?" + call.query);
+            for (auto& [name, value] : to_sign.headers) {
+                if (name != "Host") req.headers.emplace_back(std::move(name), std::move(value));
+            }
+            req.body = std::move(to_sign.body);
+            req.timeout = options_.attempt_timeout;
+
+            auto res = co_await http_->Send(std::move(req));
+            if (!res) {
+                if (res.error().code == Errc::invalid_argument) co_return res.error();
+                last = Error(res.error().code, "IVS " + call.operation + ": " + res.error().message);
+                continue;
+            }
+            if (res->status >= 200 && res->status < 300) {
+                if (res->body.empty()) co_return json::object();
+                boost::system::error_code ec;
+                auto parsed = json::parse(res->body, ec);
+                if (ec || !parsed.is_object()) {
+                    co_return Error(Errc::internal,
+                                    "IVS " + call.operation + " answered with invalid JSON");
+                }
+                co_return std::move(parsed.as_object());
+            }
+            auto mapped = MapIvsError(*res);
+            if (!mapped.retryable) co_return mapped.error;
+            last = std::move(mapped.error);
+        }
+        co_return last;
+    }
+
+    std::shared_ptr<HttpClient> http_;
+    std::shared_ptr<CredentialsProvider> credentials_;
+    AwsIvsClientOptions options_;
+    ParsedUrl endpoint_;
+    std::string base_path_;
+    std::string base_url_;
+    std::map<std::string, std::unique_ptr<TokenBucket>> buckets_;  // fixed after construction
+    std::mutex rng_mutex_;
+    std::mt19937_64 rng_;
+};
+
+}  // namespace
+
+AwsIvsClientOptions AwsIvsClientOptionsFrom(const Config& config) {
+    AwsIvsClientOptions o;
+    o.endpoint = config.ivs_endpoint;
+    o.region = config.aws_region;
+    o.stage_tps = config.ivs_stage_tps;
+    o.token_tps = config.ivs_token_tps;
+    o.max_retries = config.ivs_max_retries;
+    o.attempt_timeout = std::chrono::milliseconds(config.ivs_timeout_ms);
+    return o;
+}
+
+std::shared_ptr<ports::IvsClient> MakeAwsIvsClient(std::shared_ptr<HttpClient> http,
+                                                   std::shared_ptr<CredentialsProvider> credentials,
+                                                   AwsIvsClientOptions options) {
+    std::string endpoint = options.endpoint.empty()
+                               ? "https://ivsrealtime." + options.region + ".amazonaws.com"
+                               : options.endpoint;
+    auto parsed = ParseHttpUrl(endpoint);
+    if (!parsed) throw std::invalid_argument("IVS_ENDPOINT: " + parsed.error().message);
+    return std::make_shared<AwsIvsClient>(std::move(http), std::move(credentials),
+                                          std::move(options), std::move(*parsed));
+}
+
+std::shared_ptr<ports::IvsClient> MakeAwsIvsClient(boost::asio::io_context& ioc,
+                                                   const Config& config,
+                                                   std::shared_ptr<CredentialsProvider> credentials) {
+    return MakeAwsIvsClient(std::make_shared<HttpClient>(ioc.get_executor()),
+                            std::move(credentials), AwsIvsClientOptionsFrom(config));
+}
+
+}  // namespace ivs::aws

@@ -1,0 +1,199 @@
+#include "adapters/history/postgres/pg_conn.hpp"
+
+#include <libpq-fe.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <stdexcept>
+
+#include "adapters/history/migrations.hpp"
+#include "adapters/history/store_common.hpp"
+
+namespace ivs::adapters::history {
+
+namespace {
+
+// SQLSTATE classes that mean "try again later" rather than "this statement is wrong".
+bool IsTransient(const char* sqlstate) {
+    if (!sqlstate) return true;
+    std::string_view s(sqlstate);
+    return s.starts_with("08") || s.starts_with("53") || s.starts_with("57") ||
+           s == "40001" || s == "40P01" || s == "55P03";
+}
+
+}  // namespace
+
+PgResult::PgResult(pg_result* r) : r_(r) {}
+PgResult::~PgResult() {
+    if (r_) PQclear(r_);
+}
+int PgResult::Rows() const { return PQntuples(r_); }
+bool PgResult::IsNull(int row, int col) const { return PQgetisnull(r_, row, col) != 0; }
+std::string PgResult::Text(int row, int col) const {
+    return std::string(PQgetvalue(r_, row, col),
+                       static_cast<std::size_t>(PQgetlength(r_, row, col)));
+}
+std::int64_t PgResult::Int(int row, int col) const {
+    const char* v = PQgetvalue(r_, row, col);
+    std::int64_t out = 0;
+    std::from_chars(v, v + PQgetlength(r_, row, col), out);
+    return out;
+}
+double PgResult::Double(int row, int col) const {
+    return std::strtod(PQgetvalue(r_, row, col), nullptr);
+}
+bool PgResult::Bool(int row, int col) const { return PQgetvalue(r_, row, col)[0] == 't'; }
+std::int64_t PgResult::Affected() const {
+    const char* n = PQcmdTuples(r_);
+    return n && *n ? std::strtoll(n, nullptr, 10) : 0;
+}
+
+PgConn::PgConn(PgOptions options) : options_(std::move(options)) {}
+
+PgConn::~PgConn() { Drop(); }
+
+void PgConn::Drop() {
+    if (conn_) PQfinish(conn_);
+    conn_ = nullptr;
+    prepared_.clear();
+}
+
+void PgConn::Ensure() {
+    if (conn_ && PQstatus(conn_) == CONNECTION_OK) return;
+    Drop();
+    auto now = std::chrono::steady_clock::now();
+    if (now < retry_at_) throw DbError(Errc::unavailable, "postgres: reconnect backoff");
+
+    std::string port = std::to_string(options_.port);
+    std::string timeout = std::to_string(options_.connect_timeout_seconds);
+    std::string server_options = "-c statement_timeout=" +
+                                 std::to_string(options_.statement_timeout_ms) +
+                                 " -c TimeZone=UTC -c client_min_messages=warning";
+    if (!options_.schema.empty()) server_options += " -c search_path=" + options_.schema;
+    const char* keys[] = {"host",     "port",           "dbname",  "user",
+                          "password", "connect_timeout", "sslmode", "application_name",
+                          "options",  "keepalives",      nullptr};
+    const char* values[] = {options_.host.c_str(),
+                            port.c_str(),
+                            options_.dbname.c_str(),
+                            options_.user.c_str(),
+                            options_.password.c_str(),
+                            timeout.c_str(),
+                            options_.ssl ? "require" : "disable",
+                            "ivs-server",
+                            server_options.c_str(),
+                            "1",
+                            nullptr};
+    conn_ = PQconnectdbParams(keys, values, 0);
+    if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
+        std::string msg = conn_ ? PQerrorMessage(conn_) : "out of memory";
+        Drop();
+        backoff_ = std::min<std::chrono::milliseconds>(
+            std::chrono::seconds(5),
+            backoff_.count() == 0 ? std::chrono::milliseconds(100) : backoff_ * 2);
+        retry_at_ = now + backoff_;
+        while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+        throw DbError(Errc::unavailable, "postgres connect: " + msg);
+    }
+    backoff_ = std::chrono::milliseconds(0);
+}
+
+PgResult PgConn::Check(pg_result* r, const std::string& what) {
+    PgResult result(r);
+    auto status = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;
+    std::string msg = r ? PQresultErrorMessage(r) : PQerrorMessage(conn_);
+    const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+    bool broken = PQstatus(conn_) != CONNECTION_OK;
+    Errc code = (broken || IsTransient(state)) ? Errc::unavailable : Errc::internal;
+    if (state && std::string_view(state) == "57014") code = Errc::timeout;  // statement timeout
+    if (broken) Drop();
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    throw DbError(code, "postgres " + what + ": " + msg);
+}
+
+namespace {
+std::vector<const char*> Pointers(const PgParams& params) {
+    std::vector<const char*> out;
+    out.reserve(params.size());
+    for (const auto& p : params) out.push_back(p ? p->c_str() : nullptr);
+    return out;
+}
+}  // namespace
+
+PgResult PgConn::Exec(const std::string& sql, const PgParams& params) {
+    Ensure();
+    auto ptrs = Pointers(params);
+    return Check(PQexecParams(conn_, sql.c_str(), static_cast<int>(params.size()), nullptr,
+                              ptrs.data(), nullptr, nullptr, 0),
+                 "query");
+}
+
+PgResult PgConn::Prepared(const std::string& name, const std::string& sql,
+                          const PgParams& params) {
+    Ensure();
+    if (!prepared_.count(name)) {
+        Check(PQprepare(conn_, name.c_str(), sql.c_str(), static_cast<int>(params.size()),
+                        nullptr),
+              "prepare " + name);
+        prepared_.insert(name);
+    }
+    auto ptrs = Pointers(params);
+    return Check(PQexecPrepared(conn_, name.c_str(), static_cast<int>(params.size()), ptrs.data(),
+                                nullptr, nullptr, 0),
+                 name);
+}
+
+void PgConn::Command(const std::string& sql) {
+    Ensure();
+    Check(PQexec(conn_, sql.c_str()), "command");
+}
+
+PgTransaction::PgTransaction(PgConn& c) : c_(c) { c_.Command("BEGIN"); }
+
+PgTransaction::~PgTransaction() {
+    if (done_ || !c_.Connected()) return;
+    try {
+        c_.Command("ROLLBACK");
+    } catch (...) {
+        // A broken connection has no transaction left to roll back.
+    }
+}
+
+void PgTransaction::Commit() {
+    c_.Command("COMMIT");
+    done_ = true;
+}
+
+int MigratePostgres(PgConn& conn) {
+    // Several instances may start at once: one migrates, the others wait and then see it done.
+    constexpr const char* kLockKey = "7305517010";
+    conn.Command("SELECT pg_advisory_lock(" + std::string(kLockKey) + ")");
+    struct Unlock {
+        PgConn& c;
+        ~Unlock() {
+            try {
+                c.Command("SELECT pg_advisory_unlock_all()");
+            } catch (...) {
+            }
+        }
+    } unlock{conn};
+    conn.Command(
+        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT "
+        "NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
+    auto r = conn.Exec("SELECT COALESCE(MAX(version), 0) FROM schema_version");
+    int current = static_cast<int>(r.Int(0, 0));
+    if (current > LatestSchemaVersion()) throw std::runtime_error(NewerSchemaMessage(current));
+    for (const auto& m : PostgresMigrations()) {
+        if (m.version <= current) continue;
+        PgTransaction tx(conn);
+        conn.Command(m.sql);
+        conn.Exec("INSERT INTO schema_version (version, name) VALUES ($1::int, $2)",
+                  {std::to_string(m.version), m.name});
+        tx.Commit();
+        current = m.version;
+    }
+    return current;
+}
+
+}  // namespace ivs::adapters::history

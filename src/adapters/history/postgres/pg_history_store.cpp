@@ -1,0 +1,462 @@
+#include "adapters/history/postgres/pg_history_store.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <thread>
+
+#include "adapters/history/store_common.hpp"
+
+namespace ivs::adapters::history {
+
+namespace asio = boost::asio;
+using ports::HistoryBatch;
+using ports::SessionEvent;
+
+namespace {
+
+constexpr std::size_t kRowsPerStatement = 500;
+
+std::string Ms(SystemTime t) { return std::to_string(ToUnixMillis(t)); }
+std::optional<std::string> TextOrNull(const std::string& s) {
+    return s.empty() ? std::nullopt : std::optional<std::string>(s);
+}
+
+template <class T, class F>
+Result<T> Guarded(std::string_view op, F&& f) {
+    try {
+        return f();
+    } catch (const std::exception& e) {
+        return StoreError("postgres", op, e);
+    }
+}
+
+// "($1,$2::bigint),($3,$4::bigint)" for `rows` rows of the given column casts.
+std::string ValuesList(std::size_t rows, const std::vector<std::string>& casts) {
+    std::string out;
+    int n = 1;
+    for (std::size_t r = 0; r < rows; ++r) {
+        out += r ? ",(" : "(";
+        for (std::size_t c = 0; c < casts.size(); ++c) {
+            if (c) out += ',';
+            out += '$' + std::to_string(n++) + casts[c];
+        }
+        out += ')';
+    }
+    return out;
+}
+
+void InsertStarted(PgConn& c, const std::vector<const SessionEvent*>& rows) {
+    PgParams p;
+    for (const SessionEvent* e : rows) {
+        p.insert(p.end(), {e->session_id, e->user_id, e->stage_arn, TextOrNull(e->participant_id),
+                           Ms(e->joined_at), TextOrNull(e->user_agent), TextOrNull(e->ip_address)});
+    }
+    c.Exec(
+        "INSERT INTO viewer_sessions (session_id, user_id, stage_arn, participant_id, joined_at, "
+        "last_heartbeat, user_agent, ip_address) SELECT sid, uid, arn, pid, ivs_ms_to_ts(j), "
+        "ivs_ms_to_ts(j), ua, ip FROM (VALUES " +
+            ValuesList(rows.size(), {"", "", "", "", "::bigint", "", ""}) +
+            ") AS x(sid, uid, arn, pid, j, ua, ip) ON CONFLICT (session_id) DO NOTHING",
+        p);
+}
+
+// The duration is measured from the row's joined_at, so a start recorded earlier wins.
+void UpsertEnded(PgConn& c, const std::vector<const SessionEvent*>& rows) {
+    PgParams p;
+    for (const SessionEvent* e : rows) {
+        p.insert(p.end(), {e->session_id, e->user_id, e->stage_arn, TextOrNull(e->participant_id),
+                           Ms(e->joined_at), Ms(e->left_at), Ms(e->last_heartbeat),
+                           TextOrNull(e->end_reason), TextOrNull(e->user_agent),
+                           TextOrNull(e->ip_address)});
+    }
+    c.Exec(
+        "INSERT INTO viewer_sessions AS v (session_id, user_id, stage_arn, participant_id, "
+        "joined_at, left_at, watch_duration_seconds, last_heartbeat, end_reason, user_agent, "
+        "ip_address) SELECT sid, uid, arn, pid, ivs_ms_to_ts(j), ivs_ms_to_ts(GREATEST(l, j)), "
+        "GREATEST(0, (l - j) / 1000), ivs_ms_to_ts(GREATEST(h, j)), reason, ua, ip FROM (VALUES " +
+            ValuesList(rows.size(),
+                       {"", "", "", "", "::bigint", "::bigint", "::bigint", "", "", ""}) +
+            ") AS x(sid, uid, arn, pid, j, l, h, reason, ua, ip) "
+            "ON CONFLICT (session_id) DO UPDATE SET "
+            "left_at = GREATEST(EXCLUDED.left_at, v.joined_at), "
+            "watch_duration_seconds = GREATEST(0, (ivs_ts_to_ms(GREATEST(EXCLUDED.left_at, "
+            "v.joined_at)) - ivs_ts_to_ms(v.joined_at)) / 1000), "
+            "last_heartbeat = GREATEST(v.last_heartbeat, EXCLUDED.last_heartbeat), "
+            "end_reason = EXCLUDED.end_reason WHERE v.left_at IS NULL",
+        p);
+}
+
+void UpdateHeartbeats(PgConn& c, const std::vector<std::pair<std::string, std::int64_t>>& rows) {
+    PgParams p;
+    for (const auto& [sid, ms] : rows) p.insert(p.end(), {sid, std::to_string(ms)});
+    c.Exec("UPDATE viewer_sessions v SET last_heartbeat = GREATEST(v.last_heartbeat, "
+           "ivs_ms_to_ts(x.h)) FROM (VALUES " +
+               ValuesList(rows.size(), {"", "::bigint"}) +
+               ") AS x(sid, h) WHERE v.session_id = x.sid AND v.left_at IS NULL",
+           p);
+}
+
+template <class T, class F>
+void InChunks(const std::vector<T>& all, F&& f) {
+    for (std::size_t i = 0; i < all.size(); i += kRowsPerStatement) {
+        auto end = std::min(all.size(), i + kRowsPerStatement);
+        f(std::vector<T>(all.begin() + static_cast<std::ptrdiff_t>(i),
+                         all.begin() + static_cast<std::ptrdiff_t>(end)));
+    }
+}
+
+// One transaction. Rows are de-duplicated (a statement may touch a row only once) and sorted
+// by session_id so concurrent batches lock rows in the same order.
+void ApplyOn(PgConn& c, const HistoryBatch& batch) {
+    std::map<std::string, const SessionEvent*> started, ended;
+    for (const SessionEvent& e : batch.events) {
+        auto& target = e.kind == SessionEvent::Kind::started ? started : ended;
+        target.emplace(e.session_id, &e);
+    }
+    std::map<std::string, std::int64_t> beats;
+    for (const auto& h : batch.heartbeats) {
+        auto& v = beats[h.session_id];
+        v = std::max(v, ToUnixMillis(h.at));
+    }
+    auto values = [](const auto& m) {
+        std::vector<typename std::decay_t<decltype(m)>::mapped_type> v;
+        for (const auto& kv : m) v.push_back(kv.second);
+        return v;
+    };
+    PgTransaction tx(c);
+    InChunks(values(started), [&](const auto& rows) { InsertStarted(c, rows); });
+    InChunks(values(ended), [&](const auto& rows) { UpsertEnded(c, rows); });
+    std::vector<std::pair<std::string, std::int64_t>> beat_rows(beats.begin(), beats.end());
+    InChunks(beat_rows, [&](const auto& rows) { UpdateHeartbeats(c, rows); });
+    tx.Commit();
+}
+
+ports::SessionRecord ReadSession(const PgResult& r, int i) {
+    ports::SessionRecord s;
+    s.id = r.Int(i, 0);
+    s.session_id = r.Text(i, 1);
+    s.user_id = r.Text(i, 2);
+    s.stage_arn = r.Text(i, 3);
+    s.participant_id = r.Text(i, 4);
+    s.joined_at = FromUnixMillis(r.Int(i, 5));
+    if (!r.IsNull(i, 6)) s.left_at = FromUnixMillis(r.Int(i, 6));
+    if (!r.IsNull(i, 7)) s.watch_duration_seconds = r.Int(i, 7);
+    s.last_heartbeat = FromUnixMillis(r.Int(i, 8));
+    s.end_reason = r.Text(i, 9);
+    return s;
+}
+
+const char* kSessionColumns =
+    "id, session_id, user_id, stage_arn, participant_id, ivs_ts_to_ms(joined_at), "
+    "ivs_ts_to_ms(left_at), watch_duration_seconds, ivs_ts_to_ms(last_heartbeat), end_reason";
+
+}  // namespace
+
+PgHistoryStore::PgHistoryStore(PgOptions options, std::chrono::seconds connect_wait)
+    : options_(std::move(options)) {
+    auto deadline = std::chrono::steady_clock::now() + connect_wait;
+    for (;;) {
+        try {
+            MigratePostgresOnce(options_);
+            break;
+        } catch (const DbError& e) {
+            if (std::chrono::steady_clock::now() >= deadline) {
+                throw std::runtime_error("history store (PostgreSQL " + options_.host + ":" +
+                                         std::to_string(options_.port) + "/" + options_.dbname +
+                                         "): " + e.what());
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        }
+    }
+    pool_ = std::make_unique<WorkerPool<PgConn>>(
+        std::max(1, options_.pool_size), options_.queue_cap,
+        [this] { return std::make_unique<PgConn>(options_); });
+}
+
+int MigratePostgresOnce(const PgOptions& options) {
+    PgConn conn(options);
+    return MigratePostgres(conn);
+}
+
+PgHistoryStore::~PgHistoryStore() { Stop(); }
+
+void PgHistoryStore::Stop() {
+    if (pool_) pool_->Stop();
+}
+
+Status PgHistoryStore::ApplySync(const HistoryBatch& batch) {
+    return RunSync<void>(*pool_, [&batch](PgConn& c) -> Status {
+        return Guarded<void>("apply", [&]() -> Status {
+            ApplyOn(c, batch);
+            return Ok();
+        });
+    });
+}
+
+ports::HistoryStore::Async<void> PgHistoryStore::Apply(HistoryBatch batch) {
+    return RunOn<void>(*pool_, [batch = std::move(batch)](PgConn& c) -> Status {
+        return Guarded<void>("apply", [&]() -> Status {
+            ApplyOn(c, batch);
+            return Ok();
+        });
+    });
+}
+
+ports::HistoryStore::Async<ports::HistoryPage> PgHistoryStore::History(std::string user_id,
+                                                                       int limit,
+                                                                       std::string cursor) {
+    // Not a coroutine: the job is built here and handed over whole.
+    std::optional<HistoryCursor> after;
+    bool bad_cursor = false;
+    if (!cursor.empty()) {
+        after = DecodeCursor(cursor);
+        bad_cursor = !after;
+    }
+    limit = std::clamp(limit, 1, 100);
+    return RunOn<ports::HistoryPage>(
+        *pool_, [user_id = std::move(user_id), limit, after, bad_cursor](PgConn& c) {
+            if (bad_cursor) {
+                return Result<ports::HistoryPage>(InvalidFields({"cursor"}, "cursor is not valid"));
+            }
+            return Guarded<ports::HistoryPage>("history", [&]() -> Result<ports::HistoryPage> {
+                ports::HistoryPage page;
+                PgTransaction tx(c);  // the count and the rows from one snapshot
+                page.total_records =
+                    c.Prepared("history_count",
+                               "SELECT COUNT(*) FROM viewer_sessions WHERE user_id = $1",
+                               {user_id})
+                        .Int(0, 0);
+                std::string lim = std::to_string(limit + 1);
+                PgResult r =
+                    after ? c.Prepared("history_after",
+                                       std::string("SELECT ") + kSessionColumns +
+                                           " FROM viewer_sessions WHERE user_id = $1 AND "
+                                           "(joined_at, id) < (ivs_ms_to_ts($3::bigint), $4) "
+                                           "ORDER BY joined_at DESC, id DESC LIMIT $2",
+                                       {user_id, lim, std::to_string(after->joined_at_ms),
+                                        std::to_string(after->id)})
+                          : c.Prepared("history_first",
+                                       std::string("SELECT ") + kSessionColumns +
+                                           " FROM viewer_sessions WHERE user_id = $1 "
+                                           "ORDER BY joined_at DESC, id DESC LIMIT $2",
+                                       {user_id, lim});
+                tx.Commit();
+                for (int i = 0; i < r.Rows(); ++i) page.records.push_back(ReadSession(r, i));
+                if (static_cast<int>(page.records.size()) > limit) {
+                    page.records.resize(static_cast<std::size_t>(limit));
+                    const auto& last = page.records.back();
+                    page.next_cursor = EncodeCursor({ToUnixMillis(last.joined_at), last.id});
+                }
+                return page;
+            });
+        });
+}
+
+ports::HistoryStore::Async<ports::StageViewStats> PgHistoryStore::StageStats(std::string stage_arn,
+                                                                             SystemTime since) {
+    return RunOn<ports::StageViewStats>(*pool_, [stage_arn = std::move(stage_arn),
+                                                 since](PgConn& c) {
+        return Guarded<ports::StageViewStats>("stats", [&]() -> Result<ports::StageViewStats> {
+            auto r = c.Prepared(
+                "stage_stats",
+                "SELECT COUNT(*), COUNT(DISTINCT user_id), "
+                "COALESCE(ROUND(AVG(watch_duration_seconds)), 0), "
+                "COALESCE(MAX(watch_duration_seconds), 0) FROM viewer_sessions "
+                "WHERE stage_arn = $1 AND joined_at >= ivs_ms_to_ts($2::bigint)",
+                {stage_arn, Ms(since)});
+            ports::StageViewStats s;
+            s.total_views = r.Int(0, 0);
+            s.unique_viewers = r.Int(0, 1);
+            s.avg_watch_duration = std::llround(r.Double(0, 2));
+            s.max_watch_duration = r.Int(0, 3);
+            return s;
+        });
+    });
+}
+
+ports::HistoryStore::Async<void> PgHistoryStore::InsertSnapshots(
+    std::vector<ports::StatsSnapshot> snapshots) {
+    return RunOn<void>(*pool_, [snapshots = std::move(snapshots)](PgConn& c) -> Status {
+        return Guarded<void>("insert snapshots", [&]() -> Status {
+            InChunks(snapshots, [&](const std::vector<ports::StatsSnapshot>& rows) {
+                PgParams p;
+                for (const auto& s : rows) {
+                    p.insert(p.end(), {s.stage_arn, Ms(s.at), std::to_string(s.viewer_count)});
+                }
+                c.Exec("INSERT INTO viewer_stats_snapshots (stage_arn, snapshot_time, "
+                       "viewer_count) SELECT arn, ivs_ms_to_ts(t), n FROM (VALUES " +
+                           ValuesList(rows.size(), {"", "::bigint", "::int"}) +
+                           ") AS x(arn, t, n)",
+                       p);
+            });
+            return Ok();
+        });
+    });
+}
+
+ports::HistoryStore::Async<std::vector<ports::TimeseriesPoint>> PgHistoryStore::Timeseries(
+    ports::TimeseriesQuery query) {
+    return RunOn<std::vector<ports::TimeseriesPoint>>(*pool_, [query = std::move(query)](
+                                                                  PgConn& c) {
+        return Guarded<std::vector<ports::TimeseriesPoint>>(
+            "timeseries", [&]() -> Result<std::vector<ports::TimeseriesPoint>> {
+                std::string inner =
+                    "SELECT ivs_ts_to_ms(snapshot_time) AS t, SUM(viewer_count) AS total "
+                    "FROM viewer_stats_snapshots WHERE snapshot_time >= ivs_ms_to_ts($1::bigint) "
+                    "AND snapshot_time < ivs_ms_to_ts($2::bigint)";
+                PgParams p{Ms(query.from), Ms(query.to), std::to_string(query.step.count() * 1000)};
+                if (query.stage_arn) {
+                    inner += " AND stage_arn = $4";
+                    p.push_back(*query.stage_arn);
+                }
+                inner += " GROUP BY snapshot_time";
+                auto r = c.Prepared(query.stage_arn ? "timeseries_stage" : "timeseries_all",
+                                    "SELECT (t / $3::bigint) * $3::bigint AS bucket, "
+                                    "AVG(total)::float8, MAX(total), MIN(total), COUNT(*) FROM (" +
+                                        inner + ") s GROUP BY bucket ORDER BY bucket",
+                                    p);
+                std::vector<ports::TimeseriesPoint> points;
+                for (int i = 0; i < r.Rows(); ++i) {
+                    ports::TimeseriesPoint pt;
+                    pt.bucket = FromUnixMillis(r.Int(i, 0));
+                    pt.avg_viewers = r.Double(i, 1);
+                    pt.max_viewers = static_cast<int>(r.Int(i, 2));
+                    pt.min_viewers = static_cast<int>(r.Int(i, 3));
+                    pt.samples = static_cast<int>(r.Int(i, 4));
+                    points.push_back(pt);
+                }
+                return points;
+            });
+    });
+}
+
+ports::HistoryStore::Async<std::int64_t> PgHistoryStore::DeleteSnapshotsBefore(SystemTime t,
+                                                                               int batch_limit) {
+    return RunOn<std::int64_t>(*pool_, [t, batch_limit](PgConn& c) {
+        return Guarded<std::int64_t>("delete snapshots", [&]() -> Result<std::int64_t> {
+            return c
+                .Prepared("delete_snapshots",
+                          "DELETE FROM viewer_stats_snapshots WHERE id IN (SELECT id FROM "
+                          "viewer_stats_snapshots WHERE snapshot_time < ivs_ms_to_ts($1::bigint) "
+                          "ORDER BY snapshot_time LIMIT $2::int)",
+                          {Ms(t), std::to_string(batch_limit)})
+                .Affected();
+        });
+    });
+}
+
+ports::HistoryStore::Async<std::int64_t> PgHistoryStore::DeleteSessionsBefore(SystemTime t,
+                                                                              int batch_limit) {
+    return RunOn<std::int64_t>(*pool_, [t, batch_limit](PgConn& c) {
+        return Guarded<std::int64_t>("delete sessions", [&]() -> Result<std::int64_t> {
+            return c
+                .Prepared("delete_sessions",
+                          "DELETE FROM viewer_sessions WHERE id IN (SELECT id FROM "
+                          "viewer_sessions WHERE left_at IS NOT NULL AND joined_at < "
+                          "ivs_ms_to_ts($1::bigint) ORDER BY joined_at LIMIT $2::int)",
+                          {Ms(t), std::to_string(batch_limit)})
+                .Affected();
+        });
+    });
+}
+
+namespace {
+auto CloseOpenJob(SystemTime t, std::string reason) {
+    return [t, reason = std::move(reason)](PgConn& c) {
+        return Guarded<std::int64_t>("close open sessions", [&]() -> Result<std::int64_t> {
+            return c
+                .Prepared("close_open",
+                          "UPDATE viewer_sessions SET left_at = GREATEST(last_heartbeat, "
+                          "joined_at), watch_duration_seconds = GREATEST(0, (ivs_ts_to_ms("
+                          "GREATEST(last_heartbeat, joined_at)) - ivs_ts_to_ms(joined_at)) / "
+                          "1000), end_reason = $2 WHERE left_at IS NULL AND last_heartbeat < "
+                          "ivs_ms_to_ts($1::bigint)",
+                          {Ms(t), reason})
+                .Affected();
+        });
+    };
+}
+}  // namespace
+
+ports::HistoryStore::Async<std::int64_t> PgHistoryStore::CloseOpenSessions(SystemTime t,
+                                                                           std::string reason) {
+    return RunOn<std::int64_t>(*pool_, CloseOpenJob(t, std::move(reason)));
+}
+
+Result<std::int64_t> PgHistoryStore::CloseOpenSessionsSync(SystemTime t, std::string reason) {
+    return RunSync<std::int64_t>(*pool_, CloseOpenJob(t, std::move(reason)));
+}
+
+ports::HistoryStore::Async<void> PgHistoryStore::Ping() {
+    return RunOn<void>(*pool_, [](PgConn& c) -> Status {
+        return Guarded<void>("ping", [&]() -> Status {
+            c.Prepared("ping", "SELECT 1", {});
+            return Ok();
+        });
+    });
+}
+
+asio::awaitable<Status> PgHistoryStore::SaveStage(ports::ArchivedStage s) {
+    return RunOn<void>(*pool_, [s = std::move(s)](PgConn& c) -> Status {
+        return Guarded<void>("save stage", [&]() -> Status {
+            c.Prepared(
+                "save_stage",
+                "INSERT INTO stages (stage_arn, stage_name, is_master, auto_scaled, state, "
+                "created_at, draining_since, deleted_at, updated_at) VALUES ($1, $2, $3::bool, "
+                "$4::bool, $5, ivs_ms_to_ts($6::bigint), ivs_ms_to_ts($7::bigint), "
+                "ivs_ms_to_ts($8::bigint), now()) ON CONFLICT (stage_arn) DO UPDATE SET "
+                "stage_name = EXCLUDED.stage_name, is_master = EXCLUDED.is_master, "
+                "auto_scaled = EXCLUDED.auto_scaled, state = EXCLUDED.state, "
+                "draining_since = EXCLUDED.draining_since, deleted_at = EXCLUDED.deleted_at, "
+                "updated_at = now()",
+                {s.arn, TextOrNull(s.name), s.is_master ? "true" : "false",
+                 s.auto_scaled ? "true" : "false", s.state.empty() ? "active" : s.state,
+                 Ms(s.created_at),
+                 s.draining_since ? std::optional<std::string>(Ms(*s.draining_since))
+                                  : std::nullopt,
+                 s.deleted_at ? std::optional<std::string>(Ms(*s.deleted_at)) : std::nullopt});
+            return Ok();
+        });
+    });
+}
+
+asio::awaitable<Status> PgHistoryStore::MarkStageDeleted(std::string arn, SystemTime at) {
+    return RunOn<void>(*pool_, [arn = std::move(arn), at](PgConn& c) -> Status {
+        return Guarded<void>("mark stage deleted", [&]() -> Status {
+            c.Prepared("mark_stage_deleted",
+                       "UPDATE stages SET state = 'deleted', deleted_at = ivs_ms_to_ts($2::bigint), "
+                       "updated_at = now() WHERE stage_arn = $1",
+                       {arn, Ms(at)});
+            return Ok();
+        });
+    });
+}
+
+asio::awaitable<Result<std::vector<ports::ArchivedStage>>> PgHistoryStore::LoadStages() {
+    return RunOn<std::vector<ports::ArchivedStage>>(*pool_, [](PgConn& c) {
+        return Guarded<std::vector<ports::ArchivedStage>>(
+            "load stages", [&]() -> Result<std::vector<ports::ArchivedStage>> {
+                auto r = c.Prepared("load_stages",
+                                    "SELECT stage_arn, stage_name, is_master, auto_scaled, state, "
+                                    "ivs_ts_to_ms(created_at), ivs_ts_to_ms(draining_since) FROM "
+                                    "stages WHERE deleted_at IS NULL ORDER BY id",
+                                    {});
+                std::vector<ports::ArchivedStage> out;
+                for (int i = 0; i < r.Rows(); ++i) {
+                    ports::ArchivedStage s;
+                    s.arn = r.Text(i, 0);
+                    s.name = r.Text(i, 1);
+                    s.is_master = r.Bool(i, 2);
+                    s.auto_scaled = r.Bool(i, 3);
+                    s.state = r.Text(i, 4);
+                    s.created_at = FromUnixMillis(r.Int(i, 5));
+                    if (!r.IsNull(i, 6)) s.draining_since = FromUnixMillis(r.Int(i, 6));
+                    out.push_back(std::move(s));
+                }
+                return out;
+            });
+    });
+}
+
+}  // namespace ivs::adapters::history

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <memory>
+
+#include "adapters/history/postgres/pg_conn.hpp"
+#include "adapters/history/worker_pool.hpp"
+#include "ports/history_store.hpp"
+
+namespace ivs::adapters::history {
+
+// History store on PostgreSQL 15 through libpq: `pool_size` connections, each owned by one
+// worker thread fed from a bounded queue (the server's I/O threads never wait on the
+// database; a full queue answers unavailable at once). Writes are batched into multi-row
+// statements; reads use prepared statements. Connections reconnect with backoff.
+// Thread-safe.
+class PgHistoryStore final : public ports::HistoryStore {
+public:
+    // Applies the migrations, retrying an unreachable server for up to `connect_wait`; throws
+    // std::runtime_error when it stays unreachable or its schema is newer than this binary.
+    PgHistoryStore(PgOptions options, std::chrono::seconds connect_wait);
+    ~PgHistoryStore() override;
+
+    // Blocking form of Apply for a caller that owns its own thread (the outbox drain).
+    Status ApplySync(const ports::HistoryBatch& batch);
+    // Blocking form of CloseOpenSessions (start-up recovery on the sink thread).
+    Result<std::int64_t> CloseOpenSessionsSync(SystemTime t, std::string end_reason);
+
+    Async<void> Apply(ports::HistoryBatch batch) override;
+    Async<ports::HistoryPage> History(std::string user_id, int limit, std::string cursor) override;
+    Async<ports::StageViewStats> StageStats(std::string stage_arn, SystemTime since) override;
+    Async<void> InsertSnapshots(std::vector<ports::StatsSnapshot> snapshots) override;
+    Async<std::vector<ports::TimeseriesPoint>> Timeseries(ports::TimeseriesQuery query) override;
+    Async<std::int64_t> DeleteSnapshotsBefore(SystemTime t, int batch_limit) override;
+    Async<std::int64_t> DeleteSessionsBefore(SystemTime t, int batch_limit) override;
+    Async<std::int64_t> CloseOpenSessions(SystemTime t, std::string end_reason) override;
+    Async<void> Ping() override;
+    std::string_view Kind() const override { return "postgres"; }
+
+    boost::asio::awaitable<Status> SaveStage(ports::ArchivedStage stage) override;
+    boost::asio::awaitable<Status> MarkStageDeleted(std::string arn, SystemTime at) override;
+    boost::asio::awaitable<Result<std::vector<ports::ArchivedStage>>> LoadStages() override;
+
+    void Stop();
+
+private:
+    PgOptions options_;
+    std::unique_ptr<WorkerPool<PgConn>> pool_;
+};
+
+// Applies the PostgreSQL migrations once (the `migrate` command). Throws on failure.
+int MigratePostgresOnce(const PgOptions& options);
+
+}  // namespace ivs::adapters::history

@@ -1,0 +1,459 @@
+#include "adapters/ivs/emulator.hpp"
+
+#include <regex>
+
+#include "adapters/ivs/emulator_json.hpp"
+#include "adapters/ivs/emulator_state.hpp"
+#include "adapters/tokens/participant_jwt.hpp"
+#include "adapters/tokens/token_signers.hpp"
+#include "core/crypto.hpp"
+#include "core/random.hpp"
+
+namespace ivs::emulator {
+namespace {
+
+bool MatchesCharset(std::string_view s, std::string_view extra) {
+    for (char c : s) {
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  extra.find(c) != std::string_view::npos;
+        if (!ok) return false;
+    }
+    return true;
+}
+
+Status CheckName(std::string_view name, std::string_view field) {
+    if (name.size() > 128 || !MatchesCharset(name, "-_")) {
+        return IvsError(kValidation, std::string(field) +
+                                         " must be 0-128 characters of [a-zA-Z0-9-_]");
+    }
+    return Ok();
+}
+
+// The model's ARN patterns, with the resource type widened to [a-z-]+ for tag operations (the
+// model's ResourceArn pattern allows a single letter only, which no real ARN matches).
+const std::regex& StageArnPattern() {
+    static const std::regex re("^arn:aws:ivs:[a-z0-9-]+:[0-9]+:stage/[a-zA-Z0-9-]+$");
+    return re;
+}
+const std::regex& KeyArnPattern() {
+    static const std::regex re("^arn:aws:ivs:[a-z0-9-]+:[0-9]+:public-key/[a-zA-Z0-9-]+$");
+    return re;
+}
+const std::regex& ResourceArnPattern() {
+    static const std::regex re("^arn:aws:ivs:[a-z0-9-]+:[0-9]+:[a-z-]+/[a-zA-Z0-9-]+$");
+    return re;
+}
+
+Status CheckArn(std::string_view arn, std::string_view field, const std::regex& re) {
+    if (arn.empty()) return IvsError(kValidation, std::string(field) + " is required");
+    if (arn.size() > 128 || !std::regex_match(arn.begin(), arn.end(), re)) {
+        return IvsError(kValidation, std::string(field) + " is not a valid ARN: " + std::string(arn));
+    }
+    return Ok();
+}
+
+ports::Stage ToStage(const StageRec& s) {
+    ports::Stage out;
+    out.arn = s.arn;
+    out.name = s.name;
+    if (!s.sessions.empty() && !s.sessions.back().end_time) {
+        out.active_session_id = s.sessions.back().id;
+    }
+    out.tags = s.tags;
+    out.endpoints = s.endpoints;
+    out.raw = StageToJson(out);
+    return out;
+}
+
+ports::PublicKey ToKey(const KeyRec& k) {
+    return ports::PublicKey{k.arn, k.name, k.material, k.fingerprint, k.tags};
+}
+
+Error StageNotFound(std::string_view arn) {
+    return IvsError(kNotFound, "Stage not found: " + std::string(arn));
+}
+
+}  // namespace
+
+// --- errors ---
+
+Error IvsError(std::string_view type, std::string message) {
+    Errc code = Errc::internal;
+    if (type == kValidation) code = Errc::invalid_argument;
+    else if (type == kNotFound) code = Errc::not_found;
+    else if (type == kConflict) code = Errc::conflict;
+    else if (type == kQuota) code = Errc::quota_exceeded;
+    else if (type == kAccessDenied || type == "PendingVerification") code = Errc::forbidden;
+    else if (type == "ThrottlingException" || type == "TooManyRequestsException" ||
+             type == "Throttling" || type == "LimitExceededException" ||
+             type == "RequestLimitExceeded") {
+        code = Errc::rate_limited;
+    } else if (type == kInternal || type == "ServiceUnavailableException" ||
+               type == "InternalFailure" || type == "ServiceUnavailable") {
+        code = Errc::unavailable;
+    }
+    boost::json::object details;
+    details["ivsError"] = type;
+    return Error(code, std::move(message), std::move(details));
+}
+
+std::string IvsErrorType(const Error& error) {
+    auto it = error.details.find("ivsError");
+    return it != error.details.end() && it->value().is_string()
+               ? std::string(it->value().as_string())
+               : std::string();
+}
+
+unsigned HttpStatusForIvsError(std::string_view type) {
+    if (type == kValidation) return 400;
+    if (type == kAccessDenied || type == "PendingVerification") return 403;
+    if (type == kNotFound) return 404;
+    if (type == kConflict) return 409;
+    if (type == kQuota) return 402;
+    if (type == kInternal || type == "InternalFailure") return 500;
+    if (type == "ServiceUnavailableException" || type == "ServiceUnavailable") return 503;
+    if (type == "TooManyRequestsException") return 429;
+    return 400;
+}
+
+// --- shared checks ---
+
+Status CheckStageArn(std::string_view arn, std::string_view field) {
+    return CheckArn(arn, field, StageArnPattern());
+}
+
+Status CheckParticipantId(std::string_view id, std::string_view field) {
+    if (id.empty()) return IvsError(kValidation, std::string(field) + " is required");
+    if (id.size() > 64 || !MatchesCharset(id, "-")) {
+        return IvsError(kValidation, std::string(field) + " must be 1-64 characters of [a-zA-Z0-9-]");
+    }
+    return Ok();
+}
+
+Status CheckMaxResults(int max_results, int max) {
+    if (max_results < 1 || max_results > max) {
+        return IvsError(kValidation, "maxResults must be between 1 and " + std::to_string(max));
+    }
+    return Ok();
+}
+
+Status CheckTags(const ports::Tags& tags) {
+    if (tags.size() > 50) return IvsError(kValidation, "a resource can have at most 50 tags");
+    for (const auto& [k, v] : tags) {
+        if (k.empty() || k.size() > 128) {
+            return IvsError(kValidation, "tag keys must be 1-128 characters");
+        }
+        if (v.size() > 256) return IvsError(kValidation, "tag values must be at most 256 characters");
+    }
+    return Ok();
+}
+
+std::string MakePageToken(std::string_view kind, std::uint64_t n) {
+    return Base64Encode(std::string(kind) + ":" + std::to_string(n));
+}
+
+Result<std::uint64_t> ParsePageToken(std::string_view token, std::string_view kind) {
+    std::string raw;
+    auto bad = [] { return IvsError(kValidation, "The nextToken is invalid"); };
+    if (token.size() > 1024 || !Base64Decode(token, raw)) return bad();
+    if (raw.size() <= kind.size() + 1 || raw.compare(0, kind.size(), kind) != 0 ||
+        raw[kind.size()] != ':') {
+        return bad();
+    }
+    std::uint64_t n = 0;
+    for (std::size_t i = kind.size() + 1; i < raw.size(); ++i) {
+        if (raw[i] < '0' || raw[i] > '9' || n > (1ULL << 60)) return bad();
+        n = n * 10 + static_cast<std::uint64_t>(raw[i] - '0');
+    }
+    return n;
+}
+
+// --- lifecycle, faults ---
+
+Emulator::Emulator(EmulatorOptions options)
+    : options_(std::move(options)),
+      clock_(options_.clock ? *options_.clock : SystemClock::Instance()),
+      state_(std::make_unique<State>()) {
+    state_->internal_key = tokens::Es384Key::Generate();
+    state_->internal_key_arn = "arn:aws:ivs:" + options_.region + ":" + options_.account_id +
+                               ":public-key/" + RandomAlnum(12);
+}
+
+Emulator::~Emulator() = default;
+
+void Emulator::InjectFaults(Fault fault, int count) {
+    std::lock_guard lock(mu_);
+    for (int i = 0; i < count && state_->faults.size() < 10'000; ++i) {
+        state_->faults.push_back(fault);
+    }
+}
+
+void Emulator::ClearFaults() {
+    std::lock_guard lock(mu_);
+    state_->faults.clear();
+}
+
+std::optional<Fault> Emulator::TakeFault() {
+    std::lock_guard lock(mu_);
+    if (state_->faults.empty()) return std::nullopt;
+    Fault f = std::move(state_->faults.front());
+    state_->faults.pop_front();
+    return f;
+}
+
+std::uint64_t Emulator::ApiCalls() const {
+    std::lock_guard lock(mu_);
+    return state_->api_calls;
+}
+
+void Emulator::CountApiCall() {
+    std::lock_guard lock(mu_);
+    ++state_->api_calls;
+}
+
+std::string Emulator::InternalKeyArn() const {
+    std::lock_guard lock(mu_);
+    return state_->internal_key_arn;
+}
+
+// --- stages ---
+
+Result<ports::Stage> Emulator::CreateStage(const ports::CreateStageRequest& request) {
+    if (auto st = CheckName(request.name, "name"); !st) return st.error();
+    if (auto st = CheckTags(request.tags); !st) return st.error();
+    std::lock_guard lock(mu_);
+    if (static_cast<int>(state_->stages.size()) >= options_.max_stages) {
+        return IvsError(kQuota, "Stage quota exceeded: at most " +
+                                    std::to_string(options_.max_stages) + " stages");
+    }
+    StageRec s;
+    s.id = RandomAlnum(12);
+    s.arn = "arn:aws:ivs:" + options_.region + ":" + options_.account_id + ":stage/" + s.id;
+    s.name = request.name;
+    s.tags = request.tags;
+    std::string host = RandomAlnum(12);
+    s.endpoints.events = "wss://global.events.live-video.net";
+    s.endpoints.whip = "https://" + host + ".global-bm.whip.live-video.net";
+    s.endpoints.rtmp = "rtmp://" + host + ".global-contribute-staging.live-video.net/app/";
+    s.endpoints.rtmps = "rtmps://" + host + ".global-contribute-staging.live-video.net:443/app/";
+    s.seq = state_->next_seq++;
+    state_->stage_order[s.seq] = s.arn;
+    auto [it, inserted] = state_->stages.emplace(s.arn, std::move(s));
+    return ToStage(it->second);
+}
+
+Result<ports::Stage> Emulator::GetStage(std::string_view arn) {
+    if (auto st = CheckStageArn(arn, "arn"); !st) return st.error();
+    std::lock_guard lock(mu_);
+    auto it = state_->stages.find(arn);
+    if (it == state_->stages.end()) return StageNotFound(arn);
+    return ToStage(it->second);
+}
+
+Result<ports::Stage> Emulator::UpdateStage(std::string_view arn, std::string_view name) {
+    if (auto st = CheckStageArn(arn, "arn"); !st) return st.error();
+    if (auto st = CheckName(name, "name"); !st) return st.error();
+    std::lock_guard lock(mu_);
+    auto it = state_->stages.find(arn);
+    if (it == state_->stages.end()) return StageNotFound(arn);
+    it->second.name = std::string(name);
+    return ToStage(it->second);
+}
+
+Result<ports::Page<ports::StageSummary>> Emulator::ListStages(std::string_view next_token,
+                                                              int max_results) {
+    if (auto st = CheckMaxResults(max_results, 100); !st) return st.error();
+    std::uint64_t after = 0;
+    if (!next_token.empty()) {
+        auto n = ParsePageToken(next_token, "stages");
+        if (!n) return n.error();
+        after = *n;
+    }
+    std::lock_guard lock(mu_);
+    ports::Page<ports::StageSummary> page;
+    for (auto it = state_->stage_order.upper_bound(after); it != state_->stage_order.end(); ++it) {
+        if (static_cast<int>(page.items.size()) == max_results) {
+            page.next_token = MakePageToken("stages", std::prev(it)->first);
+            break;
+        }
+        const auto& s = state_->stages.at(it->second);
+        auto stage = ToStage(s);
+        page.items.push_back({stage.arn, stage.name, stage.active_session_id, stage.tags});
+    }
+    return page;
+}
+
+// --- tokens ---
+
+Result<ports::ParticipantToken> Emulator::CreateParticipantToken(
+    const ports::CreateTokenRequest& req) {
+    if (auto st = CheckStageArn(req.stage_arn, "stageArn"); !st) return st.error();
+    if (auto st = tokens::ValidateTokenRequest(req); !st) {
+        return IvsError(kValidation, st.error().message);
+    }
+    std::lock_guard lock(mu_);
+    auto it = state_->stages.find(req.stage_arn);
+    if (it == state_->stages.end()) return StageNotFound(req.stage_arn);
+    tokens::ParticipantClaims c;
+    c.participant_id = RandomAlnum(12);
+    c.stage_arn = req.stage_arn;
+    c.topic = it->second.id;
+    c.events_url = it->second.endpoints.events;
+    c.whip_url = it->second.endpoints.whip;
+    std::vector<ports::Capability> caps = req.capabilities;
+    if (caps.empty()) caps = {ports::Capability::publish, ports::Capability::subscribe};
+    for (auto cap : caps) {
+        (cap == ports::Capability::publish ? c.allow_publish : c.allow_subscribe) = true;
+    }
+    c.user_id = req.user_id;
+    c.attributes = req.attributes;
+    c.issued_at = std::chrono::floor<std::chrono::seconds>(clock_.Now());
+    c.expires_at = c.issued_at + std::chrono::minutes(req.duration_minutes);
+    auto token =
+        tokens::EncodeParticipantToken(*state_->internal_key, state_->internal_key_arn, c);
+    if (!token) return IvsError(kInternal, "token signing failed");
+    ports::ParticipantToken out;
+    out.token = std::move(*token);
+    out.participant_id = c.participant_id;
+    out.user_id = req.user_id;
+    out.attributes = req.attributes;
+    out.capabilities = caps;
+    out.duration_minutes = req.duration_minutes;
+    out.expiration_time = c.expires_at;
+    return out;
+}
+
+// --- public keys ---
+
+Result<ports::PublicKey> Emulator::ImportPublicKey(std::string_view material,
+                                                   std::string_view name,
+                                                   const ports::Tags& tags) {
+    static const std::regex pem_re(
+        "-----BEGIN PUBLIC KEY-----\\r?\\n([a-zA-Z0-9+/=\\r\\n]+)\\r?\\n-----END PUBLIC "
+        "KEY-----(\\r?\\n)?");
+    if (material.empty()) return IvsError(kValidation, "publicKeyMaterial is required");
+    if (material.size() > 8192 || !std::regex_match(material.begin(), material.end(), pem_re)) {
+        return IvsError(kValidation, "publicKeyMaterial is not a PEM public key");
+    }
+    if (auto st = CheckName(name, "name"); !st) return st.error();
+    if (auto st = CheckTags(tags); !st) return st.error();
+    auto key = tokens::Es384Key::FromPublicPem(material);
+    if (!key) {
+        return IvsError(kValidation, "publicKeyMaterial must be an ECDSA P-384 public key");
+    }
+    std::string fingerprint = tokens::PublicKeyFingerprint(*key);
+    std::lock_guard lock(mu_);
+    for (const auto& [arn, k] : state_->keys) {
+        if (k.fingerprint == fingerprint) {
+            return IvsError(kConflict, "This public key is already imported as " + arn);
+        }
+    }
+    if (static_cast<int>(state_->keys.size()) >= options_.max_public_keys) {
+        return IvsError(kQuota, "Public key quota exceeded: at most " +
+                                    std::to_string(options_.max_public_keys) + " public keys");
+    }
+    KeyRec rec{"arn:aws:ivs:" + options_.region + ":" + options_.account_id + ":public-key/" +
+                   RandomAlnum(12),
+               std::string(name),
+               std::string(material),
+               fingerprint,
+               tags,
+               *key,
+               state_->next_seq++};
+    state_->key_order[rec.seq] = rec.arn;
+    auto [it, inserted] = state_->keys.emplace(rec.arn, std::move(rec));
+    return ToKey(it->second);
+}
+
+Result<ports::PublicKey> Emulator::GetPublicKey(std::string_view arn) {
+    if (auto st = CheckArn(arn, "arn", KeyArnPattern()); !st) return st.error();
+    std::lock_guard lock(mu_);
+    auto it = state_->keys.find(arn);
+    if (it == state_->keys.end()) {
+        return IvsError(kNotFound, "Public key not found: " + std::string(arn));
+    }
+    return ToKey(it->second);
+}
+
+Result<ports::Page<ports::PublicKey>> Emulator::ListPublicKeys(std::string_view next_token,
+                                                               int max_results) {
+    if (auto st = CheckMaxResults(max_results, 100); !st) return st.error();
+    std::uint64_t after = 0;
+    if (!next_token.empty()) {
+        auto n = ParsePageToken(next_token, "keys");
+        if (!n) return n.error();
+        after = *n;
+    }
+    std::lock_guard lock(mu_);
+    ports::Page<ports::PublicKey> page;
+    for (auto it = state_->key_order.upper_bound(after); it != state_->key_order.end(); ++it) {
+        if (static_cast<int>(page.items.size()) == max_results) {
+            page.next_token = MakePageToken("keys", std::prev(it)->first);
+            break;
+        }
+        page.items.push_back(ToKey(state_->keys.at(it->second)));
+    }
+    return page;
+}
+
+Status Emulator::DeletePublicKey(std::string_view arn) {
+    if (auto st = CheckArn(arn, "arn", KeyArnPattern()); !st) return st.error();
+    std::lock_guard lock(mu_);
+    auto it = state_->keys.find(arn);
+    if (it == state_->keys.end()) {
+        return IvsError(kNotFound, "Public key not found: " + std::string(arn));
+    }
+    state_->key_order.erase(it->second.seq);
+    state_->keys.erase(it);
+    return Ok();
+}
+
+// --- tags ---
+
+namespace {
+ports::Tags* FindTags(Emulator::State& state, std::string_view arn) {
+    if (auto it = state.stages.find(arn); it != state.stages.end()) return &it->second.tags;
+    if (auto it = state.keys.find(arn); it != state.keys.end()) return &it->second.tags;
+    return nullptr;
+}
+}  // namespace
+
+Status Emulator::TagResource(std::string_view arn, const ports::Tags& tags) {
+    if (auto st = CheckArn(arn, "resourceArn", ResourceArnPattern()); !st) return st.error();
+    if (auto st = CheckTags(tags); !st) return st.error();
+    std::lock_guard lock(mu_);
+    ports::Tags* current = FindTags(*state_, arn);
+    if (!current) return IvsError(kNotFound, "Resource not found: " + std::string(arn));
+    ports::Tags merged = *current;
+    for (const auto& [k, v] : tags) merged[k] = v;
+    if (merged.size() > 50) return IvsError(kValidation, "a resource can have at most 50 tags");
+    *current = std::move(merged);
+    return Ok();
+}
+
+Status Emulator::UntagResource(std::string_view arn, const std::vector<std::string>& keys) {
+    if (auto st = CheckArn(arn, "resourceArn", ResourceArnPattern()); !st) return st.error();
+    if (keys.empty() || keys.size() > 50) {
+        return IvsError(kValidation, "tagKeys must hold 1-50 keys");
+    }
+    for (const auto& k : keys) {
+        if (k.empty() || k.size() > 128) {
+            return IvsError(kValidation, "tag keys must be 1-128 characters");
+        }
+    }
+    std::lock_guard lock(mu_);
+    ports::Tags* current = FindTags(*state_, arn);
+    if (!current) return IvsError(kNotFound, "Resource not found: " + std::string(arn));
+    for (const auto& k : keys) current->erase(k);
+    return Ok();
+}
+
+Result<ports::Tags> Emulator::ListTagsForResource(std::string_view arn) {
+    if (auto st = CheckArn(arn, "resourceArn", ResourceArnPattern()); !st) return st.error();
+    std::lock_guard lock(mu_);
+    ports::Tags* current = FindTags(*state_, arn);
+    if (!current) return IvsError(kNotFound, "Resource not found: " + std::string(arn));
+    return *current;
+}
+
+}  // namespace ivs::emulator

@@ -1,0 +1,108 @@
+#include "adapters/ivs/emulator_json.hpp"
+
+#include "core/time_format.hpp"
+
+namespace ivs::emulator {
+namespace json = boost::json;
+
+json::object TagsToJson(const ports::Tags& tags) {
+    json::object o;
+    for (const auto& [k, v] : tags) o[k] = v;
+    return o;
+}
+
+json::object StageToJson(const ports::Stage& s) {
+    json::object o;
+    o["arn"] = s.arn;
+    o["name"] = s.name;
+    if (!s.active_session_id.empty()) o["activeSessionId"] = s.active_session_id;
+    o["tags"] = TagsToJson(s.tags);
+    o["autoParticipantRecordingConfiguration"] = json::object{
+        {"storageConfigurationArn", ""},
+        {"mediaTypes", json::array{"AUDIO_VIDEO"}},
+        {"thumbnailConfiguration",
+         json::object{{"targetIntervalSeconds", 60}, {"storage", json::array{"SEQUENTIAL"}},
+                      {"recordingMode", "DISABLED"}}},
+        {"recordingReconnectWindowSeconds", 0},
+        {"hlsConfiguration", json::object{{"targetSegmentDurationSeconds", 6}}},
+        {"recordParticipantReplicas", true}};
+    o["endpoints"] = json::object{{"events", s.endpoints.events},
+                                  {"whip", s.endpoints.whip},
+                                  {"rtmp", s.endpoints.rtmp},
+                                  {"rtmps", s.endpoints.rtmps}};
+    return o;
+}
+
+json::object StageSummaryToJson(const ports::StageSummary& s) {
+    json::object o;
+    o["arn"] = s.arn;
+    o["name"] = s.name;
+    if (!s.active_session_id.empty()) o["activeSessionId"] = s.active_session_id;
+    o["tags"] = TagsToJson(s.tags);
+    return o;
+}
+
+json::object ParticipantTokenToJson(const ports::ParticipantToken& t) {
+    json::object o;
+    o["token"] = t.token;
+    o["participantId"] = t.participant_id;
+    if (!t.user_id.empty()) o["userId"] = t.user_id;
+    o["attributes"] = TagsToJson(t.attributes);
+    o["duration"] = t.duration_minutes;
+    json::array caps;
+    for (auto c : t.capabilities) caps.emplace_back(c == ports::Capability::publish ? "PUBLISH" : "SUBSCRIBE");
+    o["capabilities"] = std::move(caps);
+    o["expirationTime"] = FormatIso8601Millis(t.expiration_time);
+    return o;
+}
+
+json::object ParticipantSummaryToJson(const ports::ParticipantSummary& p) {
+    json::object o;
+    o["participantId"] = p.participant_id;
+    if (!p.user_id.empty()) o["userId"] = p.user_id;
+    o["state"] = p.state;
+    o["firstJoinTime"] = FormatIso8601Millis(p.first_join_time);
+    o["published"] = p.published;
+    o["recordingState"] = "DISABLED";
+    o["replicationType"] = p.replication_type.empty() ? "NONE" : p.replication_type;
+    if (!p.replication_state.empty()) o["replicationState"] = p.replication_state;
+    if (!p.source_stage_arn.empty()) o["sourceStageArn"] = p.source_stage_arn;
+    return o;
+}
+
+json::object StageSessionToJson(const ports::StageSession& s) {
+    json::object o;
+    o["sessionId"] = s.session_id;
+    o["startTime"] = FormatIso8601Millis(s.start_time);
+    if (s.end_time) o["endTime"] = FormatIso8601Millis(*s.end_time);
+    return o;
+}
+
+json::object ReplicaToJson(const ports::ParticipantReplica& r) {
+    return json::object{{"sourceStageArn", r.source_stage_arn},
+                        {"participantId", r.participant_id},
+                        {"sourceSessionId", r.source_session_id},
+                        {"destinationStageArn", r.destination_stage_arn},
+                        {"destinationSessionId", r.destination_session_id},
+                        {"replicationState", r.replication_state}};
+}
+
+json::object PublicKeyToJson(const ports::PublicKey& k) {
+    json::object o;
+    o["arn"] = k.arn;
+    o["name"] = k.name;
+    o["publicKeyMaterial"] = k.public_key_material;
+    o["fingerprint"] = k.fingerprint;
+    o["tags"] = TagsToJson(k.tags);
+    return o;
+}
+
+json::object PublicKeySummaryToJson(const ports::PublicKey& k) {
+    json::object o;
+    o["arn"] = k.arn;
+    o["name"] = k.name;
+    o["tags"] = TagsToJson(k.tags);
+    return o;
+}
+
+}  // namespace ivs::emulator

@@ -1,0 +1,264 @@
+#include "adapters/redis/redis_hot_store_scripts.hpp"
+
+#include <string>
+
+namespace ivs::adapters::redis::scripts {
+namespace {
+
+// Shared helpers prepended to every script. Sessions are stored as
+// {sid, uid, stage, pid, joined, hb}; stages as {arn, name, master, auto, state, created,
+// draining}. Times are Unix milliseconds kept as the strings the caller sent.
+const char* kPrelude = R"lua(
+local P = ARGV[1]
+local function skey(arn, part) return P .. '{stage:' .. arn .. '}:' .. part end
+local function ukey(uid) return P .. '{user:' .. uid .. '}:session' end
+local REG = P .. 'stages'
+local EXP = P .. 'expiry'
+local function hash_to_table(h)
+  if #h == 0 then return nil end
+  local t = {}
+  for i = 1, #h, 2 do t[h[i]] = h[i + 1] end
+  return t
+end
+local function load_session(uid) return hash_to_table(redis.call('HGETALL', ukey(uid))) end
+local function pack(s) return {s.sid, s.uid, s.stage, s.pid or '', s.joined, s.hb} end
+local function end_session(s)
+  redis.call('DEL', ukey(s.uid))
+  redis.call('ZREM', skey(s.stage, 'seats'), s.uid)
+  redis.call('ZREM', EXP, s.uid)
+end
+local function live_count(arn, cutoff)
+  return redis.call('ZCOUNT', skey(arn, 'seats'), cutoff, '+inf')
+end
+local function pack_stage(arn, cutoff)
+  local st = hash_to_table(redis.call('HGETALL', skey(arn, 'info')))
+  if not st then st = {} end
+  return {arn, st.name or '', st.master or '0', st.auto or '0', st.state or 'active',
+          st.created or '0', st.draining or '', live_count(arn, cutoff)}
+end
+)lua";
+
+RedisScript Make(const char* body) { return RedisScript(std::string(kPrelude) + body); }
+
+}  // namespace
+
+// ARGV: P, uid, requested, new_sid, pid, now, cutoff, capacity, threshold
+const RedisScript& Seat() {
+    static const RedisScript s = Make(R"lua(
+local uid, req, sid, pid, now = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local cutoff, cap, thr = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
+local cur = load_session(uid)
+local ended = false
+if cur and tonumber(cur.hb) < cutoff then
+  end_session(cur)
+  ended = pack(cur)
+  cur = nil
+end
+if cur and (req == '' or req == cur.stage) then
+  if tonumber(now) > tonumber(cur.hb) then
+    cur.hb = now
+    redis.call('HSET', ukey(uid), 'hb', now)
+    redis.call('ZADD', skey(cur.stage, 'seats'), now, uid)
+    redis.call('ZADD', EXP, now, uid)
+  end
+  if pid ~= '' then
+    cur.pid = pid
+    redis.call('HSET', ukey(uid), 'pid', pid)
+  end
+  return {'ok', 'kept', live_count(cur.stage, cutoff), pack(cur), ended}
+end
+local target
+if req ~= '' then
+  if redis.call('SISMEMBER', REG, req) == 0 then return {'not_found'} end
+  if redis.call('HGET', skey(req, 'info'), 'state') ~= 'active' then return {'stage_full'} end
+  if live_count(req, cutoff) >= cap then return {'stage_full'} end
+  target = req
+else
+  local best, best_n, best_c, any, any_n, any_c
+  for _, arn in ipairs(redis.call('SMEMBERS', REG)) do
+    local info = redis.call('HMGET', skey(arn, 'info'), 'state', 'created')
+    if info[1] == 'active' then
+      local n = live_count(arn, cutoff)
+      local c = tonumber(info[2]) or 0
+      if n < thr and (not best or n < best_n or (n == best_n and (c < best_c or (c == best_c and arn < best)))) then
+        best, best_n, best_c = arn, n, c
+      end
+      if n < cap and (not any or n < any_n or (n == any_n and (c < any_c or (c == any_c and arn < any)))) then
+        any, any_n, any_c = arn, n, c
+      end
+    end
+  end
+  target = best or any
+  if not target then return {'stage_full'} end
+end
+local outcome = 'seated'
+if cur then
+  end_session(cur)
+  ended = pack(cur)
+  outcome = 'moved'
+end
+redis.call('HSET', ukey(uid), 'sid', sid, 'uid', uid, 'stage', target, 'pid', pid,
+           'joined', now, 'hb', now)
+redis.call('ZADD', skey(target, 'seats'), now, uid)
+redis.call('ZADD', EXP, now, uid)
+local s = {sid = sid, uid = uid, stage = target, pid = pid, joined = now, hb = now}
+return {'ok', outcome, live_count(target, cutoff), pack(s), ended}
+)lua");
+    return s;
+}
+
+// ARGV: P, uid, stage, sid, now, cutoff
+const RedisScript& Heartbeat() {
+    static const RedisScript s = Make(R"lua(
+local uid, stage, sid, now, cutoff = ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
+local cur = load_session(uid)
+if not cur or cur.stage ~= stage or tonumber(cur.hb) < cutoff or (sid ~= '' and sid ~= cur.sid) then
+  return {'not_found'}
+end
+if tonumber(now) > tonumber(cur.hb) then
+  cur.hb = now
+  redis.call('HSET', ukey(uid), 'hb', now)
+  redis.call('ZADD', skey(stage, 'seats'), now, uid)
+  redis.call('ZADD', EXP, now, uid)
+end
+return {'ok', pack(cur)}
+)lua");
+    return s;
+}
+
+// ARGV: P, uid, stage, sid
+const RedisScript& Leave() {
+    static const RedisScript s = Make(R"lua(
+local uid, stage, sid = ARGV[2], ARGV[3], ARGV[4]
+local cur = load_session(uid)
+if not cur or cur.stage ~= stage or (sid ~= '' and sid ~= cur.sid) then return {'none'} end
+end_session(cur)
+return {'ok', pack(cur)}
+)lua");
+    return s;
+}
+
+// ARGV: P, uid, sid, pid
+const RedisScript& SetParticipant() {
+    static const RedisScript s = Make(R"lua(
+local cur = load_session(ARGV[2])
+if not cur or cur.sid ~= ARGV[3] then return {'not_found'} end
+redis.call('HSET', ukey(ARGV[2]), 'pid', ARGV[4])
+return {'ok'}
+)lua");
+    return s;
+}
+
+// ARGV: P, uid, cutoff
+const RedisScript& GetSession() {
+    static const RedisScript s = Make(R"lua(
+local cur = load_session(ARGV[2])
+if not cur or tonumber(cur.hb) < tonumber(ARGV[3]) then return {'none'} end
+return {'ok', pack(cur)}
+)lua");
+    return s;
+}
+
+// ARGV: P, stage, cutoff, limit
+const RedisScript& ListViewers() {
+    static const RedisScript s = Make(R"lua(
+local stage = ARGV[2]
+local uids = redis.call('ZRANGEBYSCORE', skey(stage, 'seats'), ARGV[3], '+inf', 'LIMIT', 0, tonumber(ARGV[4]))
+local out = {}
+for _, uid in ipairs(uids) do
+  local cur = load_session(uid)
+  if cur and cur.stage == stage then out[#out + 1] = pack(cur) end
+end
+return out
+)lua");
+    return s;
+}
+
+// ARGV: P, cutoff, limit. Reads only the oldest `limit` entries of the expiry index.
+const RedisScript& ExpireSessions() {
+    static const RedisScript s = Make(R"lua(
+local cutoff = tonumber(ARGV[2])
+local uids = redis.call('ZRANGEBYSCORE', EXP, '-inf', '(' .. ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
+local out = {}
+for _, uid in ipairs(uids) do
+  local cur = load_session(uid)
+  if cur and tonumber(cur.hb) < cutoff then
+    end_session(cur)
+    out[#out + 1] = pack(cur)
+  elseif not cur then
+    redis.call('ZREM', EXP, uid)
+  end
+end
+return out
+)lua");
+    return s;
+}
+
+// ARGV: P, arn, name, master, auto, state, created, draining
+const RedisScript& UpsertStage() {
+    static const RedisScript s = Make(R"lua(
+redis.call('SADD', REG, ARGV[2])
+redis.call('HSET', skey(ARGV[2], 'info'), 'arn', ARGV[2], 'name', ARGV[3], 'master', ARGV[4],
+           'auto', ARGV[5], 'state', ARGV[6], 'created', ARGV[7], 'draining', ARGV[8])
+return {'ok'}
+)lua");
+    return s;
+}
+
+// ARGV: P, arn, state, draining
+const RedisScript& SetStageState() {
+    static const RedisScript s = Make(R"lua(
+if redis.call('SISMEMBER', REG, ARGV[2]) == 0 then return {'not_found'} end
+redis.call('HSET', skey(ARGV[2], 'info'), 'state', ARGV[3], 'draining', ARGV[4])
+return {'ok'}
+)lua");
+    return s;
+}
+
+// ARGV: P, arn
+const RedisScript& RemoveStage() {
+    static const RedisScript s = Make(R"lua(
+local arn = ARGV[2]
+local out = {}
+for _, uid in ipairs(redis.call('ZRANGE', skey(arn, 'seats'), 0, -1)) do
+  local cur = load_session(uid)
+  if cur and cur.stage == arn then
+    end_session(cur)
+    out[#out + 1] = pack(cur)
+  end
+end
+redis.call('DEL', skey(arn, 'seats'), skey(arn, 'info'))
+redis.call('SREM', REG, arn)
+return out
+)lua");
+    return s;
+}
+
+// ARGV: P, cutoff, [arn]
+const RedisScript& ListStages() {
+    static const RedisScript s = Make(R"lua(
+local cutoff = ARGV[2]
+if ARGV[3] then
+  if redis.call('SISMEMBER', REG, ARGV[3]) == 0 then return {'not_found'} end
+  return {'ok', {pack_stage(ARGV[3], cutoff)}}
+end
+local out = {}
+for _, arn in ipairs(redis.call('SMEMBERS', REG)) do out[#out + 1] = pack_stage(arn, cutoff) end
+return {'ok', out}
+)lua");
+    return s;
+}
+
+// ARGV: P, cutoff
+const RedisScript& Snapshot() {
+    static const RedisScript s = Make(R"lua(
+local out = {}
+for _, arn in ipairs(redis.call('SMEMBERS', REG)) do out[#out + 1] = pack_stage(arn, ARGV[2]) end
+local pub = redis.call('GET', P .. 'publisher')
+local pending = redis.call('GET', P .. 'pending_stages')
+return {out, pub, pending}
+)lua");
+    return s;
+}
+
+}  // namespace ivs::adapters::redis::scripts

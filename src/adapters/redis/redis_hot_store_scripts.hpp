@@ -1,0 +1,22 @@
+#pragma once
+
+#include "adapters/redis/redis_client.hpp"
+
+namespace ivs::adapters::redis::scripts {
+
+// Lua scripts of the Redis hot store; each runs atomically in one round trip. ARGV[1] is always
+// the key prefix. See redis_hot_store.hpp for the key layout.
+const RedisScript& Seat();
+const RedisScript& Heartbeat();
+const RedisScript& Leave();
+const RedisScript& SetParticipant();
+const RedisScript& GetSession();
+const RedisScript& ListViewers();
+const RedisScript& ExpireSessions();
+const RedisScript& UpsertStage();
+const RedisScript& SetStageState();
+const RedisScript& RemoveStage();
+const RedisScript& ListStages();  // one stage when ARGV[3] is set
+const RedisScript& Snapshot();
+
+}  // namespace ivs::adapters::redis::scripts

@@ -1,0 +1,31 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "adapters/tokens/es384_key.hpp"
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "ports/ivs_client.hpp"
+#include "ports/token_signer.hpp"
+
+namespace ivs::tokens {
+
+// The limits CreateParticipantToken applies: duration 1-20160 minutes, userId <= 128 chars,
+// attributes <= 1 KB in total (keys plus values), at most the two capabilities.
+// invalid_argument naming the field otherwise.
+Status ValidateTokenRequest(const ports::CreateTokenRequest& request);
+
+// Signs ES384 participant tokens locally with `key` (header kid = `public_key_arn`, which IVS
+// uses to find the imported public key). The stage's events/whip endpoints come from GetStage
+// and are cached per stage for ten minutes, so a burst of joins costs one IVS call. The
+// participant id (jti) is 12 random alphanumerics. Errors: invalid_argument for bad input,
+// whatever GetStage returns (not_found for an unknown stage, unavailable, ...).
+std::shared_ptr<ports::TokenSigner> MakeSelfTokenSigner(std::shared_ptr<ports::IvsClient> ivs,
+                                                        Es384Key key, std::string public_key_arn,
+                                                        Clock& clock);
+
+// Calls CreateParticipantToken for every token.
+std::shared_ptr<ports::TokenSigner> MakeApiTokenSigner(std::shared_ptr<ports::IvsClient> ivs);
+
+}  // namespace ivs::tokens

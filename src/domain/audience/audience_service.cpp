@@ -1,0 +1,233 @@
+#include "domain/audience/audience_service.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "core/crypto.hpp"
+#include "core/random.hpp"
+#include "core/time_format.hpp"
+#include "domain/audience/validation.hpp"
+
+namespace ivs::audience {
+namespace asio = boost::asio;
+using ports::Capability;
+
+namespace {
+
+constexpr auto kSeatRetryInterval = std::chrono::milliseconds(250);
+constexpr int kStageFullRetryAfterSeconds = 5;
+
+std::string NewSessionId() { return HexEncode(RandomBytes(16)); }
+
+Error StageFull(std::string message) {
+    return Error(Errc::stage_full, std::move(message)).WithRetryAfter(kStageFullRetryAfterSeconds);
+}
+
+}  // namespace
+
+AudienceService::AudienceService(AudienceOptions options, AudienceDeps deps)
+    : options_(std::move(options)), deps_(std::move(deps)) {}
+
+std::optional<SessionTicket> AudienceService::VerifySessionToken(std::string_view token) const {
+    return deps_.session_tokens->Verify(token);
+}
+
+AudienceService::Async<IssuedToken> AudienceService::Issue(ports::CreateTokenRequest request) {
+    if (!deps_.token_signer) {
+        co_return Error(Errc::token_generation_failed, "Token signing is not configured");
+    }
+    const SystemTime now = Now();
+    request.attributes["timestamp"] = FormatIso8601Millis(now);
+    auto issued = co_await deps_.token_signer->Issue(request);
+    if (!issued) {
+        // Upstream text stays in the log; clients get a stable message.
+        Error e(Errc::token_generation_failed, "Token generation failed");
+        if (issued.error().code == Errc::rate_limited || issued.error().code == Errc::unavailable ||
+            issued.error().code == Errc::timeout) {
+            e.retry_after_seconds = 2;
+        }
+        co_return e;
+    }
+    IssuedToken out;
+    out.token = std::move(issued->token);
+    out.participant_id = std::move(issued->participant_id);
+    out.user_id = issued->user_id.empty() ? request.user_id : issued->user_id;
+    out.stage_arn = request.stage_arn;
+    out.capabilities = request.capabilities;
+    out.expires_at = issued->expiration_time;
+    if (out.expires_at <= now) out.expires_at = now + std::chrono::minutes(request.duration_minutes);
+    out.expires_in_seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(out.expires_at - now).count();
+    co_return out;
+}
+
+AudienceService::Async<std::string> AudienceService::MasterStageArn() {
+    auto stages = co_await deps_.hot_store->ListStages(Cutoff(Now()));
+    if (!stages) co_return stages.error();
+    for (const auto& s : *stages) {
+        if (s.is_master) co_return s.arn;
+    }
+    if (!options_.master_stage_arn.empty()) co_return options_.master_stage_arn;
+    co_return Error(Errc::token_generation_failed, "No master stage is configured");
+}
+
+AudienceService::Async<PublisherGrant> AudienceService::IssuePublisherToken(std::string user_id) {
+    auto master = co_await MasterStageArn();
+    if (!master) co_return master.error();
+    ports::CreateTokenRequest request;
+    request.stage_arn = *master;
+    request.user_id = "broadcaster-" + user_id;
+    request.duration_minutes = options_.publisher_token_ttl_minutes;
+    request.attributes = {{"role", "publisher"}};
+    request.capabilities = {Capability::publish};
+    auto token = co_await Issue(std::move(request));
+    if (!token) co_return token.error();
+
+    PublisherGrant grant{std::move(*token), options_.default_whip_endpoint};
+    if (deps_.ivs) {
+        auto stage = co_await deps_.ivs->GetStage(*master);
+        if (stage && !stage->endpoints.whip.empty()) grant.whip_endpoint = stage->endpoints.whip;
+    }
+    co_return grant;
+}
+
+AudienceService::Async<IssuedToken> AudienceService::IssueMediaServerToken(std::string server_id,
+                                                                          std::string stage_arn) {
+    ports::CreateTokenRequest request;
+    request.stage_arn = std::move(stage_arn);
+    request.user_id = "media-server-" + server_id;
+    request.duration_minutes = options_.mediaserver_token_ttl_minutes;
+    request.attributes = {{"role", "media-server"}, {"serverId", server_id}};
+    request.capabilities = {Capability::publish, Capability::subscribe};
+    co_return co_await Issue(std::move(request));
+}
+
+AudienceService::Async<ports::SeatResult> AudienceService::SeatWithWait(ports::SeatRequest request) {
+    const auto deadline = deps_.clock->Steady() + std::chrono::seconds(options_.seat_wait_seconds);
+    std::optional<asio::steady_timer> timer;
+    for (;;) {
+        request.now = Now();
+        request.cutoff = Cutoff(request.now);
+        auto seat = co_await deps_.hot_store->Seat(request);
+        if (seat || seat.error().code != Errc::stage_full) co_return seat;
+        if (!request.requested_stage.empty()) co_return StageFull(seat.error().message);
+        MaybeTriggerAutoscale(options_.scale_up_threshold);
+        // Wait only while a stage is actually on its way.
+        auto snap = co_await deps_.hot_store->Snapshot(request.now, request.cutoff);
+        if (!snap || snap->pending_stage_creations <= 0 || deps_.clock->Steady() >= deadline) {
+            co_return StageFull("All stages are full, please try again later");
+        }
+        if (!timer) timer.emplace(co_await asio::this_coro::executor);
+        timer->expires_after(kSeatRetryInterval);
+        co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+}
+
+AudienceService::Async<ViewerJoin> AudienceService::JoinAsViewer(std::string user_id,
+                                                                 std::string stage_arn,
+                                                                 ClientInfo client) {
+    if (options_.require_live_publisher) {
+        auto publisher = co_await deps_.hot_store->GetPublisher();
+        if (!publisher) co_return publisher.error();
+        if (!*publisher || !(*publisher)->live) {
+            co_return Error(Errc::not_found, "The broadcast is not live");
+        }
+    }
+    ports::SeatRequest request;
+    request.user_id = user_id;
+    request.requested_stage = stage_arn;
+    request.new_session_id = NewSessionId();
+    request.capacity = options_.stage_capacity;
+    request.scale_up_threshold = options_.scale_up_threshold;
+    auto seat = co_await SeatWithWait(std::move(request));
+    if (!seat) co_return seat.error();
+    const bool is_new = seat->outcome != ports::SeatResult::Outcome::kept;
+    if (seat->ended) {
+        PublishEnd(*seat->ended,
+                   seat->outcome == ports::SeatResult::Outcome::moved ? "moved" : "timeout",
+                   seat->outcome == ports::SeatResult::Outcome::moved
+                       ? seat->session.joined_at
+                       : seat->ended->last_heartbeat);
+        AnnounceCounts(seat->ended->stage_arn);
+    }
+
+    ports::CreateTokenRequest token_request;
+    token_request.stage_arn = seat->session.stage_arn;
+    token_request.user_id = "viewer-" + user_id;
+    token_request.duration_minutes = options_.viewer_token_ttl_minutes;
+    token_request.attributes = {{"role", "viewer"}};
+    token_request.capabilities = {Capability::subscribe};
+    auto token = co_await Issue(std::move(token_request));
+    if (!token) {
+        if (is_new) {
+            // Give the seat back: the session never really started.
+            (void)co_await deps_.hot_store->Leave(user_id, seat->session.stage_arn,
+                                                  seat->session.session_id);
+        }
+        co_return token.error();
+    }
+    (void)co_await deps_.hot_store->SetParticipant(user_id, seat->session.session_id,
+                                                   token->participant_id);
+    seat->session.participant_id = token->participant_id;
+    if (is_new) {
+        PublishStarted(seat->session, client);
+        AnnounceCounts(seat->session.stage_arn);
+        MaybeTriggerAutoscale(seat->stage_viewers);
+    }
+    ViewerJoin join;
+    join.session_token = deps_.session_tokens->Issue(seat->session.session_id, user_id,
+                                                     seat->session.stage_arn);
+    join.token = std::move(*token);
+    join.session = std::move(seat->session);
+    join.current_viewers = seat->stage_viewers;
+    join.is_new_viewer = is_new;
+    co_return join;
+}
+
+AudienceService::Async<Rejoin> AudienceService::RejoinStage(std::string user_id,
+                                                            std::string stage_arn,
+                                                            std::string participant_id,
+                                                            ClientInfo client) {
+    ports::SeatRequest request;
+    request.user_id = user_id;
+    request.requested_stage = std::move(stage_arn);
+    request.new_session_id = NewSessionId();
+    request.participant_id = participant_id;
+    request.capacity = options_.stage_capacity;
+    request.scale_up_threshold = options_.scale_up_threshold;
+    request.now = Now();
+    request.cutoff = Cutoff(request.now);
+    auto seat = co_await deps_.hot_store->Seat(std::move(request));
+    if (!seat) {
+        if (seat.error().code == Errc::stage_full) co_return StageFull(seat.error().message);
+        co_return seat.error();
+    }
+    const bool is_new = seat->outcome != ports::SeatResult::Outcome::kept;
+    if (seat->ended) {
+        const bool moved = seat->outcome == ports::SeatResult::Outcome::moved;
+        PublishEnd(*seat->ended, moved ? "moved" : "timeout",
+                   moved ? seat->session.joined_at : seat->ended->last_heartbeat);
+        AnnounceCounts(seat->ended->stage_arn);
+    }
+    if (is_new) {
+        PublishStarted(seat->session, client);
+        AnnounceCounts(seat->session.stage_arn);
+        MaybeTriggerAutoscale(seat->stage_viewers);
+    }
+    Rejoin out;
+    out.session_token = deps_.session_tokens->Issue(seat->session.session_id, user_id,
+                                                    seat->session.stage_arn);
+    out.session = std::move(seat->session);
+    out.current_viewers = seat->stage_viewers;
+    out.is_new_viewer = is_new;
+    co_return out;
+}
+
+void AudienceService::MaybeTriggerAutoscale(int stage_viewers) {
+    if (stage_viewers < options_.scale_up_threshold || !deps_.autoscale_trigger) return;
+    if (auto trigger = deps_.autoscale_trigger(); trigger && *trigger) (*trigger)();
+}
+
+}  // namespace ivs::audience

@@ -1,0 +1,70 @@
+#include "domain/audience/session_sweeper.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+namespace ivs::audience {
+namespace asio = boost::asio;
+
+SessionSweeper::SessionSweeper(asio::any_io_executor executor,
+                               std::shared_ptr<AudienceService> audience,
+                               std::shared_ptr<ports::Leadership> leadership,
+                               std::chrono::milliseconds interval)
+    : strand_(asio::make_strand(std::move(executor))),
+      timer_(strand_),
+      audience_(std::move(audience)),
+      leadership_(std::move(leadership)),
+      interval_(interval) {}
+
+std::chrono::milliseconds SessionSweeper::IntervalFor(int heartbeat_timeout_seconds) {
+    auto half = std::chrono::milliseconds(std::max(heartbeat_timeout_seconds, 1) * 500);
+    return std::clamp(half, std::chrono::milliseconds(200), std::chrono::milliseconds(5000));
+}
+
+void SessionSweeper::Start() {
+    running_ = true;
+    asio::co_spawn(strand_, [self = shared_from_this()] { return self->Loop(); },
+                   [self = shared_from_this()](std::exception_ptr e) {
+                       if (e) {
+                           try {
+                               std::rethrow_exception(e);
+                           } catch (const std::exception& ex) {
+                               spdlog::error("session sweeper stopped: {}", ex.what());
+                           }
+                       }
+                       self->running_ = false;
+                   });
+}
+
+asio::awaitable<void> SessionSweeper::Loop() {
+    while (!stopping_) {
+        if (!leadership_ || leadership_->IsLeader()) {
+            auto swept = co_await audience_->SweepExpired();
+            if (swept) {
+                ended_ += *swept;
+                if (*swept > 0) spdlog::debug("sweeper ended {} silent session(s)", *swept);
+            } else {
+                spdlog::warn("session sweep failed: {}", swept.error().message);
+            }
+        }
+        if (stopping_) break;
+        timer_.expires_after(interval_);
+        co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+}
+
+asio::awaitable<void> SessionSweeper::Stop() {
+    stopping_ = true;
+    asio::post(strand_, [self = shared_from_this()] { self->timer_.cancel(); });
+    asio::steady_timer wait(co_await asio::this_coro::executor);
+    for (int i = 0; i < 200 && running_; ++i) {
+        wait.expires_after(std::chrono::milliseconds(10));
+        co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+}
+
+}  // namespace ivs::audience

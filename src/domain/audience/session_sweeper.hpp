@@ -1,0 +1,48 @@
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+
+#include "domain/audience/audience_service.hpp"
+#include "ports/leadership.hpp"
+
+namespace ivs::audience {
+
+// Ends viewer sessions that stopped heartbeating: every `interval` the leader instance expires
+// sessions silent for HEARTBEAT_TIMEOUT_SECONDS (in batches) and publishes their end, with
+// left_at = the last heartbeat. Start once, Stop once (awaitable, returns when the loop ended).
+class SessionSweeper : public std::enable_shared_from_this<SessionSweeper> {
+public:
+    SessionSweeper(boost::asio::any_io_executor executor, std::shared_ptr<AudienceService> audience,
+                   std::shared_ptr<ports::Leadership> leadership,
+                   std::chrono::milliseconds interval);
+
+    // min(5 s, timeout / 2), so a session ends well within 10 s of expiring.
+    static std::chrono::milliseconds IntervalFor(int heartbeat_timeout_seconds);
+
+    void Start();
+    boost::asio::awaitable<void> Stop();
+
+    // Sessions ended since start.
+    std::size_t Ended() const { return ended_.load(); }
+
+private:
+    boost::asio::awaitable<void> Loop();
+
+    boost::asio::strand<boost::asio::any_io_executor> strand_;
+    boost::asio::steady_timer timer_;
+    std::shared_ptr<AudienceService> audience_;
+    std::shared_ptr<ports::Leadership> leadership_;
+    std::chrono::milliseconds interval_;
+    std::atomic<bool> stopping_{false};
+    std::atomic<bool> running_{false};
+    std::atomic<std::size_t> ended_{0};
+};
+
+}  // namespace ivs::audience

@@ -1,0 +1,169 @@
+#include "domain/autoscaler/runner.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <spdlog/spdlog.h>
+
+namespace ivs::autoscaler {
+
+namespace asio = boost::asio;
+
+Runner::Runner(asio::any_io_executor executor, std::shared_ptr<stages::StageRegistry> registry,
+               std::shared_ptr<stages::FanOut> fanout,
+               std::shared_ptr<publisher::PublisherTracker> publisher,
+               std::shared_ptr<ports::HotStore> hot, std::shared_ptr<ports::Leadership> leadership,
+               Clock& clock, RunnerOptions options)
+    : strand_(asio::make_strand(executor)),
+      registry_(std::move(registry)),
+      fanout_(std::move(fanout)),
+      publisher_(std::move(publisher)),
+      hot_(std::move(hot)),
+      leadership_(std::move(leadership)),
+      clock_(clock),
+      options_(options),
+      scale_timer_(strand_),
+      poll_timer_(strand_) {}
+
+void Runner::Start() {
+    auto self = shared_from_this();
+    running_loops_ += 2;
+    asio::co_spawn(strand_, [self]() { return self->ScaleLoop(); }, asio::detached);
+    asio::co_spawn(strand_, [self]() { return self->PollLoop(); }, asio::detached);
+}
+
+void Runner::Trigger() {
+    triggered_ = true;
+    asio::post(strand_, [self = shared_from_this()] { self->scale_timer_.cancel(); });
+}
+
+asio::awaitable<void> Runner::Stop() {
+    stopping_ = true;
+    asio::post(strand_, [self = shared_from_this()] {
+        self->scale_timer_.cancel();
+        self->poll_timer_.cancel();
+    });
+    asio::steady_timer wait(co_await asio::this_coro::executor);
+    while (running_loops_.load() > 0) {
+        wait.expires_after(std::chrono::milliseconds(10));
+        co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+}
+
+asio::awaitable<void> Runner::ScaleLoop() {
+    while (!stopping_) {
+        triggered_ = false;
+        const bool leader = !leadership_ || leadership_->IsLeader();
+        if (leader && registry_->Ready()) {
+            try {
+                co_await TickOnce();
+            } catch (const std::exception& e) {
+                spdlog::error("autoscaler tick failed: {}", e.what());
+            }
+        }
+        if (stopping_) break;
+        if (triggered_) continue;
+        scale_timer_.expires_after(options_.interval);
+        co_await scale_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    --running_loops_;
+}
+
+asio::awaitable<void> Runner::PollLoop() {
+    while (!stopping_) {
+        const bool leader = !leadership_ || leadership_->IsLeader();
+        if (leader && registry_->Ready()) {
+            try {
+                auto polled = co_await publisher_->Poll();
+                if (!polled) spdlog::warn("publisher poll failed: {}", polled.error().message);
+            } catch (const std::exception& e) {
+                spdlog::error("publisher poll failed: {}", e.what());
+            }
+        }
+        if (stopping_) break;
+        // Until the registry is ready, look again soon.
+        poll_timer_.expires_after(registry_->Ready() ? options_.publisher_poll
+                                                     : std::chrono::seconds(1));
+        co_await poll_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    --running_loops_;
+}
+
+asio::awaitable<Decision> Runner::TickOnce() {
+    ++ticks_;
+    Decision d;
+    if (options_.autoscale) {
+        const auto now = clock_.Now();
+        auto snapshot = co_await hot_->Snapshot(now, registry_->Cutoff());
+        if (!snapshot) {
+            spdlog::warn("autoscaler: hot store unavailable: {}", snapshot.error().message);
+            co_return d;
+        }
+        PolicyInput input;
+        input.pending_creations = snapshot->pending_stage_creations;
+        for (const auto& s : snapshot->stages) {
+            StageView v;
+            v.arn = s.arn;
+            v.is_master = s.is_master || s.arn == registry_->MasterArn();
+            v.pinned = !s.auto_scaled;
+            v.draining = s.state == ports::StageState::draining;
+            v.viewers = s.viewers;
+            v.age = std::chrono::duration_cast<std::chrono::seconds>(now - s.created_at);
+            if (s.draining_since) {
+                v.draining_for =
+                    std::chrono::duration_cast<std::chrono::seconds>(now - *s.draining_since);
+            }
+            input.stages.push_back(std::move(v));
+        }
+        d = Decide(input, options_.policy);
+        if (!d.Empty()) {
+            spdlog::info("autoscaler: create {} undrain {} drain {} delete {} ({})", d.create,
+                         d.undrain.size(), d.drain.size(), d.remove.size(), d.reason);
+            co_await Execute(d);
+        }
+    }
+    auto reconciled = co_await fanout_->Reconcile(registry_->Cutoff());
+    if (!reconciled) spdlog::warn("fan-out reconcile failed: {}", reconciled.error().message);
+    co_return d;
+}
+
+asio::awaitable<Decision> Runner::Execute(const Decision& d) {
+    for (const auto& arn : d.undrain) {
+        auto r = co_await registry_->Undrain(arn);
+        if (!r) spdlog::warn("autoscaler: undrain {} failed: {}", arn, r.error().message);
+    }
+    for (const auto& arn : d.drain) {
+        auto r = co_await registry_->Drain(arn);
+        if (!r) spdlog::warn("autoscaler: drain {} failed: {}", arn, r.error().message);
+    }
+    for (const auto& arn : d.remove) {
+        auto r = co_await registry_->Delete(arn);
+        if (!r) spdlog::warn("autoscaler: delete {} failed: {}", arn, r.error().message);
+    }
+    if (d.create > 0) {
+        // Joins that find every stage full wait for these instead of failing at once.
+        (void)co_await hot_->SetPendingStageCreations(d.create,
+                                                      clock_.Now() + std::chrono::seconds(60));
+        int left = d.create;
+        for (int i = 0; i < d.create; ++i) {
+            std::string name = registry_->NewStageName();
+            ports::Tags no_tags;
+            auto created = co_await registry_->CreateStage(std::move(name), std::move(no_tags), true);
+            --left;
+            (void)co_await hot_->SetPendingStageCreations(left, clock_.Now() +
+                                                                    std::chrono::seconds(60));
+            if (!created) {
+                spdlog::warn("autoscaler: create failed: {}", created.error().message);
+                break;
+            }
+        }
+        if (left > 0) (void)co_await hot_->SetPendingStageCreations(0, clock_.Now());
+    }
+    co_return d;
+}
+
+}  // namespace ivs::autoscaler

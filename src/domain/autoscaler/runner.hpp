@@ -1,0 +1,80 @@
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <optional>
+
+#include "core/clock.hpp"
+#include "domain/autoscaler/policy.hpp"
+#include "domain/publisher/publisher_tracker.hpp"
+#include "domain/stages/fanout.hpp"
+#include "domain/stages/stage_registry.hpp"
+#include "ports/hot_store.hpp"
+#include "ports/leadership.hpp"
+
+namespace ivs::autoscaler {
+
+struct RunnerOptions {
+    PolicyConfig policy;
+    std::chrono::seconds interval{5};          // AUTOSCALE_INTERVAL_SECONDS
+    std::chrono::seconds publisher_poll{30};   // PUBLISHER_POLL_SECONDS
+    bool autoscale = true;                     // AUTO_SCALE_ENABLED (fan-out still reconciles)
+};
+
+// The background jobs of the stage side, on the leader only:
+//   - the autoscaler tick, every `interval` and at once when triggered: reads the registry with
+//     live counts, asks the policy, executes its decision through the registry (create with the
+//     pending count announced in the hot store first, undrain, drain, delete), then reconciles
+//     fan-out. One tick at a time: a trigger during a tick runs one more tick right after it.
+//   - the publisher poll, every `publisher_poll`.
+// Thread-safe: Trigger may be called from any thread.
+class Runner : public std::enable_shared_from_this<Runner> {
+public:
+    Runner(boost::asio::any_io_executor executor, std::shared_ptr<stages::StageRegistry> registry,
+           std::shared_ptr<stages::FanOut> fanout,
+           std::shared_ptr<publisher::PublisherTracker> publisher,
+           std::shared_ptr<ports::HotStore> hot, std::shared_ptr<ports::Leadership> leadership,
+           Clock& clock, RunnerOptions options);
+
+    // Starts both loops (the registry must have started, or they wait for it).
+    void Start();
+    // Runs a tick as soon as possible (coalesced with one already queued).
+    void Trigger();
+    // Stops the loops and waits until the current tick has finished.
+    boost::asio::awaitable<void> Stop();
+
+    // One autoscaler tick now, on the caller's coroutine (tests; the loop uses it too). Not to
+    // be called concurrently with the loop.
+    boost::asio::awaitable<Decision> TickOnce();
+
+    std::uint64_t Ticks() const { return ticks_.load(); }
+
+private:
+    boost::asio::awaitable<void> ScaleLoop();
+    boost::asio::awaitable<void> PollLoop();
+    boost::asio::awaitable<Decision> Execute(const Decision& d);
+
+    boost::asio::strand<boost::asio::any_io_executor> strand_;
+    std::shared_ptr<stages::StageRegistry> registry_;
+    std::shared_ptr<stages::FanOut> fanout_;
+    std::shared_ptr<publisher::PublisherTracker> publisher_;
+    std::shared_ptr<ports::HotStore> hot_;
+    std::shared_ptr<ports::Leadership> leadership_;
+    Clock& clock_;
+    RunnerOptions options_;
+
+    boost::asio::steady_timer scale_timer_;
+    boost::asio::steady_timer poll_timer_;
+    std::atomic<bool> triggered_{false};
+    std::atomic<bool> stopping_{false};
+    std::atomic<int> running_loops_{0};
+    std::atomic<std::uint64_t> ticks_{0};
+};
+
+}  // namespace ivs::autoscaler

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "core/error.hpp"
+#include "ports/ivs_client.hpp"
+
+namespace ivs::stages {
+
+// Stage endpoints (WHIP, events, RTMP) by stage ARN, cached: IVS documents them as stable for
+// the life of a stage, so one GetStage per stage is enough. Also knows the master stage's ARN
+// once the registry has resolved it. Thread-safe.
+//
+// Registered as ctx.services["stage_directory"].
+class StageDirectory {
+public:
+    explicit StageDirectory(std::shared_ptr<ports::IvsClient> ivs) : ivs_(std::move(ivs)) {}
+
+    // Cached endpoints; a GetStage on a miss. Errors: those of GetStage (not_found, unavailable).
+    boost::asio::awaitable<Result<ports::StageEndpoints>> Endpoints(std::string arn);
+
+    void Remember(const ports::Stage& stage);
+    void Forget(const std::string& arn);
+
+    // The master stage's ARN; empty until the registry has started.
+    std::string MasterArn() const;
+    void SetMasterArn(std::string arn);
+
+private:
+    std::shared_ptr<ports::IvsClient> ivs_;
+    mutable std::mutex mu_;
+    std::map<std::string, ports::StageEndpoints> endpoints_;
+    std::string master_arn_;
+};
+
+}  // namespace ivs::stages

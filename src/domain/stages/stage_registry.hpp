@@ -1,0 +1,104 @@
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "domain/stages/fanout.hpp"
+#include "domain/stages/stage_directory.hpp"
+#include "ports/event_bus.hpp"
+#include "ports/hot_store.hpp"
+#include "ports/ivs_client.hpp"
+#include "ports/session_events.hpp"
+#include "ports/stage_archive.hpp"
+
+namespace ivs::stages {
+
+struct RegistryOptions {
+    std::string deployment_id = "default";
+    std::string name_prefix = "ivs-stage";
+    std::string environment = "production";  // tag Environment (NODE_ENV)
+    std::string master_stage_arn;             // MASTER_STAGE_ARN; empty: see create_master
+    bool create_master = false;               // embedded mode: create the master at start
+    int max_stages = 20;
+    std::chrono::seconds heartbeat_timeout{60};
+};
+
+struct RegistryDeps {
+    std::shared_ptr<ports::IvsClient> ivs;
+    std::shared_ptr<ports::HotStore> hot;
+    std::shared_ptr<ports::StageArchive> archive;      // may be null
+    std::shared_ptr<ports::EventBus> events;           // may be null
+    std::shared_ptr<ports::SessionEventSink> sessions;  // may be null
+    std::shared_ptr<StageDirectory> directory;
+    std::shared_ptr<FanOut> fanout;
+    Clock* clock = nullptr;
+};
+
+// The managed-stage registry: the master plus the stages this deployment creates, tagged
+// ManagedBy=ivs-server and Deployment=<DEPLOYMENT_ID>. Stages are kept in the hot store (with
+// live counts) and, when a StageArchive is wired, durably. Unrelated stages in the account are
+// never registered. Thread-safe.
+class StageRegistry {
+public:
+    static constexpr const char* kManagedByValue = "ivs-server";
+
+    StageRegistry(RegistryDeps deps, RegistryOptions options);
+
+    // Resolves the master (MASTER_STAGE_ARN, or creates/reuses `<prefix>-master` in embedded
+    // mode) and reconciles the registry with IVS (ListStages, all pages, filtered by tags) and
+    // the archive. Errors: unavailable when IVS or the hot store cannot be reached.
+    boost::asio::awaitable<Status> Start();
+    bool Ready() const { return ready_.load(); }
+    // Only the master part of Start, without touching the archive: lets embedded mode (whose IVS
+    // and hot store answer without suspending) have the master registered before serving.
+    boost::asio::awaitable<Status> PrepareMaster() { co_return co_await ResolveMaster(false); }
+    std::string MasterArn() const { return deps_.directory->MasterArn(); }
+
+    // now - HEARTBEAT_TIMEOUT_SECONDS: sessions older than this are not counted.
+    SystemTime Cutoff() const;
+    ports::Tags ManagedTags() const;
+    bool IsOurs(const ports::Tags& tags) const;
+    std::string NewStageName();
+
+    // Creates and registers a managed stage (tags: Environment, `extra_tags`, then ManagedBy and
+    // Deployment, which cannot be overridden). Errors: stage_limit_reached at MAX_STAGES
+    // (registered + being created; the autoscaler's own announced creations are not counted
+    // against itself), IVS errors (invalid_argument, quota_exceeded, unavailable).
+    boost::asio::awaitable<Result<ports::Stage>> CreateStage(std::string name,
+                                                             ports::Tags extra_tags,
+                                                             bool auto_scaled);
+    // Registered stage or not_found. Errors: unavailable.
+    boost::asio::awaitable<Result<ports::StageRecord>> Find(std::string arn);
+    // draining: no new seats; emits stage_draining. forbidden for the master.
+    boost::asio::awaitable<Status> Drain(std::string arn);
+    boost::asio::awaitable<Status> Undrain(std::string arn);
+    // Records a new name (after UpdateStage). not_found when unmanaged.
+    boost::asio::awaitable<Status> Rename(std::string arn, std::string name);
+    // Stops its replication, deletes it in IVS (already gone is fine), unregisters it and ends
+    // its sessions (reason stage_deleted). forbidden for the master, not_found when unmanaged.
+    boost::asio::awaitable<Status> Delete(std::string arn);
+
+private:
+    boost::asio::awaitable<Status> ResolveMaster(bool archive);
+    boost::asio::awaitable<Status> Reconcile();
+    boost::asio::awaitable<void> Archive(const ports::StageRecord& record);
+    void Emit(std::string type, boost::json::object data);
+
+    RegistryDeps deps_;
+    RegistryOptions options_;
+    std::atomic<bool> ready_{false};
+    std::atomic<int> creating_{0};
+    std::mutex name_mu_;
+    std::int64_t last_name_ms_ = 0;
+    int name_seq_ = 0;
+};
+
+}  // namespace ivs::stages

@@ -1,0 +1,126 @@
+#include "http/handlers/live_handlers.hpp"
+
+#include <boost/json.hpp>
+
+#include <map>
+#include <string>
+
+#include "metrics/prometheus.hpp"
+#include "ws/dashboard_assets.hpp"
+
+namespace ivs::http {
+namespace json = boost::json;
+namespace asio = boost::asio;
+
+LiveGauges::LiveGauges(LiveRouteDeps deps)
+    : deps_(std::move(deps)),
+      viewers_total_(deps_.registry.Gauges("ivs_viewers", "Viewers watching now (all stages)").Get()),
+      stage_viewers_(deps_.registry.Gauges("ivs_stage_viewers", "Viewers watching now, per stage",
+                                           {"stage_arn", "state"})),
+      stages_by_state_(deps_.registry.Gauges("ivs_managed_stages",
+                                             "Managed stages by state", {"state"})),
+      publisher_live_(deps_.registry.Gauges("ivs_publisher_live",
+                                            "1 when the publisher is live on the master stage")
+                          .Get()),
+      snapshot_ok_(deps_.registry.Gauges("ivs_audience_snapshot_ok",
+                                         "1 when the last scrape could read the audience")
+                       .Get()),
+      ws_connections_(
+          deps_.registry.Gauges("ws_connections", "Open WebSocket connections").Get()) {}
+
+asio::awaitable<void> LiveGauges::Refresh() {
+    if (deps_.hub) ws_connections_.Set(static_cast<double>(deps_.hub->Connections()));
+    if (!deps_.stats) {
+        snapshot_ok_.Set(0);
+        co_return;
+    }
+    auto snap = co_await deps_.stats->Snapshot();
+    if (!snap) {
+        snapshot_ok_.Set(0);
+        co_return;
+    }
+    snapshot_ok_.Set(1);
+    viewers_total_.Set(snap->total_viewers);
+    publisher_live_.Set(snap->publisher_live ? 1 : 0);
+    std::map<std::string, int> by_state{{"active", 0}, {"draining", 0}, {"creating", 0}};
+    stage_viewers_.Clear();
+    for (const auto& s : snap->stages) {
+        stage_viewers_.WithLabels({s.stage_arn, s.state}).Set(s.viewers);
+        ++by_state[s.state];
+    }
+    stages_by_state_.Clear();
+    for (const auto& [state, n] : by_state) stages_by_state_.WithLabels({state}).Set(n);
+}
+
+void RegisterMetricsRoute(Router& router, std::shared_ptr<LiveGauges> gauges,
+                          metrics::Registry& registry) {
+    router.Add(
+        Verb::get, "/metrics",
+        [gauges, &registry](RequestContext&) -> asio::awaitable<Reply> {
+            co_await gauges->Refresh();
+            co_return Text(metrics::RenderPrometheus(registry.Snapshot()),
+                           metrics::kPrometheusContentType);
+        },
+        RouteOptions{Access::open, false, "Prometheus metrics (text format 0.0.4)"});
+}
+
+namespace {
+
+const ws::EmbeddedAsset* FindAsset(std::string_view path) {
+    for (const auto& a : ws::DashboardAssets()) {
+        if (a.path == path) return &a;
+    }
+    return nullptr;
+}
+
+Reply AssetReply(const ws::EmbeddedAsset& a) {
+    Reply r = Text(std::string(a.body), std::string(a.content_type));
+    r.Header("Cache-Control", "no-cache");
+    return r;
+}
+
+}  // namespace
+
+void RegisterDashboardRoutes(Router& router, const Config& config) {
+    router.Add(
+        Verb::get, "/dashboard",
+        [](RequestContext&) -> asio::awaitable<Reply> {
+            const auto* index = FindAsset("index.html");
+            if (!index) co_return EnvelopeError(Error(Errc::not_found, "Dashboard not built"));
+            co_return AssetReply(*index);
+        },
+        RouteOptions{Access::open, false, "Live dashboard page"});
+    bool require_key = !config.IsDevelopment();
+    router.Add(
+        Verb::get, "/dashboard/config.json",
+        [require_key](RequestContext&) -> asio::awaitable<Reply> {
+            co_return RawJson(json::object{{"requireApiKey", require_key}, {"wsPath", "/ws"}});
+        },
+        RouteOptions{Access::open, false, "Dashboard settings (whether it asks for an API key)"});
+    router.Add(
+        Verb::get, "/dashboard/:asset",
+        [](RequestContext& ctx) -> asio::awaitable<Reply> {
+            const auto* a = FindAsset(ctx.Param("asset"));
+            if (!a || a->path == "index.html") {
+                co_return EnvelopeError(Error(Errc::not_found, "No such dashboard file"));
+            }
+            co_return AssetReply(*a);
+        },
+        RouteOptions{Access::open, false, "Dashboard script and style sheet"});
+}
+
+RequestObserver MakeRequestMetricsObserver(metrics::Registry& registry) {
+    auto& requests = registry.Counters("http_requests_total", "HTTP requests by route and status",
+                                       {"method", "route", "status"});
+    auto& latency = registry.Histograms("http_request_duration_seconds",
+                                        "HTTP request latency in seconds by route",
+                                        {"method", "route"});
+    return [&requests, &latency](const RequestRecord& r) {
+        std::string method(r.method);
+        std::string route = r.route.empty() ? std::string("unmatched") : std::string(r.route);
+        requests.WithLabels({method, route, std::to_string(r.status)}).Inc();
+        latency.WithLabels({method, route}).Observe(r.seconds);
+    };
+}
+
+}  // namespace ivs::http

@@ -1,0 +1,144 @@
+#include "http/handlers/viewer_handlers.hpp"
+
+#include <boost/json.hpp>
+
+#include "core/time_format.hpp"
+#include "domain/audience/validation.hpp"
+#include "http/handlers/token_handlers.hpp"
+#include "http/reply.hpp"
+
+namespace ivs::http {
+namespace json = boost::json;
+namespace asio = boost::asio;
+using audience::AudienceService;
+
+namespace {
+
+bool AnySessionId(std::string_view s) { return s.size() <= 128; }
+
+// A session token speaks only for its own user and stage; an API key may name any session.
+std::optional<Error> SessionScope(const RequestContext& ctx, const std::string& user_id,
+                                  const std::string& stage_arn, std::string& session_id) {
+    if (ctx.principal.kind != Principal::Kind::session || !ctx.principal.session) {
+        return std::nullopt;
+    }
+    const auto& claims = *ctx.principal.session;
+    if (claims.user_id != user_id || claims.stage_arn != stage_arn) {
+        return Error(Errc::forbidden, "This session token belongs to another viewer or stage");
+    }
+    session_id = claims.session_id;
+    return std::nullopt;
+}
+
+asio::awaitable<Reply> RejoinHandler(std::shared_ptr<AudienceService> svc, RequestContext& ctx) {
+    FieldReader fields(ctx.body);
+    std::string user_id = fields.Required("userId", audience::IsValidUserId);
+    std::string stage_arn = fields.Required("stageArn", audience::IsStageArn);
+    std::string participant_id = fields.Required("participantId", audience::IsValidParticipantId);
+    if (auto problem = fields.Problem()) co_return EnvelopeError(*problem);
+    auto r = co_await svc->RejoinStage(user_id, stage_arn, participant_id, ClientOf(ctx));
+    if (!r) co_return EnvelopeError(r.error());
+    json::object data{{"userId", user_id},
+                      {"stageArn", stage_arn},
+                      {"participantId", r->session.participant_id},
+                      {"currentViewers", r->current_viewers},
+                      {"isNewViewer", r->is_new_viewer},
+                      {"sessionId", r->session.session_id},
+                      {"joinedAt", FormatIso8601Millis(r->session.joined_at)},
+                      {"sessionToken", r->session_token},
+                      {"heartbeatIntervalSeconds", svc->options().heartbeat_interval_seconds}};
+    co_return EnvelopeOk(std::move(data), HttpStatus::ok, "Rejoined the stage");
+}
+
+asio::awaitable<Reply> HeartbeatHandler(std::shared_ptr<AudienceService> svc, RequestContext& ctx) {
+    FieldReader fields(ctx.body);
+    std::string user_id = fields.Required("userId", audience::IsValidUserId);
+    std::string stage_arn = fields.Required("stageArn", audience::IsStageArn);
+    std::string session_id = fields.Optional("sessionId", AnySessionId);
+    if (auto problem = fields.Problem()) co_return EnvelopeError(*problem);
+    if (auto denied = SessionScope(ctx, user_id, stage_arn, session_id)) {
+        co_return EnvelopeError(*denied);
+    }
+    auto hb = co_await svc->Heartbeat(user_id, stage_arn, session_id);
+    if (!hb) co_return EnvelopeError(hb.error());
+    json::object data{{"userId", user_id},
+                      {"stageArn", stage_arn},
+                      {"heartbeatUpdated", true},
+                      {"lastHeartbeat", FormatIso8601Millis(hb->last_heartbeat)}};
+    co_return EnvelopeOk(std::move(data), HttpStatus::ok, "Heartbeat updated");
+}
+
+asio::awaitable<Reply> LeaveHandler(std::shared_ptr<AudienceService> svc, RequestContext& ctx) {
+    FieldReader fields(ctx.body);
+    std::string user_id = fields.Required("userId", audience::IsValidUserId);
+    std::string stage_arn = fields.Required("stageArn", audience::IsStageArn);
+    std::string session_id = fields.Optional("sessionId", AnySessionId);
+    if (auto problem = fields.Problem()) co_return EnvelopeError(*problem);
+    if (auto denied = SessionScope(ctx, user_id, stage_arn, session_id)) {
+        co_return EnvelopeError(*denied);
+    }
+    auto left = co_await svc->Leave(user_id, stage_arn, session_id);
+    if (!left) co_return EnvelopeError(left.error());
+    json::object data{{"userId", user_id}, {"stageArn", stage_arn}, {"viewerLeft", true}};
+    co_return EnvelopeOk(std::move(data), HttpStatus::ok, "Viewer left");
+}
+
+asio::awaitable<Reply> ListHandler(std::shared_ptr<AudienceService> svc, RequestContext& ctx) {
+    std::string stage_arn(ctx.Param("stageArn"));
+    if (!audience::IsStageArn(stage_arn)) {
+        co_return EnvelopeError(InvalidFields({"stageArn"}, "Invalid fields: stageArn"));
+    }
+    auto list = co_await svc->ListViewers(stage_arn);
+    if (!list) co_return EnvelopeError(list.error());
+    json::array users;
+    for (const auto& v : list->viewers) users.emplace_back(v.user_id);
+    const auto n = static_cast<std::int64_t>(users.size());
+    json::object data{{"stageArn", stage_arn},
+                      {"totalViewers", n},
+                      {"activeViewers", n},
+                      {"viewers", std::move(users)}};
+    co_return EnvelopeOk(std::move(data));
+}
+
+asio::awaitable<Reply> DurationHandler(std::shared_ptr<AudienceService> svc, RequestContext& ctx) {
+    FieldReader fields(ctx.query);
+    std::string user_id = fields.Required("userId", audience::IsValidUserId);
+    std::string stage_arn = fields.Required("stageArn", audience::IsStageArn);
+    if (auto problem = fields.Problem()) co_return EnvelopeError(*problem);
+    auto seconds = co_await svc->WatchDurationSeconds(user_id, stage_arn);
+    if (!seconds) co_return EnvelopeError(seconds.error());
+    json::object data{
+        {"userId", user_id},
+        {"stageArn", stage_arn},
+        {"watchDurationSeconds", *seconds},
+        {"watchDurationFormatted",
+         std::to_string(*seconds / 60) + "m " + std::to_string(*seconds % 60) + "s"}};
+    co_return EnvelopeOk(std::move(data));
+}
+
+}  // namespace
+
+void RegisterViewerRoutes(Router& router, std::shared_ptr<AudienceService> audience) {
+    router.Add(
+        Verb::post, "/api/viewer/rejoin",
+        [audience](RequestContext& ctx) { return RejoinHandler(audience, ctx); },
+        {Access::app, false, "Rejoin a stage with an existing participant"});
+    router.Add(
+        Verb::post, "/api/viewer/heartbeat",
+        [audience](RequestContext& ctx) { return HeartbeatHandler(audience, ctx); },
+        {Access::app, true, "Viewer heartbeat (API key or the viewer's session token)"});
+    router.Add(
+        Verb::post, "/api/viewer/leave",
+        [audience](RequestContext& ctx) { return LeaveHandler(audience, ctx); },
+        {Access::app, true, "Viewer leaves (API key or the viewer's session token)"});
+    router.Add(
+        Verb::get, "/api/viewer/list/:stageArn",
+        [audience](RequestContext& ctx) { return ListHandler(audience, ctx); },
+        {Access::read, false, "Live viewers of a managed stage"});
+    router.Add(
+        Verb::get, "/api/viewer/duration",
+        [audience](RequestContext& ctx) { return DurationHandler(audience, ctx); },
+        {Access::read, false, "Watch time of the viewer's current session"});
+}
+
+}  // namespace ivs::http

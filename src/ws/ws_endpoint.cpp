@@ -1,0 +1,124 @@
+#include "ws/ws_endpoint.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http.hpp>
+
+#include "http/reply.hpp"
+#include "http/router.hpp"
+#include "metrics/registry.hpp"
+#include "ws/ws_session.hpp"
+
+namespace ivs::ws {
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+namespace asio = boost::asio;
+
+namespace {
+
+bool OriginAllowed(const Config& config, const http::Request& req) {
+    auto it = req.find(bhttp::field::origin);
+    if (it == req.end()) return true;  // not a browser
+    std::string_view origin = it->value();
+    for (const auto& o : config.cors_origins) {
+        if (o == "*" || o == origin) return true;
+    }
+    auto host = req.find(bhttp::field::host);
+    if (host != req.end()) {
+        std::string h(host->value());
+        if (origin == "http://" + h || origin == "https://" + h) return true;
+    }
+    return false;
+}
+
+bool Accepted(const http::Identity& id) {
+    return !id.rejected && id.principal.kind != http::Principal::Kind::anonymous;
+}
+
+std::optional<Error> Authenticate(const EndpointDeps& deps, const http::Request& req) {
+    http::Identity id = deps.auth.Identify(req);
+    if (Accepted(id)) return std::nullopt;
+    if (id.rejected) return *id.rejected;
+    std::string_view target = req.target();
+    auto q = target.find('?');
+    if (q != std::string_view::npos) {
+        auto query = http::ParseQuery(target.substr(q + 1));
+        auto token = query.find("token");
+        if (token != query.end() && !token->second.empty()) {
+            http::Request as_session;
+            as_session.set(bhttp::field::authorization, "Bearer " + token->second);
+            if (Accepted(deps.auth.Identify(as_session))) return std::nullopt;
+            http::Request as_key;
+            as_key.set("x-api-key", token->second);
+            if (Accepted(deps.auth.Identify(as_key))) return std::nullopt;
+            return Error(Errc::unauthorized, "Invalid or expired token");
+        }
+    }
+    if (deps.config.IsDevelopment()) return std::nullopt;
+    return Error(Errc::unauthorized,
+                 "Missing credentials (x-api-key header or ?token=<sessionToken>)");
+}
+
+asio::awaitable<void> Refuse(beast::tcp_stream stream, unsigned version, Error error) {
+    http::Reply reply = http::EnvelopeError(error);
+    bhttp::response<bhttp::string_body> res{reply.status, version ? version : 11};
+    res.set(bhttp::field::server, "ivs-server");
+    res.set(bhttp::field::content_type, reply.content_type);
+    for (auto& [name, value] : reply.headers) res.insert(name, value);
+    res.body() = std::move(reply.body);
+    res.keep_alive(false);
+    res.prepare_payload();
+    stream.expires_after(std::chrono::seconds(5));
+    boost::system::error_code ec;
+    co_await bhttp::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+}
+
+}  // namespace
+
+http::UpgradeHandler MakeUpgradeHandler(EndpointDeps deps) {
+    auto& registry = metrics::DefaultRegistry();
+    auto& refused = registry.Counters("ws_refused_total",
+                                      "WebSocket upgrades refused, by reason", {"reason"});
+    auto& slow = registry.Counters("ws_slow_clients_dropped_total",
+                                   "WebSocket clients disconnected because their queue was full")
+                     .Get();
+    auto shared = std::make_shared<EndpointDeps>(std::move(deps));
+    return [shared, &refused, &slow](beast::tcp_stream stream, http::Request req) {
+        const EndpointDeps& d = *shared;
+        std::optional<Error> refusal;
+        if (!OriginAllowed(d.config, req)) {
+            refusal = Error(Errc::forbidden, "Origin not allowed");
+            refused.WithLabels({"origin"}).Inc();
+        } else if (auto err = Authenticate(d, req)) {
+            refusal = std::move(err);
+            refused.WithLabels({"unauthorized"}).Inc();
+        } else if (!d.hub->TryReserve()) {
+            refusal = Error(Errc::unavailable, "Too many WebSocket connections");
+            refused.WithLabels({"capacity"}).Inc();
+        }
+        if (refusal) {
+            auto exec = stream.get_executor();
+            asio::co_spawn(exec, Refuse(std::move(stream), req.version(), std::move(*refusal)),
+                           asio::detached);
+            return;
+        }
+        SessionOptions options;
+        options.queue_limit = static_cast<std::size_t>(d.config.ws_queue_limit);
+        options.ping_period = std::chrono::seconds(d.config.ws_ping_seconds);
+        options.on_slow_client = [&slow] { slow.Inc(); };
+        if (d.feed) {
+            options.on_subscribed = [feed = d.feed](const std::shared_ptr<Subscriber>& s,
+                                                    const std::string& channel) {
+                if (channel == "stats") feed->SendCurrentTo(s);
+            };
+        }
+        auto session =
+            std::make_shared<WsSession>(std::move(stream), d.hub, d.clock, std::move(options));
+        session->Start(std::move(req));
+    };
+}
+
+}  // namespace ivs::ws

@@ -1,0 +1,37 @@
+// Runs the dashboard test (dashboard.test.mjs, headless Chromium via playwright-core) against
+// the whole server in-process.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "test_support.hpp"
+
+namespace ivs::test {
+namespace {
+
+TEST(DashboardBrowser, ShowsViewerCountAfterJoinsAndFollowsLeaves) {
+    const std::string dir = IVS_BROWSER_DIR;
+    const char* chromium = std::getenv("IVS_BROWSER_CHROMIUM");
+    std::string chromium_path = chromium ? chromium : "/usr/bin/chromium";
+    if (!std::filesystem::exists(chromium_path) || RunCommand("command -v node >/dev/null") != 0) {
+        if (ServicesRequired()) FAIL() << "chromium or node missing (scripts/install-deps.sh)";
+        GTEST_SKIP() << "chromium or node missing";
+    }
+    if (!std::filesystem::exists(dir + "/node_modules/playwright-core")) {
+        std::string out;
+        int rc = RunCommand("cd '" + dir + "' && npm install --no-audit --no-fund 2>&1", &out);
+        ASSERT_EQ(rc, 0) << "npm install failed:\n" << out;
+    }
+    TestServer server(Environment{{"REQUIRE_LIVE_PUBLISHER", "false"}, {"NODE_ENV", "production"}});
+    std::string out;
+    int rc = RunCommand("cd '" + dir + "' && IVS_BROWSER_BASE_URL=http://127.0.0.1:" +
+                            std::to_string(server.port()) + " IVS_BROWSER_API_KEY=" +
+                            TestServer::kTestKey + " IVS_BROWSER_CHROMIUM=" + chromium_path +
+                            " timeout 120 node dashboard.test.mjs 2>&1",
+                        &out);
+    EXPECT_EQ(rc, 0) << out;
+    EXPECT_NE(out.find("PASS"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace ivs::test

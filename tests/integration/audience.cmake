@@ -1,0 +1,2 @@
+ivs_add_test(audience_integration_tests integration WITH_APP SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/audience_test.cpp)

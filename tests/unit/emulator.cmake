@@ -1,0 +1,3 @@
+ivs_add_test(emulator_unit_tests unit SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/emulator_test.cpp
+  LIBS ivs_adapters_ivs)
