@@ -2,6 +2,9 @@
 
 #include <stdexcept>
 
+#include "adapters/aws/credentials.hpp"
+#include "adapters/aws/http_client.hpp"
+#include "adapters/aws/ivs_aws_client.hpp"
 #include "adapters/ivs/emulator.hpp"
 #include "adapters/ivs/emulator_ivs_client.hpp"
 #include "adapters/tokens/es384_key.hpp"
@@ -44,9 +47,30 @@ void WireLocalIvs(AppContext& ctx) {
                   imported->arn);
 }
 
-void WireAwsIvs(AppContext&) {
-    throw std::runtime_error(
-        "IVS_BACKEND=aws: the AWS backend is not available in this build");
+void WireAwsIvs(AppContext& ctx) {
+    const Config& config = ctx.config;
+    auto http = std::make_shared<aws::HttpClient>(ctx.ioc.get_executor());
+    aws::CredentialsChainOptions chain;
+    chain.env = ReadEnvironment(".env");
+    chain.clock = &ctx.clock;
+    auto credentials = aws::MakeDefaultCredentialsChain(http, std::move(chain));
+    ctx.services["aws_credentials_http"] = http;
+    ctx.ivs = aws::MakeAwsIvsClient(ctx.ioc, config, credentials);
+
+    if (config.token_signing == TokenSigningKind::api) {
+        ctx.token_signer = tokens::MakeApiTokenSigner(ctx.ivs);
+        return;
+    }
+    if (config.ivs_token_private_key_file.empty()) {
+        throw std::runtime_error(
+            "TOKEN_SIGNING=self with the AWS backend needs IVS_TOKEN_PRIVATE_KEY_FILE");
+    }
+    if (config.ivs_public_key_arn.empty()) {
+        throw std::runtime_error("TOKEN_SIGNING=self with the AWS backend needs IVS_PUBLIC_KEY_ARN");
+    }
+    tokens::Es384Key key = tokens::LoadKeyFile(config.ivs_token_private_key_file);
+    ctx.token_signer =
+        tokens::MakeSelfTokenSigner(ctx.ivs, key, config.ivs_public_key_arn, ctx.clock);
 }
 
 }  // namespace

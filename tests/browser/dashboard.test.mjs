@@ -46,6 +46,7 @@ try {
         !url.startsWith('data:')) outside.push(url);
   });
   page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('response', (r) => { if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`); });
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
 
   await page.goto(base + '/dashboard');

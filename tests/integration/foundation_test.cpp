@@ -236,8 +236,10 @@ TEST(FoundationCorsTest, AllowedAndDeniedOriginsAndPreflight) {
 }
 
 TEST(FoundationRateLimitTest, TooManyRequestsWithRetryAfterAndHeaders) {
+    // Windows are aligned to multiples of their length; a day-long window keeps a boundary
+    // from falling inside the test.
     TestServer s({{"RATE_LIMIT_MAX_REQUESTS", "3"},
-                  {"RATE_LIMIT_WINDOW_MS", "60000"},
+                  {"RATE_LIMIT_WINDOW_MS", "86400000"},
                   {"API_KEYS", "second:read:second-key-0123456789"}});
     for (int i = 0; i < 3; ++i) {
         HttpResponse r = s.Get("/api/stats");
@@ -250,7 +252,7 @@ TEST(FoundationRateLimitTest, TooManyRequestsWithRetryAfterAndHeaders) {
     ExpectErrorEnvelope(limited, 429, "TOO_MANY_REQUESTS");
     int retry_after = std::stoi(limited.Header("retry-after"));
     EXPECT_GE(retry_after, 1);
-    EXPECT_LE(retry_after, 60);
+    EXPECT_LE(retry_after, 86400);
     EXPECT_EQ(limited.Header("ratelimit-remaining"), "0");
     EXPECT_EQ(limited.Header("ratelimit-limit"), "3");
 
@@ -262,6 +264,7 @@ TEST(FoundationRateLimitTest, TooManyRequestsWithRetryAfterAndHeaders) {
 
 TEST(FoundationRateLimitTest, PerKeyLimitFromApiKeys) {
     TestServer s({{"RATE_LIMIT_MAX_REQUESTS", "2"},
+                  {"RATE_LIMIT_WINDOW_MS", "86400000"},
                   {"API_KEYS", "backend:app:backend-key-0123456789:5"}});
     for (int i = 0; i < 5; ++i) {
         EXPECT_EQ(s.Get("/api/stats", {{"x-api-key", "backend-key-0123456789"}}).status, 200u)
@@ -272,7 +275,9 @@ TEST(FoundationRateLimitTest, PerKeyLimitFromApiKeys) {
 
 TEST(FoundationRateLimitTest, UnauthenticatedCallsAreKeyedByForwardedForOnlyWhenTrusted) {
     {
-        TestServer trusted({{"RATE_LIMIT_MAX_REQUESTS", "2"}, {"TRUST_PROXY", "true"}});
+        TestServer trusted({{"RATE_LIMIT_MAX_REQUESTS", "2"},
+                            {"RATE_LIMIT_WINDOW_MS", "86400000"},
+                            {"TRUST_PROXY", "true"}});
         auto call = [&](const std::string& ip) {
             return trusted
                 .Get("/api/stats", {{"x-no-auth", "1"}, {"x-forwarded-for", ip + ", 10.0.0.1"}})
@@ -284,7 +289,8 @@ TEST(FoundationRateLimitTest, UnauthenticatedCallsAreKeyedByForwardedForOnlyWhen
         EXPECT_EQ(call("203.0.113.2"), 401u);  // another client behind the proxy
     }
     {
-        TestServer untrusted(Environment{{"RATE_LIMIT_MAX_REQUESTS", "2"}});
+        TestServer untrusted(
+            {{"RATE_LIMIT_MAX_REQUESTS", "2"}, {"RATE_LIMIT_WINDOW_MS", "86400000"}});
         auto call = [&](const std::string& ip) {
             return untrusted.Get("/api/stats", {{"x-no-auth", "1"}, {"x-forwarded-for", ip}})
                 .status;

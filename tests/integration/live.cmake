@@ -11,3 +11,6 @@ ivs_add_test(live_cloudwatch_tests integration WITH_APP SOURCES
   LIBS ivs_adapters_cloudwatch)
 ivs_add_test(live_openapi_tests integration WITH_APP SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/live_openapi_test.cpp)
+ivs_add_test(live_app_tests integration WITH_APP SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/live_app_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/live_support.cpp)

@@ -135,8 +135,12 @@ TEST(StagesHttp, StageEndpointsWithTheirErrors) {
     EXPECT_EQ(s.Post("/api/stage", json::object{{"name", "x"}}, {{"x-api-key", "reader-secret-1"}})
                   .status,
               403u);
-    auto created = s.Post("/api/stage", json::object{{"name", "api-stage"},
-                                                     {"tags", {{"ManagedBy", "me"}, {"Team", "a"}}}});
+    HttpResponse created;
+    ASSERT_TRUE(WaitUntil([&] {  // 503 only until the registry has finished starting
+        created = s.Post("/api/stage", json::object{{"name", "api-stage"},
+                                                    {"tags", {{"ManagedBy", "me"}, {"Team", "a"}}}});
+        return created.status != 503;
+    }));
     ASSERT_EQ(created.status, 201u) << created.body;
     auto stage = Data(created).at("stage").as_object();
     const std::string arn(stage.at("arn").as_string());
@@ -209,7 +213,11 @@ TEST(StagesHttp, StageEndpointsWithTheirErrors) {
 TEST(StagesHttp, ReplicationEndpointsAndFanOut) {
     TestServer s({{"SPARE_STAGES", "0"}, {"MAX_STAGES", "3"}});
     const std::string master = MasterArn(s);
-    auto created = s.Post("/api/stage", json::object{{"name", "fan-1"}});
+    HttpResponse created;
+    ASSERT_TRUE(WaitUntil([&] {
+        created = s.Post("/api/stage", json::object{{"name", "fan-1"}});
+        return created.status != 503;
+    }));
     ASSERT_EQ(created.status, 201u);
     const std::string dest(Data(created).at("stage").at("arn").as_string());
 
