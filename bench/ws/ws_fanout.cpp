@@ -132,6 +132,25 @@ asio::awaitable<json::object> PostJoin(State& s, const std::string& user) {
     co_return v.as_object();
 }
 
+asio::awaitable<int> TotalViewersNow(State& s) {
+    auto ex = co_await asio::this_coro::executor;
+    beast::tcp_stream stream(ex);
+    stream.expires_after(std::chrono::seconds(30));
+    co_await stream.async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), s.port),
+                                  use_awaitable);
+    beast::http::request<beast::http::empty_body> req{beast::http::verb::get, "/api/stats", 11};
+    req.set(beast::http::field::host, "127.0.0.1");
+    req.set("x-api-key", s.key);
+    co_await beast::http::async_write(stream, req, use_awaitable);
+    beast::flat_buffer buf;
+    beast::http::response<beast::http::string_body> res;
+    co_await beast::http::async_read(stream, buf, res, use_awaitable);
+    boost::system::error_code ec;
+    auto v = json::parse(res.body(), ec);
+    if (ec || !v.is_object()) co_return -1;
+    co_return static_cast<int>(v.at("data").at("totalViewers").as_int64());
+}
+
 asio::awaitable<void> Sleep(std::chrono::milliseconds d) {
     asio::steady_timer t(co_await asio::this_coro::executor);
     t.expires_after(d);
@@ -168,33 +187,11 @@ asio::awaitable<void> Run(State& s, int joins, int server_pid, json::object& out
                      std::chrono::system_clock::now().time_since_epoch())
                      .count();
     for (int j = 0; j < joins; ++j) {
-        auto joined = co_await PostJoin(s, "fanout-" + std::to_string(stamp) + "-" + std::to_string(j));
-        (void)joined;
-        // The audience now counts one more; every client should see the new total.
+        // Every client should see the total one higher than now (the server may not be empty).
+        s.target = co_await TotalViewersNow(s) + 1;
         s.reached = 0;
         auto t0 = Clock::now();
-        // Ask the server what the new total is (the bench may run on a non-empty server).
-        s.target = -1;
-        // The join response carries currentViewers for the stage only, so read /api/stats.
-        {
-            beast::tcp_stream stream(ex);
-            stream.expires_after(std::chrono::seconds(30));
-            co_await stream.async_connect(
-                tcp::endpoint(asio::ip::make_address("127.0.0.1"), s.port), use_awaitable);
-            beast::http::request<beast::http::empty_body> req{beast::http::verb::get,
-                                                              "/api/stats", 11};
-            req.set(beast::http::field::host, "127.0.0.1");
-            req.set("x-api-key", s.key);
-            co_await beast::http::async_write(stream, req, use_awaitable);
-            beast::flat_buffer buf;
-            beast::http::response<beast::http::string_body> res;
-            co_await beast::http::async_read(stream, buf, res, use_awaitable);
-            boost::system::error_code ec;
-            auto v = json::parse(res.body(), ec);
-            if (!ec && v.is_object()) {
-                s.target = static_cast<int>(v.at("data").at("totalViewers").as_int64());
-            }
-        }
+        co_await PostJoin(s, "fanout-" + std::to_string(stamp) + "-" + std::to_string(j));
         auto wait_until = Clock::now() + std::chrono::seconds(20);
         while (s.reached < s.subscribed && Clock::now() < wait_until) {
             co_await Sleep(std::chrono::milliseconds(1));

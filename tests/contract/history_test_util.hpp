@@ -8,6 +8,7 @@
 #include <boost/asio/use_future.hpp>
 
 #include <algorithm>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -90,5 +91,39 @@ inline PgTestSchema::~PgTestSchema() {
     } catch (...) {
     }
 }
+
+// A PostgreSQL server of this test's own, so it can be stopped and started.
+class PrivatePostgres {
+public:
+    PrivatePostgres() {
+        std::filesystem::permissions(dir_.path(), std::filesystem::perms::all);
+        std::string out;
+        RunCommand(Script("free-port.sh"), &out);
+        port_ = std::stoi(out);
+    }
+    ~PrivatePostgres() { Stop(); }
+    static std::string Script(const std::string& name) {
+        return *HarnessEnv("IVS_TEST_HARNESS_DIR") + "/" + name;
+    }
+    bool Start() {
+        return RunCommand(Script("pg.sh") + " start " + dir_.path() + "/pg " +
+                          std::to_string(port_)) == 0;
+    }
+    void Stop() { RunCommand(Script("pg.sh") + " stop " + dir_.path() + "/pg"); }
+    adapters::history::PgOptions Options() const {
+        adapters::history::PgOptions o;
+        o.host = "127.0.0.1";
+        o.port = port_;
+        o.dbname = "ivs_test";
+        o.user = "postgres";
+        o.pool_size = 2;
+        o.connect_timeout_seconds = 1;
+        return o;
+    }
+
+private:
+    TempDir dir_;
+    int port_ = 0;
+};
 
 }  // namespace ivs::test

@@ -7,7 +7,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include <functional>
 #include <mutex>
+#include <thread>
 
 #include "adapters/hot_store/memory/memory_hot_store.hpp"
 #include "adapters/ivs/emulator.hpp"
@@ -32,6 +34,19 @@ std::string U(int i) {
     std::string u = "u";
     u.append(std::to_string(i));
     return u;
+}
+
+bool WaitFor(const std::function<bool()>& f) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (f()) return true;
+        std::this_thread::yield();
+    }
+    return f();
+}
+
+bool WaitForTicks(const autoscaler::Runner& r, std::uint64_t n) {
+    return WaitFor([&] { return r.Ticks() >= n; });
 }
 
 template <class T>
@@ -449,6 +464,58 @@ TEST_F(StagesTest, StatsAgreeWithTheRegistry) {
     clock.Advance(61s);
     snap = Sync(ioc, stats.Snapshot());
     EXPECT_EQ(snap->total_viewers, 0);
+}
+
+}  // namespace
+}  // namespace ivs
+
+namespace ivs {
+namespace {
+
+class SwitchableLeadership : public ports::Leadership {
+public:
+    bool IsLeader() const override { return leader.load(); }
+    std::uint64_t FencingToken() const override { return leader ? 1 : 0; }
+    const std::string& InstanceId() const override { return id; }
+    std::atomic<bool> leader{false};
+    std::string id = "i1";
+};
+
+TEST_F(StagesTest, RunnerTicksOnTriggerOnlyOnTheLeader) {
+    Start();
+    auto leadership = std::make_shared<SwitchableLeadership>();
+    autoscaler::RunnerOptions opts;
+    opts.policy = Small();
+    opts.interval = std::chrono::seconds(3600);  // only triggers tick in this test
+    opts.publisher_poll = std::chrono::seconds(3600);
+    asio::io_context loop;
+    auto r = std::make_shared<autoscaler::Runner>(loop.get_executor(), registry, fanout, tracker,
+                                                  hot, leadership, clock, opts);
+    auto guard = asio::make_work_guard(loop);
+    std::thread thread([&] { loop.run(); });
+    r->Start();
+    // Not the leader: triggers do nothing.
+    r->Trigger();
+    r->Trigger();
+    std::this_thread::yield();
+    EXPECT_EQ(r->Ticks(), 0u);
+    EXPECT_EQ(emu->ListStages("", 100)->items.size(), 1u);
+
+    leadership->leader = true;
+    r->Trigger();
+    EXPECT_TRUE(WaitForTicks(*r, 1));
+    EXPECT_TRUE(WaitFor([&] { return emu->ListStages("", 100)->items.size() == 2u; }));
+    // Many triggers at once coalesce into a few ticks, never into parallel ones.
+    const auto before = r->Ticks();
+    for (int i = 0; i < 50; ++i) r->Trigger();
+    EXPECT_TRUE(WaitForTicks(*r, before + 1));
+    EXPECT_EQ(emu->ListStages("", 100)->items.size(), 2u);  // nothing created twice
+
+    auto stopped = asio::co_spawn(loop, r->Stop(), asio::use_future);
+    stopped.get();
+    guard.reset();
+    loop.stop();
+    thread.join();
 }
 
 }  // namespace

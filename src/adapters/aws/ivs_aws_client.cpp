@@ -444,4 +444,17 @@ std::shared_ptr<ports::IvsClient> MakeAwsIvsClient(boost::asio::io_context& ioc,
                             std::move(credentials), AwsIvsClientOptionsFrom(config));
 }
 
+std::shared_ptr<ports::IvsClient> MakeAwsIvsClientFromEnvironment(boost::asio::io_context& ioc,
+                                                                  const Config& config,
+                                                                  const Clock& clock) {
+    auto http = std::make_shared<HttpClient>(ioc.get_executor());
+    CredentialsChainOptions chain;
+    chain.env = ReadEnvironment();
+    chain.clock = &clock;
+    auto options = AwsIvsClientOptionsFrom(config);
+    options.clock = &clock;
+    return MakeAwsIvsClient(http, MakeDefaultCredentialsChain(http, std::move(chain)),
+                            std::move(options));
+}
+
 }  // namespace ivs::aws

@@ -56,4 +56,11 @@ std::shared_ptr<ports::IvsClient> MakeAwsIvsClient(boost::asio::io_context& ioc,
                                                    const Config& config,
                                                    std::shared_ptr<CredentialsProvider> credentials);
 
+// The production setup in one call: an HTTP client on `ioc`, the default credentials chain over
+// the process environment (plus `.env`, like the configuration), options from `config`, signing
+// time from `clock`. Throws std::invalid_argument for a malformed IVS_ENDPOINT.
+std::shared_ptr<ports::IvsClient> MakeAwsIvsClientFromEnvironment(boost::asio::io_context& ioc,
+                                                                  const Config& config,
+                                                                  const Clock& clock);
+
 }  // namespace ivs::aws

@@ -1,0 +1,190 @@
+// Issue acceptance flows over HTTP with the real audience service: every session that starts
+// becomes exactly one closed row, in SQLite mode, across a SIGKILL of the server process, and
+// across a PostgreSQL outage.
+
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include <csignal>
+#include <set>
+
+#include "../contract/history_test_util.hpp"
+#include "adapters/history/postgres/pg_conn.hpp"
+
+namespace ivs::test {
+namespace {
+
+namespace json = boost::json;
+
+struct Seat {
+    std::string user_id;
+    std::string stage_arn;
+};
+
+template <class Server>
+Seat Join(Server& s, const std::string& user) {
+    auto r = s.Post("/api/token/viewer", json::object{{"userId", user}});
+    EXPECT_EQ(r.status, 200u) << r.body;
+    if (r.status != 200u) return {user, ""};
+    return {user, std::string(r.Json().at("data").at("stageArn").as_string())};
+}
+
+template <class Server>
+void Leave(Server& s, const Seat& seat) {
+    auto r = s.Post("/api/viewer/leave",
+                    json::object{{"userId", seat.user_id}, {"stageArn", seat.stage_arn}});
+    EXPECT_EQ(r.status, 200u) << r.body;
+}
+
+// (rows, closed rows) of one user, through the history endpoint.
+template <class Server>
+std::pair<int, int> Rows(Server& s, const std::string& user) {
+    auto r = s.Get("/api/viewer/history/" + user + "?limit=100");
+    if (r.status != 200u) return {-1, -1};
+    int rows = 0, closed = 0;
+    for (const auto& row : r.Json().at("data").at("history").as_array()) {
+        ++rows;
+        if (!row.at("leftAt").is_null()) {
+            ++closed;
+            EXPECT_GE(row.at("watchDurationSeconds").as_int64(), 0);
+            EXPECT_GE(row.at("leftAt").as_string(), row.at("joinedAt").as_string());
+        }
+    }
+    return {rows, closed};
+}
+
+Environment Embedded(Environment extra = {}) {
+    extra.emplace("REQUIRE_LIVE_PUBLISHER", "false");
+    return extra;
+}
+
+TEST(HistoryFlow, SqliteModeRecordsEverySessionOnceAndClosesLeftOnesAtRestart) {
+    TempDir data;
+    std::vector<Seat> seats;
+    {
+        TestServer server(Embedded({{"DATA_DIR", data.path()}}));
+        for (int i = 0; i < 10; ++i) seats.push_back(Join(server, fmt::format("flow-{}", i)));
+        for (int i = 0; i < 4; ++i) Leave(server, seats[static_cast<std::size_t>(i)]);
+        ASSERT_TRUE(WaitUntil([&] {
+            for (int i = 0; i < 10; ++i) {
+                auto [rows, closed] = Rows(server, seats[static_cast<std::size_t>(i)].user_id);
+                if (rows != 1 || closed != (i < 4 ? 1 : 0)) return false;
+            }
+            return true;
+        }));
+    }
+    TestServer again(Embedded({{"DATA_DIR", data.path()}}));
+    ASSERT_TRUE(WaitUntil([&] {
+        for (const auto& s : seats) {
+            if (Rows(again, s.user_id) != std::pair{1, 1}) return false;
+        }
+        return true;
+    }));
+}
+
+// The real binary in its own process, so it can be killed.
+class ServerProcess {
+public:
+    ServerProcess(const std::string& data_dir, const std::string& extra_env) {
+        std::string out;
+        RunCommand(*HarnessEnv("IVS_TEST_HARNESS_DIR") + "/free-port.sh", &out);
+        port_ = static_cast<unsigned short>(std::stoi(out));
+        std::string cmd = fmt::format(
+            "cd {0} && env DATA_DIR={0} API_HOST=127.0.0.1 API_PORT={1} API_SECRET_KEY={2} "
+            "REQUIRE_LIVE_PUBLISHER=false LOG_LEVEL=warn {3} {4} >>{0}/server.log 2>&1 & "
+            "echo $!",
+            data_dir, port_, TestServer::kTestKey, extra_env, *HarnessEnv("IVS_TEST_BINARY"));
+        RunCommand(cmd, &out);
+        pid_ = std::stoi(out);
+        WaitUntil([&] { return HttpCall(port_, "GET", "/health").status == 200; },
+                  std::chrono::seconds(20));
+    }
+    ~ServerProcess() {
+        if (pid_ > 0) Kill(SIGKILL);
+    }
+    void Kill(int sig) {
+        ::kill(pid_, sig);
+        WaitUntil([&] { return ::kill(pid_, 0) != 0; }, std::chrono::seconds(20));
+        RunCommand(fmt::format("wait {} 2>/dev/null; true", pid_));
+        pid_ = -1;
+    }
+    HttpResponse Get(const std::string& target) {
+        return HttpCall(port_, "GET", target, "", {{"x-api-key", TestServer::kTestKey}});
+    }
+    HttpResponse Post(const std::string& target, const json::value& body) {
+        return HttpCall(port_, "POST", target, json::serialize(body),
+                        {{"x-api-key", TestServer::kTestKey},
+                         {"content-type", "application/json"}});
+    }
+
+private:
+    unsigned short port_ = 0;
+    int pid_ = -1;
+};
+
+TEST(HistoryFlow, SigkillWithOpenSessionsThenRestartClosesThemOnce) {
+    IVS_REQUIRE_HARNESS("IVS_TEST_BINARY");
+    IVS_REQUIRE_HARNESS("IVS_TEST_HARNESS_DIR");
+    TempDir data;
+    std::vector<Seat> seats;
+    {
+        ServerProcess server(data.path(), "");
+        for (int i = 0; i < 5; ++i) seats.push_back(Join(server, fmt::format("killed-{}", i)));
+        Leave(server, seats[0]);
+        ASSERT_TRUE(WaitUntil([&] { return Rows(server, seats[4].user_id).first == 1; }));
+        ASSERT_TRUE(WaitUntil([&] { return Rows(server, seats[0].user_id).second == 1; }));
+        server.Kill(SIGKILL);
+    }
+    for (int round = 0; round < 2; ++round) {
+        ServerProcess server(data.path(), "");
+        ASSERT_TRUE(WaitUntil([&] {
+            for (const auto& s : seats) {
+                if (Rows(server, s.user_id) != std::pair{1, 1}) return false;
+            }
+            return true;
+        })) << "round " << round;
+        server.Kill(SIGKILL);
+    }
+}
+
+TEST(HistoryFlow, PostgresOutageDelaysRowsButLosesNone) {
+    IVS_REQUIRE_HARNESS("IVS_TEST_HARNESS_DIR");
+    IVS_REQUIRE_HARNESS("IVS_TEST_PG_PORT");
+    PrivatePostgres pg;
+    ASSERT_TRUE(pg.Start());
+    auto o = pg.Options();
+    TestServer server(Embedded({{"DB_HOST", o.host},
+                                {"DB_PORT", std::to_string(o.port)},
+                                {"DB_NAME", o.dbname},
+                                {"DB_POOL_MAX", "2"}}));
+    std::vector<Seat> seats;
+    for (int i = 0; i < 20; ++i) seats.push_back(Join(server, fmt::format("pg-{}", i)));
+    adapters::history::PgConn check(o);
+    auto count = [&](const char* where) {
+        try {
+            return check.Exec(std::string("SELECT COUNT(*) FROM viewer_sessions ") + where).Int(0, 0);
+        } catch (...) {
+            return std::int64_t{-1};
+        }
+    };
+    ASSERT_TRUE(WaitUntil([&] { return count("") == 20; }));
+
+    pg.Stop();
+    for (const auto& s : seats) Leave(server, s);  // 200 while PostgreSQL is down
+    auto down = server.Get("/api/health");
+    EXPECT_EQ(down.status, 503u);
+
+    ASSERT_TRUE(pg.Start());
+    ASSERT_TRUE(WaitUntil([&] { return count("WHERE left_at IS NOT NULL") == 20; },
+                          std::chrono::seconds(30)));
+    EXPECT_EQ(count(""), 20);
+    EXPECT_EQ(check.Exec("SELECT COUNT(DISTINCT session_id) FROM viewer_sessions").Int(0, 0), 20);
+    EXPECT_EQ(count("WHERE left_at < joined_at OR watch_duration_seconds < 0"), 0);
+    auto r = server.Get("/api/viewer/history/pg-3");
+    ASSERT_EQ(r.status, 200u);
+    EXPECT_FALSE(r.Json().at("data").at("history").at(0).at("leftAt").is_null());
+}
+
+}  // namespace
+}  // namespace ivs::test
