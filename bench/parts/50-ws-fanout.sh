@@ -5,6 +5,7 @@
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 build=$1
+[[ "$build" = /* ]] || build="$PWD/$build"
 bench_bin="$build/bench/ws/ws_fanout"
 [ -x "$bench_bin" ] || { bench_log "$bench_bin not built"; exit 1; }
 clients=${WS_FANOUT_CLIENTS:-5000}

@@ -206,7 +206,7 @@ asio::awaitable<void> Run(State& s, int joins, int server_pid, json::object& out
     out["name"] = "ws_fanout";
     out["description"] =
         "WebSocket fan-out: N clients subscribed to stats; time from a viewer join "
-        "(POST /api/token/viewer answered) to the first and the last client receiving the "
+        "(POST /api/token/viewer sent) to the first and the last client receiving the "
         "stats_update with the new total. Includes the server's coalescing window (<= 1 s).";
     out["clients"] = s.clients;
     out["connected"] = s.connected;

@@ -24,6 +24,7 @@
 #include <boost/asio/use_future.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <chrono>
 #include <functional>
 #include <future>
@@ -133,10 +134,11 @@ void ExpectIvsError(const R& result, Errc code, std::string_view type) {
     EXPECT_EQ(std::string(it->value().as_string()), type) << error.message;
 }
 
-// "<prefix><i>" (built by appending: GCC 12 warns falsely on literal + std::string).
-inline std::string Numbered(std::string prefix, int i) {
-    prefix.append(std::to_string(i));
-    return prefix;
+// "<prefix><i>" (snprintf: GCC 12 warns falsely on inlined std::to_string concatenation).
+inline std::string Numbered(const char* prefix, int i) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%s%d", prefix, i);
+    return buf;
 }
 
 inline bool IsAlnum(std::string_view s) {

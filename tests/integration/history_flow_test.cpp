@@ -43,7 +43,8 @@ std::pair<int, int> Rows(Server& s, const std::string& user) {
     auto r = s.Get("/api/viewer/history/" + user + "?limit=100");
     if (r.status != 200u) return {-1, -1};
     int rows = 0, closed = 0;
-    for (const auto& row : r.Json().at("data").at("history").as_array()) {
+    json::value doc = r.Json();
+    for (const auto& row : doc.at("data").at("history").as_array()) {
         ++rows;
         if (!row.at("leftAt").is_null()) {
             ++closed;
@@ -91,14 +92,21 @@ public:
         RunCommand(*HarnessEnv("IVS_TEST_HARNESS_DIR") + "/free-port.sh", &out);
         port_ = static_cast<unsigned short>(std::stoi(out));
         std::string cmd = fmt::format(
-            "cd {0} && env DATA_DIR={0} API_HOST=127.0.0.1 API_PORT={1} API_SECRET_KEY={2} "
-            "REQUIRE_LIVE_PUBLISHER=false LOG_LEVEL=warn {3} {4} >>{0}/server.log 2>&1 & "
+            "(cd {0} && exec env DATA_DIR={0} API_HOST=127.0.0.1 API_PORT={1} API_SECRET_KEY={2} "
+            "REQUIRE_LIVE_PUBLISHER=false LOG_LEVEL=warn {3} {4}) >>{0}/server.log 2>&1 & "
             "echo $!",
             data_dir, port_, TestServer::kTestKey, extra_env, *HarnessEnv("IVS_TEST_BINARY"));
         RunCommand(cmd, &out);
         pid_ = std::stoi(out);
-        WaitUntil([&] { return HttpCall(port_, "GET", "/health").status == 200; },
-                  std::chrono::seconds(20));
+        WaitUntil(
+            [&] {
+                try {
+                    return HttpCall(port_, "GET", "/health").status == 200;
+                } catch (const std::exception&) {
+                    return false;  // not listening yet
+                }
+            },
+            std::chrono::seconds(20));
     }
     ~ServerProcess() {
         if (pid_ > 0) Kill(SIGKILL);
@@ -183,7 +191,8 @@ TEST(HistoryFlow, PostgresOutageDelaysRowsButLosesNone) {
     EXPECT_EQ(count("WHERE left_at < joined_at OR watch_duration_seconds < 0"), 0);
     auto r = server.Get("/api/viewer/history/pg-3");
     ASSERT_EQ(r.status, 200u);
-    EXPECT_FALSE(r.Json().at("data").at("history").at(0).at("leftAt").is_null());
+    json::value doc = r.Json();
+    EXPECT_FALSE(doc.at("data").at("history").at(0).at("leftAt").is_null());
 }
 
 }  // namespace

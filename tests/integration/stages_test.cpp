@@ -211,7 +211,8 @@ TEST(StagesHttp, StageEndpointsWithTheirErrors) {
 }
 
 TEST(StagesHttp, ReplicationEndpointsAndFanOut) {
-    TestServer s({{"SPARE_STAGES", "0"}, {"MAX_STAGES", "3"}});
+    // Fan-out reconciles on publisher changes; no periodic tick undoes the manual stop below.
+    TestServer s({{"SPARE_STAGES", "0"}, {"MAX_STAGES", "3"}, {"AUTOSCALE_INTERVAL_SECONDS", "3600"}});
     const std::string master = MasterArn(s);
     HttpResponse created;
     ASSERT_TRUE(WaitUntil([&] {

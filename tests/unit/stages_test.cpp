@@ -23,6 +23,7 @@
 #include "domain/stages/stage_directory.hpp"
 #include "domain/stages/stage_registry.hpp"
 #include "domain/stats/audience_stats_service.hpp"
+#include "test_support.hpp"
 
 namespace ivs {
 namespace {
@@ -37,12 +38,7 @@ std::string U(int i) {
 }
 
 bool WaitFor(const std::function<bool()>& f) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (f()) return true;
-        std::this_thread::yield();
-    }
-    return f();
+    return test::WaitUntil(f, std::chrono::seconds(10), std::chrono::milliseconds(2));
 }
 
 bool WaitForTicks(const autoscaler::Runner& r, std::uint64_t n) {

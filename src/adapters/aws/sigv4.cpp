@@ -5,16 +5,12 @@
 #include <ctime>
 #include <string_view>
 
+#include "adapters/aws/sigv4_detail.hpp"
 #include "core/crypto.hpp"
 
 namespace ivs::aws {
-namespace {
 
-constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
-
-bool IsUnreserved(unsigned char c) {
-    return std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~';
-}
+namespace detail {
 
 std::string ToLower(std::string_view s) {
     std::string out(s);
@@ -23,6 +19,25 @@ std::string ToLower(std::string_view s) {
 }
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+std::string DateOnly(SystemTime t) { return AmzDate(t).substr(0, 8); }
+
+std::optional<std::string> FindHeader(const HttpRequestToSign& r, std::string_view lower_name) {
+    for (const auto& [name, value] : r.headers) {
+        if (ToLower(name) == lower_name) return value;
+    }
+    return std::nullopt;
+}
+
+}  // namespace detail
+
+using namespace detail;
+
+namespace {
+
+bool IsUnreserved(unsigned char c) {
+    return std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~';
+}
 
 // Trims and collapses every run of whitespace (including folded lines) into one space.
 std::string CanonicalHeaderValue(std::string_view v) {
@@ -129,54 +144,10 @@ std::string CanonicalQuery(std::string_view query) {
     return out;
 }
 
-std::string DateOnly(SystemTime t) { return AmzDate(t).substr(0, 8); }
 
-std::optional<std::string> FindHeader(const HttpRequestToSign& r, std::string_view lower_name) {
-    for (const auto& [name, value] : r.headers) {
-        if (ToLower(name) == lower_name) return value;
-    }
-    return std::nullopt;
-}
 
 void RemoveHeader(HttpRequestToSign& r, std::string_view lower_name) {
     std::erase_if(r.headers, [&](const auto& h) { return ToLower(h.first) == lower_name; });
-}
-
-std::optional<SystemTime> ParseAmzDate(std::string_view s) {
-    // 20150830T123600Z
-    if (s.size() != 16 || s[8] != 'T' || s[15] != 'Z') return std::nullopt;
-    for (std::size_t i = 0; i < 15; ++i) {
-        if (i != 8 && std::isdigit(static_cast<unsigned char>(s[i])) == 0) return std::nullopt;
-    }
-    auto num = [&](std::size_t pos, std::size_t len) {
-        int v = 0;
-        for (std::size_t i = pos; i < pos + len; ++i) v = v * 10 + (s[i] - '0');
-        return v;
-    };
-    std::tm tm{};
-    tm.tm_year = num(0, 4) - 1900;
-    tm.tm_mon = num(4, 2) - 1;
-    tm.tm_mday = num(6, 2);
-    tm.tm_hour = num(9, 2);
-    tm.tm_min = num(11, 2);
-    tm.tm_sec = num(13, 2);
-    if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
-        tm.tm_min > 59 || tm.tm_sec > 60) {
-        return std::nullopt;
-    }
-    return std::chrono::system_clock::from_time_t(timegm(&tm));
-}
-
-Error AuthError(std::string_view aws_error, std::string message) {
-    boost::json::object details;
-    details["awsError"] = aws_error;
-    return Error(Errc::unauthorized, std::move(message), std::move(details));
-}
-
-std::string_view Trim(std::string_view s) {
-    while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
-    while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
-    return s;
 }
 
 }  // namespace
@@ -299,124 +270,6 @@ void SignRequest(HttpRequestToSign& request, const Credentials& creds, const Sig
         "Authorization", std::string(kAlgorithm) + " Credential=" + creds.access_key_id + "/" +
                              CredentialScope(params) + ", SignedHeaders=" + signed_headers +
                              ", Signature=" + sig);
-}
-
-Result<VerifiedCaller> VerifyRequest(
-    const HttpRequestToSign& request,
-    const std::function<std::optional<std::string>(std::string_view access_key_id)>& secret_for,
-    SystemTime now, std::chrono::seconds max_skew) {
-    auto auth = FindHeader(request, "authorization");
-    if (!auth || Trim(*auth).empty()) {
-        return AuthError("IncompleteSignature", "Request is missing Authentication Token");
-    }
-    std::string_view rest = Trim(*auth);
-    if (!rest.starts_with(kAlgorithm) || rest.size() == kAlgorithm.size() ||
-        !IsSpace(rest[kAlgorithm.size()])) {
-        return AuthError("IncompleteSignature",
-                         "Authorization header requires the AWS4-HMAC-SHA256 algorithm");
-    }
-    rest.remove_prefix(kAlgorithm.size());
-
-    std::string credential, signed_headers, signature;
-    while (!rest.empty()) {
-        std::size_t comma = rest.find(',');
-        std::string_view part = Trim(rest.substr(0, comma));
-        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-        std::size_t eq = part.find('=');
-        if (eq == std::string_view::npos) continue;
-        std::string_view key = Trim(part.substr(0, eq));
-        std::string value(Trim(part.substr(eq + 1)));
-        if (key == "Credential") credential = value;
-        else if (key == "SignedHeaders") signed_headers = value;
-        else if (key == "Signature") signature = value;
-    }
-    if (credential.empty() || signed_headers.empty() || signature.empty()) {
-        return AuthError("IncompleteSignature",
-                         "Authorization header requires 'Credential', 'SignedHeaders' and "
-                         "'Signature' parameters");
-    }
-
-    // Credential=<akid>/<date>/<region>/<service>/aws4_request
-    std::vector<std::string> scope;
-    for (std::size_t start = 0;;) {
-        std::size_t slash = credential.find('/', start);
-        scope.push_back(credential.substr(start, slash - start));
-        if (slash == std::string::npos) break;
-        start = slash + 1;
-    }
-    if (scope.size() != 5 || scope[0].empty() || scope[4] != "aws4_request" ||
-        scope[1].size() != 8) {
-        return AuthError("IncompleteSignature",
-                         "Credential should be scoped to a valid region, service and date: '" +
-                             credential + "'");
-    }
-
-    std::vector<std::string> names;
-    for (std::size_t start = 0;;) {
-        std::size_t semi = signed_headers.find(';', start);
-        names.push_back(ToLower(signed_headers.substr(start, semi - start)));
-        if (semi == std::string::npos) break;
-        start = semi + 1;
-    }
-    if (std::find(names.begin(), names.end(), "host") == names.end()) {
-        return AuthError("IncompleteSignature", "The 'Host' header must be signed");
-    }
-    for (const auto& n : names) {
-        if (n.empty() || !FindHeader(request, n)) {
-            return AuthError("IncompleteSignature",
-                             "Signed header '" + n + "' is missing from the request");
-        }
-    }
-
-    auto amz_date = FindHeader(request, "x-amz-date");
-    if (!amz_date) {
-        return AuthError("IncompleteSignature",
-                         "Authorization header requires existence of either a 'X-Amz-Date' or a "
-                         "'Date' header");
-    }
-    auto when = ParseAmzDate(Trim(*amz_date));
-    if (!when) {
-        return AuthError("IncompleteSignature", "Invalid X-Amz-Date '" + *amz_date + "'");
-    }
-    if (DateOnly(*when) != scope[1]) {
-        return AuthError("SignatureDoesNotMatch",
-                         "Date in Credential scope does not match YYYYMMDD from ISO-8601 version "
-                         "of date from HTTP: '" + scope[1] + "' != '" + DateOnly(*when) + "'");
-    }
-    if (*when > now + max_skew || *when < now - max_skew) {
-        return AuthError("RequestExpired",
-                         "Signature expired: " + AmzDate(*when) + " is now earlier than " +
-                             AmzDate(now - max_skew) + " (" + AmzDate(now) + " - " +
-                             std::to_string(max_skew.count() / 60) + " min.)");
-    }
-
-    auto secret = secret_for(scope[0]);
-    if (!secret) {
-        return AuthError("InvalidClientTokenId",
-                         "The security token included in the request is invalid.");
-    }
-
-    if (auto declared = FindHeader(request, "x-amz-content-sha256");
-        declared && *declared != "UNSIGNED-PAYLOAD" &&
-        ToLower(Trim(*declared)) != HexEncode(Sha256(request.body))) {
-        return AuthError("SignatureDoesNotMatch",
-                         "The provided 'x-amz-content-sha256' header does not match what was "
-                         "computed.");
-    }
-
-    SigV4Params params;
-    params.region = scope[2];
-    params.service = scope[3];
-    params.time = *when;
-    std::string creq = CanonicalRequest(request, params, names);
-    std::string expected = Signature(*secret, StringToSign(creq, params), params);
-    if (!ConstantTimeEquals(expected, ToLower(signature))) {
-        return AuthError("SignatureDoesNotMatch",
-                         "The request signature we calculated does not match the signature you "
-                         "provided. Check your AWS Secret Access Key and signing method. Consult "
-                         "the service documentation for details.");
-    }
-    return VerifiedCaller{scope[0], scope[2], scope[3]};
 }
 
 }  // namespace ivs::aws

@@ -13,7 +13,8 @@ namespace ivs::adapters::redis {
 // Live events over Redis pub/sub (channel `Pevents`). Publish hands the event to local listeners
 // at once and sends it to Redis in the background (never blocks; at most `kMaxInFlight` sends
 // outstanding, the rest dropped and counted). One subscriber connection, reconnecting by itself,
-// delivers other instances' events to the listeners on an I/O thread. Thread-safe.
+// delivers other instances' events to the listeners on an I/O thread. Events sent in quick
+// succession may arrive at other instances in a different order. Thread-safe.
 class RedisEventBus : public ports::EventBus {
 public:
     static constexpr int kMaxInFlight = 10'000;
