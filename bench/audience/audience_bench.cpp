@@ -39,18 +39,18 @@ asio::awaitable<void> Fill(ivs::ports::HotStore& store, int sessions, int stages
     const auto now = std::chrono::system_clock::now();
     for (int s = 0; s < stages; ++s) {
         ivs::ports::StageRecord r;
-        r.arn = "arn:aws:ivs:us-east-1:123456789012:stage/bench" + std::to_string(s);
+        r.arn = std::string("arn:aws:ivs:us-east-1:123456789012:stage/bench").append(std::to_string(s));
         r.name = "bench";
         r.created_at = now;
         (void)co_await store.UpsertStage(r);
     }
     for (int i = 0; i < sessions; ++i) {
         ivs::ports::SeatRequest req;
-        req.user_id = "user-" + std::to_string(1000000 + i);
+        req.user_id = std::string("user-").append(std::to_string(1000000 + i));
         req.requested_stage =
-            "arn:aws:ivs:us-east-1:123456789012:stage/bench" + std::to_string(i % stages);
+            std::string("arn:aws:ivs:us-east-1:123456789012:stage/bench").append(std::to_string(i % stages));
         req.new_session_id = Hex32(static_cast<std::uint64_t>(i));
-        req.participant_id = "p" + std::to_string(100000000000LL + i);  // 12 chars like IVS
+        req.participant_id = std::string("p").append(std::to_string(100000000000LL + i));  // 12 chars like IVS
         req.now = now;
         req.cutoff = now - std::chrono::seconds(60);
         req.capacity = sessions;
@@ -83,11 +83,11 @@ json::object Memory(int sessions) {
     {
         std::map<std::string, NaiveSession> naive;
         for (int i = 0; i < sessions; ++i) {
-            std::string user = "user-" + std::to_string(1000000 + i);
+            std::string user = std::string("user-").append(std::to_string(1000000 + i));
             naive.emplace(user, NaiveSession{Hex32(static_cast<std::uint64_t>(i)), user,
                                              "arn:aws:ivs:us-east-1:123456789012:stage/bench" +
                                                  std::to_string(i % kStages),
-                                             "p" + std::to_string(100000000000LL + i), {}, {}});
+                                             std::string("p").append(std::to_string(100000000000LL + i)), {}, {}});
         }
         const long naive_after = RssBytes();
         const double store_bytes = static_cast<double>(after - before) / sessions;

@@ -140,7 +140,7 @@ json::object RunJoinBurst(const BurstOptions& o) {
     using Req = std::tuple<http::verb, std::string, std::string>;
     Phase joins = RunPhase(o, o.joins, [](int i) {
         return Req{http::verb::post, "/api/token/viewer",
-                   json::serialize(json::object{{"userId", "bench-" + std::to_string(i)}})};
+                   json::serialize(json::object{{"userId", std::string("bench-").append(std::to_string(i))}})};
     });
     Phase health = RunPhase(o, o.joins, [](int) { return Req{http::verb::get, "/health", ""}; });
 

@@ -188,7 +188,7 @@ TEST_P(IvsClientContract, StageValidation) {
     ExpectIvsError(Await(ivs().CreateStage({std::string(129, 'a'), {}})), Errc::invalid_argument,
                    "ValidationException");
     ports::Tags many;
-    for (int i = 0; i < 51; ++i) many[Numbered("k", i)] = "v";
+    for (int i = 0; i < 51; ++i) many.try_emplace(Numbered("k", i), "v");
     ExpectIvsError(Await(ivs().CreateStage({"ok", many})), Errc::invalid_argument,
                    "ValidationException");
     ExpectIvsError(Await(ivs().GetStage("not-an-arn")), Errc::invalid_argument,
@@ -597,7 +597,7 @@ TEST_P(IvsClientContract, Tags) {
     ExpectIvsError(Await(ivs().ListTagsForResource("garbage")), Errc::invalid_argument,
                    "ValidationException");
     ports::Tags many;
-    for (int i = 0; i < 50; ++i) many[Numbered("k", i)] = "v";
+    for (int i = 0; i < 50; ++i) many.try_emplace(Numbered("k", i), "v");
     ExpectIvsError(Await(ivs().TagResource(stage.arn, many)), Errc::invalid_argument,
                    "ValidationException");
 }

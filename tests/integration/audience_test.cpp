@@ -62,7 +62,7 @@ std::string WaitForMaster(TestServer& s) {
 // publisher poll may later correct this from IVS truth (nobody publishes in the emulator).
 void ReportPublished(TestServer& s, const std::string& master) {
     static std::atomic<int> counter{0};
-    json::object event{{"id", "evt-live-" + std::to_string(++counter)},
+    json::object event{{"id", std::string("evt-live-").append(std::to_string(++counter))},
                        {"detail-type", "IVS Stage Update"},
                        {"source", "aws.ivs"},
                        {"resources", json::array{json::value(master)}},
@@ -336,7 +336,7 @@ TEST(AudienceHttp, FiveHundredJoinsThirtyTwoAtATime) {
     for (int t = 0; t < 32; ++t) {
         threads.emplace_back([&] {
             for (int i = next++; i < 500; i = next++) {
-                auto r = s.Post("/api/token/viewer", json::object{{"userId", "burst" + std::to_string(i)}},
+                auto r = s.Post("/api/token/viewer", json::object{{"userId", std::string("burst").append(std::to_string(i))}},
                                 App());
                 if (r.status == 200) {
                     ok++;
@@ -376,7 +376,7 @@ TEST(AudienceHttp, ConcurrentJoinsMovesAndLeavesKeepTheInvariants) {
     const std::string master = WaitForMaster(s);
     std::vector<std::string> stages{master};
     for (int i = 0; i < 3; ++i) {
-        auto r = s.Post("/api/stage", json::object{{"name", "extra-" + std::to_string(i)}});
+        auto r = s.Post("/api/stage", json::object{{"name", std::string("extra-").append(std::to_string(i))}});
         ASSERT_TRUE(r.status == 200 || r.status == 201) << r.body;
         auto d = Data(r);
         std::string arn = d.contains("stageArn") ? Str(d, "stageArn")
@@ -394,7 +394,7 @@ TEST(AudienceHttp, ConcurrentJoinsMovesAndLeavesKeepTheInvariants) {
             unsigned seed = 77 + t;
             for (int i = 0; i < kOps; ++i) {
                 seed = seed * 1103515245u + 12345u;
-                const std::string user = "c" + std::to_string((seed >> 8) % 160);
+                const std::string user = std::string("c").append(std::to_string((seed >> 8) % 160));
                 const int op = static_cast<int>((seed >> 4) % 10);
                 HttpResponse r;
                 if (op < 5) {
@@ -464,14 +464,14 @@ TEST(AudienceHttp, SilentViewersTimeOut) {
     const std::string master = WaitForMaster(s);
     std::vector<std::string> tokens;
     for (int i = 0; i < 20; ++i) {
-        auto d = JoinOk(s, "hb" + std::to_string(i), master);
+        auto d = JoinOk(s, std::string("hb").append(std::to_string(i)), master);
         tokens.push_back(Str(d, "sessionToken"));
     }
     EXPECT_EQ(ListCount(s, master), 20);
     auto beat = [&] {
         for (int i = 0; i < 10; ++i) {
             s.Post("/api/viewer/heartbeat",
-                   json::object{{"userId", "hb" + std::to_string(i)}, {"stageArn", master}},
+                   json::object{{"userId", std::string("hb").append(std::to_string(i))}, {"stageArn", master}},
                    Bearer(tokens[i]));
         }
     };
@@ -488,7 +488,7 @@ TEST(AudienceHttp, SilentViewersTimeOut) {
     for (const auto& v : list_data.at("viewers").as_array()) {
         users.insert(std::string(v.as_string()));
     }
-    for (int i = 0; i < 10; ++i) EXPECT_TRUE(users.count("hb" + std::to_string(i)));
+    for (int i = 0; i < 10; ++i) EXPECT_TRUE(users.count(std::string("hb").append(std::to_string(i))));
     auto stats = s.Get("/api/stats");
     EXPECT_EQ(Data(stats).at("totalViewers").as_int64(), 10);
     // Silence: everyone goes.

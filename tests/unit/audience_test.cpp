@@ -35,8 +35,8 @@ public:
         std::lock_guard lock(mu);
         requests.push_back(r);
         ports::ParticipantToken t;
-        t.token = "tok-" + std::to_string(requests.size());
-        t.participant_id = "part" + std::to_string(requests.size());
+        t.token = std::string("tok-").append(std::to_string(requests.size()));
+        t.participant_id = std::string("part").append(std::to_string(requests.size()));
         t.user_id = r.user_id;
         t.duration_minutes = r.duration_minutes;
         t.expiration_time = clock_.Now() + std::chrono::minutes(r.duration_minutes);

@@ -31,12 +31,6 @@ std::string CleanErrorType(std::string type) {
     return type;
 }
 
-struct UpstreamError {
-    Error error;
-    bool retryable = false;
-    bool throttled = false;
-};
-
 UpstreamError MapIvsError(const HttpResponse& res) {
     json::object body;
     boost::system::error_code ec;

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include <map>
+#include <mutex>
 #include <string>
 
 #include "metrics/prometheus.hpp"
@@ -39,6 +40,8 @@ asio::awaitable<void> LiveGauges::Refresh() {
         snapshot_ok_.Set(0);
         co_return;
     }
+    // Concurrent scrapes: Clear() invalidates children another scrape may be setting.
+    std::lock_guard lock(refresh_mu_);
     snapshot_ok_.Set(1);
     viewers_total_.Set(snap->total_viewers);
     publisher_live_.Set(snap->publisher_live ? 1 : 0);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 
 #include "config/config.hpp"
 #include "http/pipeline.hpp"
@@ -34,6 +35,7 @@ private:
     metrics::Gauge& publisher_live_;
     metrics::Gauge& snapshot_ok_;
     metrics::Gauge& ws_connections_;
+    std::mutex refresh_mu_;
 };
 
 // GET /metrics (Prometheus text 0.0.4, open).
