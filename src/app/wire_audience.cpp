@@ -94,7 +94,14 @@ void WireAudience(AppContext& ctx) {
     auto sweeper = std::make_shared<audience::SessionSweeper>(
         ctx.ioc.get_executor(), service, ctx.leadership,
         audience::SessionSweeper::IntervalFor(cfg.heartbeat_timeout_seconds));
-    ctx.on_start.push_back([sweeper] { sweeper->Start(); });
+    // Checkpoints go to the history sink (looked up at start: history is wired earlier, but the
+    // Redis stream sink of scale-out mode has no checkpoint support and is skipped).
+    ctx.on_start.push_back([sweeper, &ctx] {
+        if (auto sink = ctx.Service<ports::HistorySink>("history_sink")) {
+            sweeper->SetCheckpoints(sink, std::chrono::seconds(60));
+        }
+        sweeper->Start();
+    });
     ctx.on_stop.push_back([sweeper]() -> boost::asio::awaitable<void> { co_await sweeper->Stop(); });
 }
 

@@ -125,6 +125,9 @@ public:
 
     // Ends sessions silent for longer than the heartbeat timeout, in batches; returns how many.
     Async<std::size_t> SweepExpired(std::size_t batch = 500);
+    // The live sessions of every managed stage with their last heartbeat (up to
+    // `per_stage_limit` per stage), for the history store's crash-recovery checkpoints.
+    Async<std::vector<ports::ViewerSession>> LiveSessions(std::size_t per_stage_limit = 100000);
     // Publishes the end of sessions another component ended (e.g. RemoveStage). left_at is now
     // for live sessions and the last heartbeat for expired ones.
     void PublishEnded(const std::vector<ports::ViewerSession>& sessions, const std::string& reason);

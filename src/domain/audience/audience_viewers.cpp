@@ -73,6 +73,22 @@ AudienceService::Async<std::size_t> AudienceService::SweepExpired(std::size_t ba
     co_return total;
 }
 
+AudienceService::Async<std::vector<ports::ViewerSession>> AudienceService::LiveSessions(
+    std::size_t per_stage_limit) {
+    const SystemTime cutoff = Cutoff(Now());
+    auto stages = co_await deps_.hot_store->ListStages(cutoff);
+    if (!stages) co_return stages.error();
+    std::vector<ports::ViewerSession> out;
+    for (const auto& stage : *stages) {
+        if (stage.viewers == 0) continue;
+        auto viewers = co_await deps_.hot_store->ListViewers(stage.arn, cutoff, per_stage_limit);
+        if (!viewers) co_return viewers.error();
+        out.insert(out.end(), std::make_move_iterator(viewers->begin()),
+                   std::make_move_iterator(viewers->end()));
+    }
+    co_return out;
+}
+
 void AudienceService::PublishEnded(const std::vector<ports::ViewerSession>& sessions,
                                    const std::string& reason) {
     const SystemTime now = Now();

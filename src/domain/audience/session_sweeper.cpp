@@ -25,6 +25,27 @@ std::chrono::milliseconds SessionSweeper::IntervalFor(int heartbeat_timeout_seco
     return std::clamp(half, std::chrono::milliseconds(200), std::chrono::milliseconds(5000));
 }
 
+void SessionSweeper::SetCheckpoints(std::shared_ptr<ports::HistorySink> sink,
+                                    std::chrono::milliseconds every) {
+    checkpoint_sink_ = std::move(sink);
+    checkpoint_every_ = every;
+}
+
+asio::awaitable<void> SessionSweeper::Checkpoint() {
+    auto now = std::chrono::steady_clock::now();
+    if (!checkpoint_sink_ || now < next_checkpoint_) co_return;
+    next_checkpoint_ = now + checkpoint_every_;
+    auto live = co_await audience_->LiveSessions();
+    if (!live) {
+        spdlog::warn("heartbeat checkpoint skipped: {}", live.error().message);
+        co_return;
+    }
+    std::vector<ports::HeartbeatCheckpoint> checkpoints;
+    checkpoints.reserve(live->size());
+    for (const auto& s : *live) checkpoints.push_back({s.session_id, s.last_heartbeat});
+    if (!checkpoints.empty()) checkpoint_sink_->RecordHeartbeats(std::move(checkpoints));
+}
+
 void SessionSweeper::Start() {
     running_ = true;
     asio::co_spawn(strand_, [self = shared_from_this()] { return self->Loop(); },
@@ -50,6 +71,7 @@ asio::awaitable<void> SessionSweeper::Loop() {
             } else {
                 spdlog::warn("session sweep failed: {}", swept.error().message);
             }
+            co_await Checkpoint();
         }
         if (stopping_) break;
         timer_.expires_after(interval_);

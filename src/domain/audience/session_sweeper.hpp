@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "domain/audience/audience_service.hpp"
+#include "ports/history_store.hpp"
 #include "ports/leadership.hpp"
 
 namespace ivs::audience {
@@ -26,6 +27,10 @@ public:
     // min(5 s, timeout / 2), so a session ends well within 10 s of expiring.
     static std::chrono::milliseconds IntervalFor(int heartbeat_timeout_seconds);
 
+    // Every `every`, the leader also records the last heartbeat of each live session in the
+    // history store, so a restart after a crash closes open rows at the right time.
+    void SetCheckpoints(std::shared_ptr<ports::HistorySink> sink, std::chrono::milliseconds every);
+
     void Start();
     boost::asio::awaitable<void> Stop();
 
@@ -34,6 +39,7 @@ public:
 
 private:
     boost::asio::awaitable<void> Loop();
+    boost::asio::awaitable<void> Checkpoint();
 
     boost::asio::strand<boost::asio::any_io_executor> strand_;
     boost::asio::steady_timer timer_;
@@ -43,6 +49,9 @@ private:
     std::atomic<bool> stopping_{false};
     std::atomic<bool> running_{false};
     std::atomic<std::size_t> ended_{0};
+    std::shared_ptr<ports::HistorySink> checkpoint_sink_;
+    std::chrono::milliseconds checkpoint_every_{60000};
+    std::chrono::steady_clock::time_point next_checkpoint_{};
 };
 
 }  // namespace ivs::audience
