@@ -10,6 +10,7 @@
 #include "adapters/tokens/es384_key.hpp"
 #include "adapters/tokens/token_signers.hpp"
 #include "app/app_context.hpp"
+#include "metrics/instrumented_ivs.hpp"
 
 namespace ivs {
 namespace {
@@ -25,7 +26,8 @@ void WireLocalIvs(AppContext& ctx) {
     options.clock = &ctx.clock;
     auto emu = std::make_shared<emulator::Emulator>(options);
     ctx.services["ivs_emulator"] = emu;
-    ctx.ivs = emulator::MakeEmulatorIvsClient(emu);
+    // Every IVS call is counted and timed (Prometheus, CloudWatch StageCreationTime).
+    ctx.ivs = metrics::InstrumentIvs(emulator::MakeEmulatorIvsClient(emu));
 
     if (config.token_signing == TokenSigningKind::api) {
         ctx.token_signer = tokens::MakeApiTokenSigner(ctx.ivs);
@@ -55,7 +57,7 @@ void WireAwsIvs(AppContext& ctx) {
     chain.clock = &ctx.clock;
     auto credentials = aws::MakeDefaultCredentialsChain(http, std::move(chain));
     ctx.services["aws_credentials_http"] = http;
-    ctx.ivs = aws::MakeAwsIvsClient(ctx.ioc, config, credentials);
+    ctx.ivs = metrics::InstrumentIvs(aws::MakeAwsIvsClient(ctx.ioc, config, credentials));
 
     if (config.token_signing == TokenSigningKind::api) {
         ctx.token_signer = tokens::MakeApiTokenSigner(ctx.ivs);

@@ -156,6 +156,9 @@ TEST(HistoryFlow, SigkillWithOpenSessionsThenRestartClosesThemOnce) {
     }
 }
 
+// The PostgreSQL acceptance: 50 viewers join, 20 leave and 30 go silent -> exactly 50
+// closed rows; 20 more join, PostgreSQL stops, they leave (200s), PostgreSQL returns -> exactly
+// 20 more closed rows within 30 s, no duplicates; snapshots appear.
 TEST(HistoryFlow, PostgresOutageDelaysRowsButLosesNone) {
     IVS_REQUIRE_HARNESS("IVS_TEST_HARNESS_DIR");
     IVS_REQUIRE_HARNESS("IVS_TEST_PG_PORT");
@@ -165,31 +168,48 @@ TEST(HistoryFlow, PostgresOutageDelaysRowsButLosesNone) {
     TestServer server(Embedded({{"DB_HOST", o.host},
                                 {"DB_PORT", std::to_string(o.port)},
                                 {"DB_NAME", o.dbname},
-                                {"DB_POOL_MAX", "2"}}));
-    std::vector<Seat> seats;
-    for (int i = 0; i < 20; ++i) seats.push_back(Join(server, fmt::format("pg-{}", i)));
+                                {"DB_POOL_MAX", "2"},
+                                {"HEARTBEAT_TIMEOUT_SECONDS", "4"},
+                                {"SNAPSHOT_INTERVAL_SECONDS", "1"}}));
     adapters::history::PgConn check(o);
-    auto count = [&](const char* where) {
+    auto count = [&](const std::string& sql) {
         try {
-            return check.Exec(std::string("SELECT COUNT(*) FROM viewer_sessions ") + where).Int(0, 0);
+            return check.Exec(sql).Int(0, 0);
         } catch (...) {
             return std::int64_t{-1};
         }
     };
-    ASSERT_TRUE(WaitUntil([&] { return count("") == 20; }));
+    auto rows = [&](const char* where) {
+        return count(std::string("SELECT COUNT(*) FROM viewer_sessions ") + where);
+    };
 
+    std::vector<Seat> seats;
+    for (int i = 0; i < 50; ++i) seats.push_back(Join(server, fmt::format("pg-{}", i)));
+    for (int i = 0; i < 20; ++i) Leave(server, seats[static_cast<std::size_t>(i)]);
+    // The other 30 never heartbeat: the sweeper ends them at their last heartbeat.
+    ASSERT_TRUE(WaitUntil([&] { return rows("WHERE left_at IS NOT NULL") == 50; },
+                          std::chrono::seconds(30)));
+    EXPECT_EQ(rows(""), 50);
+    EXPECT_EQ(count("SELECT COUNT(DISTINCT session_id) FROM viewer_sessions"), 50);
+    EXPECT_EQ(rows("WHERE left_at < joined_at OR watch_duration_seconds < 0"), 0);
+    EXPECT_TRUE(WaitUntil([&] { return count("SELECT COUNT(*) FROM viewer_stats_snapshots") > 0; },
+                          std::chrono::seconds(15)));
+
+    std::vector<Seat> more;
+    for (int i = 0; i < 20; ++i) more.push_back(Join(server, fmt::format("pg-more-{}", i)));
+    ASSERT_TRUE(WaitUntil([&] { return rows("") == 70; }));
     pg.Stop();
-    for (const auto& s : seats) Leave(server, s);  // 200 while PostgreSQL is down
+    for (const auto& s : more) Leave(server, s);  // 200 while PostgreSQL is down
     auto down = server.Get("/api/health");
     EXPECT_EQ(down.status, 503u);
 
     ASSERT_TRUE(pg.Start());
-    ASSERT_TRUE(WaitUntil([&] { return count("WHERE left_at IS NOT NULL") == 20; },
+    ASSERT_TRUE(WaitUntil([&] { return rows("WHERE left_at IS NOT NULL") == 70; },
                           std::chrono::seconds(30)));
-    EXPECT_EQ(count(""), 20);
-    EXPECT_EQ(check.Exec("SELECT COUNT(DISTINCT session_id) FROM viewer_sessions").Int(0, 0), 20);
-    EXPECT_EQ(count("WHERE left_at < joined_at OR watch_duration_seconds < 0"), 0);
-    auto r = server.Get("/api/viewer/history/pg-3");
+    EXPECT_EQ(rows(""), 70);
+    EXPECT_EQ(count("SELECT COUNT(DISTINCT session_id) FROM viewer_sessions"), 70);
+    EXPECT_EQ(rows("WHERE left_at < joined_at OR watch_duration_seconds < 0"), 0);
+    auto r = server.Get("/api/viewer/history/pg-more-3");
     ASSERT_EQ(r.status, 200u);
     json::value doc = r.Json();
     EXPECT_FALSE(doc.at("data").at("history").at(0).at("leftAt").is_null());

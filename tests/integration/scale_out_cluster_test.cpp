@@ -105,8 +105,21 @@ TEST(ScaleOutCluster, ThreeInstancesShareSeatsCountsAndOneLeader) {
         << key_arn;
     key_arn = Trim(key_arn);
 
+    // One PostgreSQL for all instances: a database of its own on the harness server.
+    IVS_REQUIRE_HARNESS("IVS_TEST_PG_PORT");
+    const std::string pg_host = HarnessEnv("IVS_TEST_PG_HOST").value_or("127.0.0.1");
+    const std::string pg_port = *HarnessEnv("IVS_TEST_PG_PORT");
+    const std::string pg_db = "cluster_" + RandomAlnum(8);
+    for (auto& c : pg_db) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string created;
+    ASSERT_EQ(RunCommand("createdb -h " + pg_host + " -p " + pg_port + " -U postgres " + pg_db,
+                         &created),
+              0)
+        << created;
+
     const std::string shared =
-        aws_env + "API_HOST=127.0.0.1 LOG_LEVEL=info API_SECRET_KEY=" + kKey +
+        aws_env + "DB_HOST=" + pg_host + " DB_PORT=" + pg_port + " DB_USER=postgres DB_NAME=" +
+        pg_db + " DB_POOL_MAX=4 " + "API_HOST=127.0.0.1 LOG_LEVEL=info API_SECRET_KEY=" + kKey +
         " REDIS_HOST=" + HarnessEnv("IVS_TEST_REDIS_HOST").value_or("127.0.0.1") +
         " REDIS_PORT=" + *HarnessEnv("IVS_TEST_REDIS_PORT") +
         " REDIS_DB=7 REDIS_KEY_PREFIX=cluster:" + RandomAlnum(8) +

@@ -199,7 +199,7 @@ const std::vector<OperationSpec>& OperationSpecs() {
          K::envelope, 200, "userId:string:required,stageArn:string:required"},
         {Verb::get, "/api/viewer/history/:userId", "viewers", "A viewer's past sessions", "",
          R"({"type":"object","required":["userId","history"],"properties":{"totalRecords":{"type":"integer"},"history":{"type":"array","items":{"type":"object"}}}})",
-         K::envelope, 200, "limit:integer"},
+         K::envelope, 200, "limit:integer,cursor:string"},
         {Verb::get, "/api/viewer/stats/:stageArn", "viewers", "Aggregate viewing stats of a stage",
          "", R"({"type":"object","required":["stageArn","days"],"properties":{"days":{"type":"integer"},"stats":{"type":"object"}}})",
          K::envelope, 200, "days:integer"},
@@ -216,7 +216,7 @@ const std::vector<OperationSpec>& OperationSpecs() {
         {Verb::get, "/api/stats/publisher", "stats", "Whether the publisher is live", "",
          R"({"type":"object","required":["isPublisherLive"],"properties":{"isPublisherLive":{"type":"boolean"}}})"},
         {Verb::get, "/api/stats/timeseries", "stats", "Viewer snapshots over a time range", "",
-         kAnyObject, K::envelope, 200, "from:string,to:string,stageArn:string"},
+         kAnyObject, K::envelope, 200, "from:string,to:string,stageArn:string,step:string"},
 
         // Events
         {Verb::post, "/api/events/ivs", "events",
