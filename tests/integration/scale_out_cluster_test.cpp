@@ -109,7 +109,7 @@ TEST(ScaleOutCluster, ThreeInstancesShareSeatsCountsAndOneLeader) {
     IVS_REQUIRE_HARNESS("IVS_TEST_PG_PORT");
     const std::string pg_host = HarnessEnv("IVS_TEST_PG_HOST").value_or("127.0.0.1");
     const std::string pg_port = *HarnessEnv("IVS_TEST_PG_PORT");
-    const std::string pg_db = "cluster_" + RandomAlnum(8);
+    std::string pg_db = "cluster_" + RandomAlnum(8);
     for (auto& c : pg_db) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     std::string created;
     ASSERT_EQ(RunCommand("createdb -h " + pg_host + " -p " + pg_port + " -U postgres " + pg_db,
