@@ -50,36 +50,46 @@ asio::awaitable<Reply> RejoinHandler(std::shared_ptr<AudienceService> svc, Reque
     co_return EnvelopeOk(std::move(data), HttpStatus::ok, "Rejoined the stage");
 }
 
-asio::awaitable<Reply> HeartbeatHandler(std::shared_ptr<AudienceService> svc, RequestContext& ctx) {
+// The body of a heartbeat or leave (userId, stageArn, optional sessionId), checked against the
+// caller's session token when one was used.
+struct SessionCall {
+    std::string user_id;
+    std::string stage_arn;
+    std::string session_id;
+};
+
+Result<SessionCall> ReadSessionCall(RequestContext& ctx) {
     FieldReader fields(ctx.body);
-    std::string user_id = fields.Required("userId", audience::IsValidUserId);
-    std::string stage_arn = fields.Required("stageArn", audience::IsStageArn);
-    std::string session_id = fields.Optional("sessionId", AnySessionId);
-    if (auto problem = fields.Problem()) co_return EnvelopeError(*problem);
-    if (auto denied = SessionScope(ctx, user_id, stage_arn, session_id)) {
-        co_return EnvelopeError(*denied);
+    SessionCall call;
+    call.user_id = fields.Required("userId", audience::IsValidUserId);
+    call.stage_arn = fields.Required("stageArn", audience::IsStageArn);
+    call.session_id = fields.Optional("sessionId", AnySessionId);
+    if (auto problem = fields.Problem()) return *problem;
+    if (auto denied = SessionScope(ctx, call.user_id, call.stage_arn, call.session_id)) {
+        return *denied;
     }
-    auto hb = co_await svc->Heartbeat(user_id, stage_arn, session_id);
+    return call;
+}
+
+asio::awaitable<Reply> HeartbeatHandler(std::shared_ptr<AudienceService> svc, RequestContext& ctx) {
+    auto call = ReadSessionCall(ctx);
+    if (!call) co_return EnvelopeError(call.error());
+    auto hb = co_await svc->Heartbeat(call->user_id, call->stage_arn, call->session_id);
     if (!hb) co_return EnvelopeError(hb.error());
-    json::object data{{"userId", user_id},
-                      {"stageArn", stage_arn},
+    json::object data{{"userId", call->user_id},
+                      {"stageArn", call->stage_arn},
                       {"heartbeatUpdated", true},
                       {"lastHeartbeat", FormatIso8601Millis(hb->last_heartbeat)}};
     co_return EnvelopeOk(std::move(data), HttpStatus::ok, "Heartbeat updated");
 }
 
 asio::awaitable<Reply> LeaveHandler(std::shared_ptr<AudienceService> svc, RequestContext& ctx) {
-    FieldReader fields(ctx.body);
-    std::string user_id = fields.Required("userId", audience::IsValidUserId);
-    std::string stage_arn = fields.Required("stageArn", audience::IsStageArn);
-    std::string session_id = fields.Optional("sessionId", AnySessionId);
-    if (auto problem = fields.Problem()) co_return EnvelopeError(*problem);
-    if (auto denied = SessionScope(ctx, user_id, stage_arn, session_id)) {
-        co_return EnvelopeError(*denied);
-    }
-    auto left = co_await svc->Leave(user_id, stage_arn, session_id);
+    auto call = ReadSessionCall(ctx);
+    if (!call) co_return EnvelopeError(call.error());
+    auto left = co_await svc->Leave(call->user_id, call->stage_arn, call->session_id);
     if (!left) co_return EnvelopeError(left.error());
-    json::object data{{"userId", user_id}, {"stageArn", stage_arn}, {"viewerLeft", true}};
+    json::object data{
+        {"userId", call->user_id}, {"stageArn", call->stage_arn}, {"viewerLeft", true}};
     co_return EnvelopeOk(std::move(data), HttpStatus::ok, "Viewer left");
 }
 
