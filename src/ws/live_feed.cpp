@@ -1,4 +1,5 @@
 #include "ws/live_feed.hpp"
+#include "core/background.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -50,15 +51,7 @@ void LiveFeed::Start() {
     }
     running_ = true;
     asio::co_spawn(strand_, [self = shared_from_this()] { return self->Loop(); },
-                   [self = shared_from_this()](std::exception_ptr e) {
-                       self->running_ = false;
-                       if (!e) return;
-                       try {
-                           std::rethrow_exception(e);
-                       } catch (const std::exception& ex) {
-                           spdlog::error("live feed stopped: {}", ex.what());
-                       }
-                   });
+                   OnLoopExit(shared_from_this(), running_, "live feed"));
 }
 
 asio::awaitable<void> LiveFeed::Stop() {

@@ -1,4 +1,5 @@
 #include "adapters/cloudwatch/cloudwatch_reporter.hpp"
+#include "core/background.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
@@ -219,15 +220,7 @@ asio::awaitable<void> CloudWatchReporter::Flush() {
 void CloudWatchReporter::Start() {
     running_ = true;
     asio::co_spawn(strand_, [self = shared_from_this()] { return self->Loop(); },
-                   [self = shared_from_this()](std::exception_ptr e) {
-                       self->running_ = false;
-                       if (!e) return;
-                       try {
-                           std::rethrow_exception(e);
-                       } catch (const std::exception& ex) {
-                           spdlog::error("cloudwatch reporter stopped: {}", ex.what());
-                       }
-                   });
+                   OnLoopExit(shared_from_this(), running_, "cloudwatch reporter"));
 }
 
 asio::awaitable<void> CloudWatchReporter::Loop() {

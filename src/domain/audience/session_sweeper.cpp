@@ -1,4 +1,5 @@
 #include "domain/audience/session_sweeper.hpp"
+#include "core/background.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -49,16 +50,7 @@ asio::awaitable<void> SessionSweeper::Checkpoint() {
 void SessionSweeper::Start() {
     running_ = true;
     asio::co_spawn(strand_, [self = shared_from_this()] { return self->Loop(); },
-                   [self = shared_from_this()](std::exception_ptr e) {
-                       if (e) {
-                           try {
-                               std::rethrow_exception(e);
-                           } catch (const std::exception& ex) {
-                               spdlog::error("session sweeper stopped: {}", ex.what());
-                           }
-                       }
-                       self->running_ = false;
-                   });
+                   OnLoopExit(shared_from_this(), running_, "session sweeper"));
 }
 
 asio::awaitable<void> SessionSweeper::Loop() {
