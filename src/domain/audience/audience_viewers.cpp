@@ -6,6 +6,7 @@
 
 #include "core/time_format.hpp"
 #include "domain/audience/audience_service.hpp"
+#include "domain/audience/session_events.hpp"
 
 namespace ivs::audience {
 
@@ -103,14 +104,7 @@ void AudienceService::PublishEnded(const std::vector<ports::ViewerSession>& sess
 
 void AudienceService::PublishStarted(const ports::ViewerSession& s, const ClientInfo& client) {
     if (!deps_.session_events) return;
-    ports::SessionEvent e;
-    e.kind = ports::SessionEvent::Kind::started;
-    e.session_id = s.session_id;
-    e.user_id = s.user_id;
-    e.stage_arn = s.stage_arn;
-    e.participant_id = s.participant_id;
-    e.joined_at = s.joined_at;
-    e.last_heartbeat = s.last_heartbeat;
+    ports::SessionEvent e = SessionStarted(s);
     e.user_agent = client.user_agent;
     e.ip_address = client.ip_address;
     deps_.session_events->Publish(std::move(e));
@@ -119,17 +113,7 @@ void AudienceService::PublishStarted(const ports::ViewerSession& s, const Client
 void AudienceService::PublishEnd(const ports::ViewerSession& s, const std::string& reason,
                                  SystemTime left_at) {
     if (!deps_.session_events) return;
-    ports::SessionEvent e;
-    e.kind = ports::SessionEvent::Kind::ended;
-    e.session_id = s.session_id;
-    e.user_id = s.user_id;
-    e.stage_arn = s.stage_arn;
-    e.participant_id = s.participant_id;
-    e.joined_at = s.joined_at;
-    e.left_at = std::max(left_at, s.joined_at);
-    e.last_heartbeat = s.last_heartbeat;
-    e.end_reason = reason;
-    deps_.session_events->Publish(std::move(e));
+    deps_.session_events->Publish(SessionEnded(s, reason, left_at));
 }
 
 void AudienceService::AnnounceCounts(const std::string& stage_arn) {

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/time_format.hpp"
+#include "domain/audience/session_events.hpp"
 
 namespace ivs::stages {
 namespace {
@@ -321,18 +322,9 @@ boost::asio::awaitable<Status> StageRegistry::Delete(std::string arn) {
     if (!ended) co_return ended.error();
     if (deps_.sessions) {
         for (const auto& s : *ended) {
-            ports::SessionEvent e;
-            e.kind = ports::SessionEvent::Kind::ended;
-            e.session_id = s.session_id;
-            e.user_id = s.user_id;
-            e.stage_arn = s.stage_arn;
-            e.participant_id = s.participant_id;
-            e.joined_at = s.joined_at;
-            e.last_heartbeat = s.last_heartbeat;
             const bool expired = s.last_heartbeat < cutoff;
-            e.left_at = expired ? s.last_heartbeat : now;
-            e.end_reason = expired ? "timeout" : "stage_deleted";
-            deps_.sessions->Publish(std::move(e));
+            deps_.sessions->Publish(audience::SessionEnded(
+                s, expired ? "timeout" : "stage_deleted", expired ? s.last_heartbeat : now));
         }
     }
     if (deps_.archive) {
