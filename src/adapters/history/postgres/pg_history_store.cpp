@@ -185,21 +185,21 @@ void PgHistoryStore::Stop() {
     if (pool_) pool_->Stop();
 }
 
-Status PgHistoryStore::ApplySync(const HistoryBatch& batch) {
-    return RunSync<void>(*pool_, [&batch](PgConn& c) -> Status {
-        return Guarded<void>("apply", [&]() -> Status {
-            ApplyOn(c, batch);
-            return Ok();
-        });
+// Applies a batch in one transaction, turning driver errors into a Status.
+static Status ApplyGuarded(PgConn& c, const HistoryBatch& batch) {
+    return Guarded<void>("apply", [&]() -> Status {
+        ApplyOn(c, batch);
+        return Ok();
     });
 }
 
+Status PgHistoryStore::ApplySync(const HistoryBatch& batch) {
+    return RunSync<void>(*pool_, [&batch](PgConn& c) { return ApplyGuarded(c, batch); });
+}
+
 ports::HistoryStore::Async<void> PgHistoryStore::Apply(HistoryBatch batch) {
-    return RunOn<void>(*pool_, [batch = std::move(batch)](PgConn& c) -> Status {
-        return Guarded<void>("apply", [&]() -> Status {
-            ApplyOn(c, batch);
-            return Ok();
-        });
+    return RunOn<void>(*pool_, [batch = std::move(batch)](PgConn& c) {
+        return ApplyGuarded(c, batch);
     });
 }
 

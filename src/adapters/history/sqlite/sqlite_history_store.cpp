@@ -124,21 +124,21 @@ void SqliteHistoryStore::Stop() {
     if (reader_) reader_->Stop();
 }
 
-Status SqliteHistoryStore::ApplySync(const HistoryBatch& batch) {
-    return RunSync<void>(*writer_, [&batch](SqliteDb& db) -> Status {
-        return Guarded<void>("apply", [&]() -> Status {
-            ApplyOn(db, batch);
-            return Ok();
-        });
+// Applies a batch in one transaction, turning driver errors into a Status.
+static Status ApplyGuarded(SqliteDb& db, const HistoryBatch& batch) {
+    return Guarded<void>("apply", [&]() -> Status {
+        ApplyOn(db, batch);
+        return Ok();
     });
 }
 
+Status SqliteHistoryStore::ApplySync(const HistoryBatch& batch) {
+    return RunSync<void>(*writer_, [&batch](SqliteDb& db) { return ApplyGuarded(db, batch); });
+}
+
 ports::HistoryStore::Async<void> SqliteHistoryStore::Apply(HistoryBatch batch) {
-    return RunOn<void>(*writer_, [batch = std::move(batch)](SqliteDb& db) -> Status {
-        return Guarded<void>("apply", [&]() -> Status {
-            ApplyOn(db, batch);
-            return Ok();
-        });
+    return RunOn<void>(*writer_, [batch = std::move(batch)](SqliteDb& db) {
+        return ApplyGuarded(db, batch);
     });
 }
 
