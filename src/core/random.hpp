@@ -6,7 +6,8 @@
 
 namespace ivs {
 
-// Cryptographically strong random strings (OpenSSL RAND_bytes). Thread-safe.
+// Cryptographically strong random strings (OpenSSL RAND_bytes, drawn a block at a time per
+// thread). Thread-safe.
 std::string RandomString(std::size_t length, std::string_view alphabet);
 // [A-Za-z0-9]{length}
 std::string RandomAlnum(std::size_t length);
