@@ -25,11 +25,22 @@ std::string FormatIso8601Millis(SystemTime t) {
     auto ms = ToUnixMillis(t);
     std::time_t secs = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
     int frac = static_cast<int>(ms - static_cast<std::int64_t>(secs) * 1000);
-    std::tm tm = UtcTm(secs);
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
-    return buf;
+    // Every reply carries a timestamp: the "YYYY-MM-DDTHH:MM:SS" part is formatted once per
+    // second and thread.
+    thread_local std::time_t cached_secs = -1;
+    thread_local char cached[64];
+    if (secs != cached_secs) {
+        std::tm tm = UtcTm(secs);
+        std::snprintf(cached, sizeof cached, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+                      tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        cached_secs = secs;
+    }
+    std::string out(cached);
+    const char millis[] = {'.', static_cast<char>('0' + frac / 100),
+                           static_cast<char>('0' + frac / 10 % 10), static_cast<char>('0' + frac % 10),
+                           'Z'};
+    out.append(millis, sizeof millis);
+    return out;
 }
 
 std::string FormatIso8601Seconds(SystemTime t) {
