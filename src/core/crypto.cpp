@@ -11,9 +11,24 @@
 
 namespace ivs {
 
+namespace {
+
+// Fetched once: the EVP_sha256() handle makes OpenSSL 3 look the algorithm up again (under a
+// lock) on every call.
+const EVP_MD* Sha256Md() {
+    static EVP_MD* md = [] {
+        EVP_MD* m = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
+        if (m == nullptr) throw std::runtime_error("SHA-256 is not available from OpenSSL");
+        return m;
+    }();
+    return md;
+}
+
+}  // namespace
+
 std::string Sha256(std::string_view data) {
     unsigned char md[SHA256_DIGEST_LENGTH];
-    if (EVP_Digest(data.data(), data.size(), md, nullptr, EVP_sha256(), nullptr) != 1) {
+    if (EVP_Digest(data.data(), data.size(), md, nullptr, Sha256Md(), nullptr) != 1) {
         throw std::runtime_error("EVP_Digest failed");
     }
     return std::string(reinterpret_cast<char*>(md), sizeof md);
@@ -22,7 +37,7 @@ std::string Sha256(std::string_view data) {
 std::string HmacSha256(std::string_view key, std::string_view data) {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
-    if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+    if (!HMAC(Sha256Md(), key.data(), static_cast<int>(key.size()),
               reinterpret_cast<const unsigned char*>(data.data()), data.size(), md, &len)) {
         throw std::runtime_error("HMAC failed");
     }
@@ -84,9 +99,11 @@ bool Base64UrlDecode(std::string_view in, std::string& out) {
 
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
     // Compare digests so the running time never depends on the secret's length or content.
-    std::string da = Sha256(a);
-    std::string db = Sha256(b);
-    return CRYPTO_memcmp(da.data(), db.data(), da.size()) == 0 && a.size() == b.size();
+    return DigestEquals(Sha256(a), Sha256(b)) && a.size() == b.size();
+}
+
+bool DigestEquals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 }  // namespace ivs

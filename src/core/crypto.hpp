@@ -17,5 +17,7 @@ bool Base64Decode(std::string_view in, std::string& out);
 
 // Compares in time independent of where the inputs differ (length leaks only through size).
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
+// Compares two digests of the same algorithm in constant time (false when sizes differ).
+bool DigestEquals(std::string_view a, std::string_view b);
 
 }  // namespace ivs

@@ -5,7 +5,9 @@
 namespace ivs::http {
 
 Authenticator::Authenticator(const Config& config)
-    : keys_(config.api_keys), skip_auth_(config.skip_auth) {}
+    : keys_(config.api_keys), skip_auth_(config.skip_auth) {
+    for (const auto& k : keys_) key_digests_.push_back(Sha256(k.secret));
+}
 
 Identity Authenticator::Identify(const Request& request) const {
     Identity id;
@@ -13,9 +15,11 @@ Identity Authenticator::Identify(const Request& request) const {
     if (key_it != request.end()) {
         std::string_view presented = key_it->value();
         const ApiKey* found = nullptr;
-        // Compare against every key so the time taken does not reveal which one matched.
-        for (const auto& k : keys_) {
-            if (ConstantTimeEquals(presented, k.secret) && !found) found = &k;
+        // Digests are compared, against every key, so the time taken reveals neither the
+        // secrets' lengths nor which one matched.
+        const std::string digest = Sha256(presented);
+        for (std::size_t i = 0; i < keys_.size(); ++i) {
+            if (DigestEquals(digest, key_digests_[i]) && !found) found = &keys_[i];
         }
         if (found) {
             id.principal.kind = Principal::Kind::api_key;

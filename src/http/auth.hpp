@@ -35,6 +35,7 @@ public:
 
 private:
     std::vector<ApiKey> keys_;
+    std::vector<std::string> key_digests_;  // SHA-256 of each key's secret, same order
     bool skip_auth_;
     SessionVerifier verify_session_;
 };
