@@ -118,7 +118,7 @@ std::string Pipeline::RequestId(const Request& request) const {
 void Pipeline::Decorate(Reply& reply, const Request& request,
                         const std::string& request_id) const {
     reply.Header("X-Request-Id", request_id);
-    for (const auto& h : security_headers_) reply.headers.push_back(h);
+    reply.shared_headers = &security_headers_;
     auto origin = request.find(bhttp::field::origin);
     if (origin != request.end() && OriginAllowed(origin->value())) {
         reply.Header("Access-Control-Allow-Origin", std::string(origin->value()));

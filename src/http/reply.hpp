@@ -20,11 +20,22 @@ struct Reply {
     std::string content_type = "application/json; charset=utf-8";
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers;
+    // Headers every reply carries (the security headers), owned by the pipeline, not copied.
+    const std::vector<std::pair<std::string, std::string>>* shared_headers = nullptr;
     bool close = false;  // ask the server to close the connection after this reply
 
     Reply& Header(std::string name, std::string value) {
         headers.emplace_back(std::move(name), std::move(value));
         return *this;
+    }
+
+    // Calls f(name, value) for this reply's own headers, then the shared ones.
+    template <class F>
+    void ForEachHeader(F&& f) const {
+        for (const auto& [name, value] : headers) f(name, value);
+        if (shared_headers) {
+            for (const auto& [name, value] : *shared_headers) f(name, value);
+        }
     }
 };
 

@@ -14,7 +14,9 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <list>
+#include <memory_resource>
 #include <mutex>
 
 namespace ivs::http {
@@ -162,16 +164,27 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 
     asio::awaitable<void> Write(beast::tcp_stream& stream, const Request& req, Reply reply,
                                 bool keep_alive) {
-        bhttp::response<bhttp::string_body> res{reply.status, req.version() ? req.version() : 11};
+        // The reply's header fields live in an arena inside this coroutine's frame: one
+        // allocation-free block for the twenty-odd fields of a typical answer.
+        std::array<std::byte, 4096> arena_space;
+        std::pmr::monotonic_buffer_resource arena(arena_space.data(), arena_space.size());
+        using Fields = bhttp::basic_fields<std::pmr::polymorphic_allocator<char>>;
+        bhttp::response<bhttp::string_body, Fields> res{
+            std::piecewise_construct, std::make_tuple(),
+            std::make_tuple(std::pmr::polymorphic_allocator<char>(&arena))};
+        res.result(reply.status);
+        res.version(req.version() ? req.version() : 11);
         res.set(bhttp::field::server, "ivs-server");
         if (!reply.content_type.empty()) res.set(bhttp::field::content_type, reply.content_type);
-        for (auto& [name, value] : reply.headers) res.insert(name, value);
+        reply.ForEachHeader([&](const std::string& name, const std::string& value) {
+            res.insert(name, value);
+        });
         if (req.method() != bhttp::verb::head) res.body() = std::move(reply.body);
         res.keep_alive(keep_alive);
         res.prepare_payload();
         if (req.method() == bhttp::verb::head) res.content_length(reply.body.size());
         stream.expires_after(std::chrono::seconds(config.request_timeout_seconds));
-        bhttp::response_serializer<bhttp::string_body> sr(res);
+        bhttp::response_serializer<bhttp::string_body, Fields> sr(res);
         auto [ec, n] = co_await bhttp::async_write(stream, sr, kTuple);
         (void)n;
         if (ec) throw boost::system::system_error(ec);

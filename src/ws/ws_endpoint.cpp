@@ -66,7 +66,9 @@ asio::awaitable<void> Refuse(beast::tcp_stream stream, unsigned version, Error e
     bhttp::response<bhttp::string_body> res{reply.status, version ? version : 11};
     res.set(bhttp::field::server, "ivs-server");
     res.set(bhttp::field::content_type, reply.content_type);
-    for (auto& [name, value] : reply.headers) res.insert(name, value);
+    reply.ForEachHeader([&](const std::string& name, const std::string& value) {
+        res.insert(name, value);
+    });
     res.body() = std::move(reply.body);
     res.keep_alive(false);
     res.prepare_payload();
