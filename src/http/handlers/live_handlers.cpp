@@ -1,10 +1,13 @@
 #include "http/handlers/live_handlers.hpp"
 
+
 #include <boost/json.hpp>
 
+#include <charconv>
 #include <map>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 
 #include "metrics/prometheus.hpp"
 #include "ws/dashboard_assets.hpp"
@@ -118,11 +121,46 @@ RequestObserver MakeRequestMetricsObserver(metrics::Registry& registry) {
     auto& latency = registry.Histograms("http_request_duration_seconds",
                                         "HTTP request latency in seconds by route",
                                         {"method", "route"});
-    return [&requests, &latency](const RequestRecord& r) {
-        std::string method(r.method);
-        std::string route = r.route.empty() ? std::string("unmatched") : std::string(r.route);
-        requests.WithLabels({method, route, std::to_string(r.status)}).Inc();
-        latency.WithLabels({method, route}).Observe(r.seconds);
+    struct Children {
+        metrics::Counter* requests;
+        metrics::Histogram* latency;
+    };
+    // The children of each (method, route, status) are looked up in the families once.
+    struct Cache {
+        std::mutex mu;
+        std::unordered_map<std::string, Children> children;
+    };
+    auto cache = std::make_shared<Cache>();
+    return [&requests, &latency, cache](const RequestRecord& r) {
+        // Methods outside HTTP's own are one label value, so clients cannot grow the series.
+        static constexpr std::string_view kMethods[] = {"GET",    "HEAD",    "POST",
+                                                        "PUT",    "DELETE",  "PATCH",
+                                                        "OPTIONS", "CONNECT", "TRACE"};
+        std::string_view method = "OTHER";
+        for (auto m : kMethods) {
+            if (r.method == m) method = m;
+        }
+        std::string_view route = r.route.empty() ? std::string_view("unmatched") : r.route;
+        char status[8];
+        auto end = std::to_chars(status, status + sizeof status, r.status).ptr;
+        std::string key;
+        key.reserve(method.size() + route.size() + 8);
+        key.append(method).append(" ").append(route).append(" ").append(status, end);
+        Children c;
+        {
+            std::lock_guard lock(cache->mu);
+            auto it = cache->children.find(key);
+            if (it == cache->children.end()) {
+                std::string m(method), rt(route), st(status, end);
+                it = cache->children
+                         .emplace(std::move(key), Children{&requests.WithLabels({m, rt, st}),
+                                                          &latency.WithLabels({m, rt})})
+                         .first;
+            }
+            c = it->second;
+        }
+        c.requests->Inc();
+        c.latency->Observe(r.seconds);
     };
 }
 
