@@ -1,5 +1,6 @@
 ivs_add_test(redis_unit_tests unit SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/redis_client_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/redis_batcher_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/redis_scale_out_test.cpp
   LIBS ivs_adapters_redis ivs_adapters_local)
 target_compile_definitions(redis_unit_tests PRIVATE

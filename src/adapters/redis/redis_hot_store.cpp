@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "adapters/redis/redis_batcher.hpp"
 #include "adapters/redis/redis_hot_store_scripts.hpp"
 #include "core/time_format.hpp"
 
@@ -157,7 +158,13 @@ std::optional<ReplicationRecord> ReplicationFromJson(const std::string& text) {
 class RedisHotStore final : public ports::HotStore {
 public:
     explicit RedisHotStore(std::shared_ptr<RedisClient> client)
-        : client_(std::move(client)), p_(client_->KeyPrefix()) {}
+        : client_(std::move(client)),
+          p_(client_->KeyPrefix()),
+          heartbeats_(client_, scripts::Heartbeat(), {p_},
+                      {.max_batch = 64,
+                       .max_in_flight = static_cast<std::size_t>(
+                           std::max(1, client_->Options().connections)),
+                       .max_queue = client_->Options().max_pending}) {}
 
     Async<SeatResult> Seat(SeatRequest rq) override {
         std::vector<std::string> args{p_,
@@ -189,9 +196,9 @@ public:
     Async<ViewerSession> Heartbeat(std::string user_id, std::string stage_arn,
                                    std::string session_id, SystemTime now,
                                    SystemTime cutoff) override {
-        std::vector<std::string> args{p_, std::move(user_id), std::move(stage_arn),
+        std::vector<std::string> args{std::move(user_id), std::move(stage_arn),
                                       std::move(session_id), Ms(now), Ms(cutoff)};
-        auto r = co_await Run(scripts::Heartbeat(), std::move(args));
+        auto r = co_await heartbeats_.Call(std::move(args));
         if (!r) co_return r.error();
         if (auto e = StatusOf(*r, "No active session for this viewer")) co_return std::move(*e);
         auto s = r->elements.size() > 1 ? ParseSession(r->elements[1]) : std::nullopt;
@@ -400,6 +407,8 @@ private:
 
     std::shared_ptr<RedisClient> client_;
     std::string p_;
+    // Heartbeats are the hot path: concurrent ones share one script run.
+    ScriptBatcher heartbeats_;
 };
 
 }  // namespace

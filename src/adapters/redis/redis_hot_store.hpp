@@ -9,7 +9,8 @@ namespace ivs::adapters::redis {
 
 // The hot store in Redis, shared by every instance of a deployment. Seat, heartbeat, leave and
 // expiry are Lua scripts: atomic, one round trip each, so no stage goes over capacity however
-// many instances seat at once.
+// many instances seat at once. Concurrent heartbeats of one instance share a script run
+// (ScriptBatcher); each is still checked and applied on its own.
 //
 // Key layout (after REDIS_KEY_PREFIX = P):
 //   P{stage:<arn>}:info      HASH  registry record of a managed stage

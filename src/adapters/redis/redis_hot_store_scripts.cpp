@@ -107,21 +107,27 @@ return {'ok', outcome, live_count(target, cutoff), pack(s), ended}
     return s;
 }
 
-// ARGV: P, uid, stage, sid, now, cutoff
+// ARGV: P, then (uid, stage, sid, now, cutoff) for each heartbeat of the batch.
+// Returns one reply per heartbeat: {'ok', session} or {'not_found'}.
 const RedisScript& Heartbeat() {
     static const RedisScript s = Make(R"lua(
-local uid, stage, sid, now, cutoff = ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
-local cur = load_session(uid)
-if not cur or cur.stage ~= stage or tonumber(cur.hb) < cutoff or (sid ~= '' and sid ~= cur.sid) then
-  return {'not_found'}
+local out = {}
+for b = 2, #ARGV - 4, 5 do
+  local uid, stage, sid, now, cutoff = ARGV[b], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], tonumber(ARGV[b + 4])
+  local cur = load_session(uid)
+  if not cur or cur.stage ~= stage or tonumber(cur.hb) < cutoff or (sid ~= '' and sid ~= cur.sid) then
+    out[#out + 1] = {'not_found'}
+  else
+    if tonumber(now) > tonumber(cur.hb) then
+      cur.hb = now
+      redis.call('HSET', ukey(uid), 'hb', now)
+      redis.call('ZADD', skey(stage, 'seats'), now, uid)
+      redis.call('ZADD', EXP, now, uid)
+    end
+    out[#out + 1] = {'ok', pack(cur)}
+  end
 end
-if tonumber(now) > tonumber(cur.hb) then
-  cur.hb = now
-  redis.call('HSET', ukey(uid), 'hb', now)
-  redis.call('ZADD', skey(stage, 'seats'), now, uid)
-  redis.call('ZADD', EXP, now, uid)
-end
-return {'ok', pack(cur)}
+return out
 )lua");
     return s;
 }

@@ -7,7 +7,7 @@ namespace ivs::adapters::redis::scripts {
 // Lua scripts of the Redis hot store; each runs atomically in one round trip. ARGV[1] is always
 // the key prefix. See redis_hot_store.hpp for the key layout.
 const RedisScript& Seat();
-const RedisScript& Heartbeat();
+const RedisScript& Heartbeat();  // batched: see ScriptBatcher
 const RedisScript& Leave();
 const RedisScript& SetParticipant();
 const RedisScript& GetSession();
