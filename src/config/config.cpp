@@ -310,6 +310,9 @@ void Fill(Reader& r, Config& c) {
     c.redis_password = r.String("REDIS_PASSWORD", "", "Redis AUTH password", true);
     c.redis_db = r.Int("REDIS_DB", 0, 0, 1024, "Redis database number");
     c.redis_tls = r.Bool("REDIS_TLS_ENABLED", false, "Connect to Redis over TLS");
+    c.redis_tls_ca_file = r.String("REDIS_TLS_CA_FILE", "",
+                                   "CA certificates (PEM) that sign Redis's certificate; the "
+                                   "system store when empty");
     c.redis_key_prefix = r.String("REDIS_KEY_PREFIX", "ivs:prod:", "Prefix of every Redis key");
     c.redis_command_timeout_ms = r.Int("REDIS_COMMAND_TIMEOUT_MS", 2000, 10, 60000,
                                        "Deadline of one Redis command");

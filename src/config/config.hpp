@@ -68,6 +68,7 @@ struct Config {
     std::string redis_password;
     int redis_db = 0;
     bool redis_tls = false;
+    std::string redis_tls_ca_file;
     std::string redis_key_prefix = "ivs:prod:";
     int redis_command_timeout_ms = 2000;
     int redis_connections = 2;

@@ -6,6 +6,7 @@
 #include <future>
 
 #include "adapters/redis/redis_client.hpp"
+#include "adapters/redis/redis_connection.hpp"
 #include "core/random.hpp"
 #include "redis_test_util.hpp"
 
@@ -185,6 +186,85 @@ TEST(RedisClientPrivate, CommandDeadlineEndsAStalledCallAndTheClientRecovers) {
               0);
     EXPECT_TRUE(
         WaitUntil([&] { return static_cast<bool>(io.Run(client->Command({"SET", "k", "v"}))); }));
+}
+
+// A redis-server that speaks only TLS, with a self-signed certificate for 127.0.0.1.
+class TlsRedis {
+public:
+    TlsRedis() : port_(test::FreePort()) {
+        const std::string d = dir_.path();
+        ok_ = test::RunCommand("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1"
+                               " -addext subjectAltName=IP:127.0.0.1 -keyout " + d +
+                               "/key.pem -out " + d + "/cert.pem 2>/dev/null") == 0 &&
+              test::RunCommand("redis-server --port 0 --tls-port " + std::to_string(port_) +
+                               " --bind 127.0.0.1 --tls-cert-file " + d + "/cert.pem --tls-key-file " +
+                               d + "/key.pem --tls-ca-cert-file " + d +
+                               "/cert.pem --tls-auth-clients no --save '' --dir " + d +
+                               " --daemonize yes --pidfile " + d + "/redis.pid --logfile " + d +
+                               "/redis.log") == 0 &&
+              WaitUntil([&] {
+                  std::string out;
+                  test::RunCommand("redis-cli --tls --cacert " + d + "/cert.pem -p " +
+                                       std::to_string(port_) + " ping 2>/dev/null",
+                                   &out);
+                  return out.find("PONG") != std::string::npos;
+              });
+    }
+    ~TlsRedis() { test::RunCommand(test::HarnessDir() + "/redis.sh stop " + dir_.path()); }
+    bool ok() const { return ok_; }
+    int port() const { return port_; }
+    std::string ca_file() const { return dir_.path() + "/cert.pem"; }
+
+private:
+    test::TempDir dir_;
+    int port_;
+    bool ok_ = false;
+};
+
+TEST(RedisClientTls, TalksTlsWithTheConfiguredCaAndRefusesUnverifiedServers) {
+    TlsRedis server;
+    if (!server.ok()) GTEST_SKIP() << "this redis-server cannot serve TLS";
+    IoThreads io;
+    auto opts = LocalOptions(server.port());
+    opts.host = "127.0.0.1";
+    opts.tls = true;
+    opts.tls_ca_file = server.ca_file();
+    auto client = MakeRedisClient(io.ioc(), opts);
+    auto set = io.Run(client->Command({"SET", "k", "over tls"}));
+    ASSERT_TRUE(set) << set.error().message;
+    auto get = io.Run(client->Command({"GET", "k"}));
+    ASSERT_TRUE(get);
+    EXPECT_EQ(get->str, "over tls");
+
+    // A subscriber connection built without a context of its own verifies the same way.
+    std::atomic<int> pushes{0};
+    auto subscriber = std::make_shared<Connection>(
+        io.ioc(), opts, nullptr,
+        [&](RedisReply r) {
+            if (r.IsArray() && !r.elements.empty() && r.elements[0].str == "message") ++pushes;
+        },
+        std::vector<std::vector<std::string>>{{"SUBSCRIBE", "news"}});
+    subscriber->Start();
+    EXPECT_TRUE(WaitUntil([&] {
+        io.Run(client->Command({"PUBLISH", "news", "hello"}));
+        return pushes.load() > 0;
+    }));
+    subscriber->Stop();
+
+    // The system store does not know this certificate: no connection, 503-style errors.
+    auto unverified = opts;
+    unverified.tls_ca_file.clear();
+    auto refused = MakeRedisClient(io.ioc(), unverified);
+    auto r = io.Run(refused->Command({"PING"}));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, Errc::unavailable);
+
+    // Plain TCP to a TLS port gets no answer it can use either.
+    auto plain = opts;
+    plain.tls = false;
+    auto cleartext = MakeRedisClient(io.ioc(), plain);
+    auto p = io.Run(cleartext->Command({"PING"}));
+    ASSERT_FALSE(p);
 }
 
 }  // namespace

@@ -22,6 +22,7 @@ RedisOptions RedisOptions::FromConfig(const Config& config) {
     o.password = config.redis_password;
     o.db = config.redis_db;
     o.tls = config.redis_tls;
+    o.tls_ca_file = config.redis_tls_ca_file;
     o.key_prefix = config.redis_key_prefix;
     o.command_timeout = std::chrono::milliseconds(config.redis_command_timeout_ms);
     o.connect_timeout = std::max(o.command_timeout, std::chrono::milliseconds(1000));
@@ -50,11 +51,7 @@ class RedisClientImpl final : public RedisClient {
 public:
     RedisClientImpl(asio::io_context& ioc, RedisOptions options)
         : options_(std::move(options)), ex_(ioc.get_executor()) {
-        std::shared_ptr<asio::ssl::context> tls;
-        if (options_.tls) {
-            tls = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
-            tls->set_default_verify_paths();
-        }
+        std::shared_ptr<asio::ssl::context> tls = MakeTlsContext(options_);
         int n = std::max(1, options_.connections);
         for (int i = 0; i < n; ++i) {
             conns_.push_back(std::make_shared<Connection>(ioc, options_, tls));

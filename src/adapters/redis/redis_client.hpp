@@ -20,6 +20,7 @@ struct RedisOptions {
     std::string password;  // AUTH when not empty
     int db = 0;            // SELECT when not 0
     bool tls = false;      // TLS with peer and host-name verification
+    std::string tls_ca_file;  // PEM CA bundle for the server's certificate; system store if empty
     std::string key_prefix;
     std::chrono::milliseconds command_timeout{2000};
     std::chrono::milliseconds connect_timeout{2000};

@@ -77,6 +77,23 @@ std::string FormatCommand(const std::vector<std::string>& args) {
     return s;
 }
 
+std::shared_ptr<asio::ssl::context> MakeTlsContext(const RedisOptions& options) {
+    auto tls = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+    if (!options.tls) return tls;
+    boost::system::error_code ec;
+    if (options.tls_ca_file.empty()) {
+        tls->set_default_verify_paths(ec);
+    } else {
+        tls->load_verify_file(options.tls_ca_file, ec);
+    }
+    if (ec) {
+        spdlog::error("Redis TLS: cannot load CA certificates{}: {}",
+                      options.tls_ca_file.empty() ? "" : " from " + options.tls_ca_file,
+                      ec.message());
+    }
+    return tls;
+}
+
 Connection::Connection(asio::io_context& ioc, const RedisOptions& options,
                        std::shared_ptr<asio::ssl::context> tls, PushHandler on_push,
                        std::vector<std::vector<std::string>> after_connect)
@@ -88,7 +105,7 @@ Connection::Connection(asio::io_context& ioc, const RedisOptions& options,
       after_connect_(std::move(after_connect)),
       watchdog_(strand_),
       reconnect_timer_(strand_) {
-    if (!tls_) tls_ = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+    if (!tls_) tls_ = MakeTlsContext(options_);
 }
 
 Connection::~Connection() {

@@ -55,6 +55,10 @@ std::unique_ptr<ReplyCallback> MakeReplyCallback(Handler h, Fallback fallback) {
     return std::make_unique<HandlerCallback<Handler, Fallback>>(std::move(h), fallback);
 }
 
+// The TLS client context of `options`: peer verification against options.tls_ca_file, or the
+// system store when it is empty.
+std::shared_ptr<boost::asio::ssl::context> MakeTlsContext(const RedisOptions& options);
+
 // Formats one command in RESP with hiredis.
 std::string FormatCommand(const std::vector<std::string>& args);
 
