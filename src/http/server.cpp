@@ -7,6 +7,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
@@ -26,6 +28,26 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+// A synchronous write stream that appends to a string: Beast's serializer writes a response
+// header into it.
+struct StringSink {
+    std::string& out;
+    template <class ConstBufferSequence>
+    std::size_t write_some(const ConstBufferSequence& buffers) {
+        std::size_t n = 0;
+        for (auto b : beast::buffers_range_ref(buffers)) {
+            out.append(static_cast<const char*>(b.data()), b.size());
+            n += b.size();
+        }
+        return n;
+    }
+    template <class ConstBufferSequence>
+    std::size_t write_some(const ConstBufferSequence& buffers, boost::system::error_code& ec) {
+        ec = {};
+        return write_some(buffers);
+    }
+};
 
 // One accepted connection. `busy` is true while a request is being handled, so shutdown can
 // close idle connections right away and let busy ones finish.
@@ -112,6 +134,13 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
             // Wait for the first bytes idle; once a request starts it must arrive in time.
             auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
             conn.busy = true;
+            if (!ec && !parser.is_done() && buffer.size() > 0) {
+                // A small body usually came with the header: parse it from the buffer rather
+                // than through another read operation.
+                boost::system::error_code pec;
+                buffer.consume(parser.put(buffer.data(), pec));
+                if (pec && pec != bhttp::error::need_more) ec = pec;
+            }
             if (!ec && !parser.is_done()) {
                 stream.expires_after(std::chrono::seconds(config.request_timeout_seconds));
                 std::tie(ec, n) = co_await bhttp::async_read(stream, buffer, parser, kTuple);
@@ -183,11 +212,20 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         res.keep_alive(keep_alive);
         res.prepare_payload();
         if (req.method() == bhttp::verb::head) res.content_length(reply.body.size());
-        stream.expires_after(std::chrono::seconds(config.request_timeout_seconds));
+        // Beast serializes the start line and fields into one block; block and body then go to
+        // the socket as two buffers in one write.
         bhttp::response_serializer<bhttp::string_body, Fields> sr(res);
-        auto [ec, n] = co_await bhttp::async_write(stream, sr, kTuple);
-        (void)n;
+        std::string head;
+        head.reserve(1024);
+        StringSink sink{head};
+        boost::system::error_code ec;
+        bhttp::write_header(sink, sr, ec);
         if (ec) throw boost::system::system_error(ec);
+        std::array<asio::const_buffer, 2> out{asio::buffer(head), asio::buffer(res.body())};
+        stream.expires_after(std::chrono::seconds(config.request_timeout_seconds));
+        auto [wec, n] = co_await asio::async_write(stream, out, kTuple);
+        (void)n;
+        if (wec) throw boost::system::system_error(wec);
     }
 
     // After refusing a request mid-body, read (and discard) what the client is still sending
