@@ -188,6 +188,25 @@ TEST(RedisClientPrivate, CommandDeadlineEndsAStalledCallAndTheClientRecovers) {
         WaitUntil([&] { return static_cast<bool>(io.Run(client->Command({"SET", "k", "v"}))); }));
 }
 
+TEST(RedisClientPrivate, ARedisBusyWithAScriptAnswersUnavailableNotInternal) {
+    PrivateRedis server("--busy-reply-threshold 50");
+    IoThreads io;
+    auto client = MakeRedisClient(io.ioc(), LocalOptions(server.port()));
+    ASSERT_TRUE(io.Run(client->Command({"PING"})));
+    // Another client runs a script that never ends: Redis answers everyone else BUSY.
+    const std::string cli = "redis-cli -p " + std::to_string(server.port());
+    test::RunCommand(cli + " EVAL 'while true do end' 0 > /dev/null 2>&1 &");
+    Result<RedisReply> r = RedisReply{};
+    EXPECT_TRUE(WaitUntil([&] {
+        r = io.Run(client->Command({"GET", "k"}));
+        return !r;
+    }));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, Errc::unavailable) << r.error().message;
+    EXPECT_TRUE(WaitUntil([&] { return test::RunCommand(cli + " SCRIPT KILL > /dev/null 2>&1") == 0; }));
+    EXPECT_TRUE(WaitUntil([&] { return static_cast<bool>(io.Run(client->Command({"GET", "k"}))); }));
+}
+
 // A redis-server that speaks only TLS, with a self-signed certificate for 127.0.0.1.
 class TlsRedis {
 public:

@@ -39,8 +39,22 @@ RedisScript::RedisScript(std::string source) : source_(std::move(source)) {
 
 namespace {
 
+// Error replies of a Redis that is up but cannot serve yet (loading its data after a restart,
+// busy with a script, a replica without its primary): the caller may retry, as when Redis is
+// down.
+bool TransientErrorReply(std::string_view text) {
+    for (std::string_view prefix : {"LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN"}) {
+        if (text.substr(0, prefix.size()) == prefix) return true;
+    }
+    return false;
+}
+
 Result<RedisReply> RejectErrorReply(Result<RedisReply> r) {
     if (r && r->IsError()) {
+        if (TransientErrorReply(r->str)) {
+            spdlog::debug("Redis not ready: {}", r->str);
+            return Error(Errc::unavailable, "Redis is unavailable");
+        }
         spdlog::warn("Redis error reply: {}", r->str);
         return Error(Errc::internal, "Unexpected answer from Redis");
     }

@@ -57,7 +57,8 @@ public:
 
     // Error replies come back as values (RedisReply::Type::error).
     virtual boost::asio::awaitable<Result<RedisReply>> Execute(std::vector<std::string> args) = 0;
-    // Error replies become Errc::internal.
+    // Error replies become Errc::internal; replies of a Redis not ready to serve (LOADING, BUSY,
+    // MASTERDOWN, TRYAGAIN, CLUSTERDOWN) become Errc::unavailable.
     virtual boost::asio::awaitable<Result<RedisReply>> Command(std::vector<std::string> args) = 0;
     virtual boost::asio::awaitable<Result<RedisReply>> Eval(const RedisScript& script,
                                                              std::vector<std::string> keys,
