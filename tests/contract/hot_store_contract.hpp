@@ -523,6 +523,39 @@ TEST_P(HotStoreContract, CountsExcludeExpiredSessions) {
     EXPECT_EQ(r.error().code, Errc::stage_full);
 }
 
+TEST_P(HotStoreContract, ExpiredSessionsBehindManyLiveOnesAreFoundInOneSweep) {
+    AddStage("a");
+    // All seated at 0; the "a-live" viewers (first in any order by name) keep heartbeating,
+    // the "z-silent" ones go quiet.
+    Fill("a", 40, "a-live", 0);
+    Fill("a", 3, "z-silent", 0);
+    for (int t = 30; t <= 90; t += 30) {
+        for (int i = 0; i < 40; ++i) {
+            auto hb = AwaitHot(
+                store_->Heartbeat(Numbered("a-live", i), Arn("a"), "", At(t), At(t) - kTimeout));
+            ASSERT_TRUE(hb.has_value()) << hb.error().message;
+        }
+    }
+    // A sweep as the service runs it: batches of 2 until one comes back short.
+    const SystemTime cutoff = At(90) - kTimeout;
+    std::set<std::string> ended;
+    for (int round = 0; round < 20; ++round) {
+        auto batch = AwaitHot(store_->ExpireSessions(cutoff, 2));
+        ASSERT_TRUE(batch.has_value());
+        for (const auto& s : *batch) {
+            EXPECT_EQ(s.user_id.rfind("z-silent", 0), 0u) << "a live session ended: " << s.user_id;
+            EXPECT_TRUE(ended.insert(s.user_id).second) << "ended twice: " << s.user_id;
+        }
+        if (batch->size() < 2) break;
+    }
+    EXPECT_EQ(ended.size(), 3u);
+    EXPECT_EQ(Viewers("a", 90), 40);
+    // The live ones are still there, and expire in turn once they stop.
+    auto later = AwaitHot(store_->ExpireSessions(At(90 + 1000) - kTimeout, 100));
+    ASSERT_TRUE(later.has_value());
+    EXPECT_EQ(later->size(), 40u);
+}
+
 TEST_P(HotStoreContract, ExpireSessionsWorksInBatches) {
     AddStage("a");
     AddStage("b");

@@ -161,9 +161,7 @@ public:
         : client_(std::move(client)),
           p_(client_->KeyPrefix()),
           heartbeats_(client_, scripts::Heartbeat(), {p_},
-                      {.max_batch = 64,
-                       .max_in_flight = static_cast<std::size_t>(
-                           std::max(1, client_->Options().connections)),
+                      {.max_batch = 128, .max_in_flight = 1,
                        .max_queue = client_->Options().max_pending}) {}
 
     Async<SeatResult> Seat(SeatRequest rq) override {
@@ -240,10 +238,24 @@ public:
 
     Async<std::vector<ViewerSession>> ExpireSessions(SystemTime cutoff,
                                                      std::size_t limit) override {
-        std::vector<std::string> args{p_, Ms(cutoff), std::to_string(limit)};
-        auto r = co_await Run(scripts::ExpireSessions(), std::move(args));
-        if (!r) co_return r.error();
-        co_return ParseSessions(*r);
+        // Each script run examines a bounded number of entries; runs continue while the
+        // script says unexamined entries remain and the batch is not full.
+        std::vector<ViewerSession> out;
+        for (;;) {
+            std::vector<std::string> args{p_, Ms(cutoff), std::to_string(limit - out.size())};
+            auto r = co_await Run(scripts::ExpireSessions(), std::move(args));
+            if (!r) {
+                if (out.empty()) co_return r.error();
+                break;
+            }
+            if (!r->IsArray() || r->elements.size() != 2) co_return Unexpected();
+            auto ended = ParseSessions(r->elements[1]);
+            if (!ended) co_return ended.error();
+            for (auto& s : *ended) out.push_back(std::move(s));
+            const bool more = r->elements[0].AsInt().value_or(0) != 0;
+            if (!more || out.size() >= limit) break;
+        }
+        co_return out;
     }
 
     Async<void> UpsertStage(StageRecord stage) override {

@@ -17,8 +17,10 @@ namespace ivs::adapters::redis {
 //   P{stage:<arn>}:seats     ZSET  user id -> last heartbeat (ms); live count = ZCOUNT cutoff..
 //   P{user:<id>}:session     HASH  the user's session (a user has at most one)
 //   Pstages                  SET   the deployment's managed-stage registry
-//   Pexpiry                  ZSET  user id -> last heartbeat, read oldest-first in bounded
-//                                  batches (ZRANGEBYSCORE ... LIMIT) by ExpireSessions
+//   Pexpiry                  ZSET  user id -> a time at or before the last heartbeat (the
+//                                  seat's; heartbeats leave it), read oldest-first in bounded
+//                                  batches (ZRANGEBYSCORE ... LIMIT) by ExpireSessions, which ends
+//                                  expired sessions and moves live ones to their last heartbeat
 //   Ppublisher, Ppending_stages, Preplications (HASH), Ponce:<key>
 // Per-stage keys share the `{stage:<arn>}` hash tag. A seat chooses among stages and ends the
 // user's previous session, so its script touches the registry, several stages and the user key:

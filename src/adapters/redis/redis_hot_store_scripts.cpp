@@ -114,17 +114,20 @@ const RedisScript& Heartbeat() {
 local out = {}
 for b = 2, #ARGV - 4, 5 do
   local uid, stage, sid, now, cutoff = ARGV[b], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], tonumber(ARGV[b + 4])
-  local cur = load_session(uid)
-  if not cur or cur.stage ~= stage or tonumber(cur.hb) < cutoff or (sid ~= '' and sid ~= cur.sid) then
+  local uk = ukey(uid)
+  -- HMGET of the fields a heartbeat needs: cheaper for the script than HGETALL's pairs.
+  local f = redis.call('HMGET', uk, 'sid', 'stage', 'hb', 'pid', 'joined')
+  local hb = tonumber(f[3])
+  if not f[1] or f[2] ~= stage or not hb or hb < cutoff or (sid ~= '' and sid ~= f[1]) then
     out[#out + 1] = {'not_found'}
   else
-    if tonumber(now) > tonumber(cur.hb) then
-      cur.hb = now
-      redis.call('HSET', ukey(uid), 'hb', now)
+    if tonumber(now) > hb then
+      f[3] = now
+      redis.call('HSET', uk, 'hb', now)
       redis.call('ZADD', skey(stage, 'seats'), now, uid)
-      redis.call('ZADD', EXP, now, uid)
+      -- The expiry set is left alone: ExpireSessions moves a live session's entry forward.
     end
-    out[#out + 1] = {'ok', pack(cur)}
+    out[#out + 1] = {'ok', {f[1], uid, stage, f[4] or '', f[5], f[3]}}
   end
 end
 return out
@@ -180,22 +183,36 @@ return out
     return s;
 }
 
-// ARGV: P, cutoff, limit. Reads only the oldest `limit` entries of the expiry index.
+// ARGV: P, cutoff, limit. Reads the oldest entries of the expiry index, at most 4 x limit.
+// Returns {more, sessions ended}.
 const RedisScript& ExpireSessions() {
     static const RedisScript s = Make(R"lua(
-local cutoff = tonumber(ARGV[2])
-local uids = redis.call('ZRANGEBYSCORE', EXP, '-inf', '(' .. ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
+local cutoff, limit = tonumber(ARGV[2]), tonumber(ARGV[3])
 local out = {}
-for _, uid in ipairs(uids) do
-  local cur = load_session(uid)
-  if cur and tonumber(cur.hb) < cutoff then
-    end_session(cur)
-    out[#out + 1] = pack(cur)
-  elseif not cur then
-    redis.call('ZREM', EXP, uid)
+local examined = 0
+-- Entries below the cutoff are either expired sessions (ended here) or live ones whose entry
+-- still holds an older time (heartbeats do not update this set): those move to their last
+-- heartbeat and leave the range, so every pass makes progress. Work is bounded per call: the
+-- first element says whether entries below the cutoff may remain unexamined.
+local more = 0
+while #out < limit do
+  if examined >= 4 * limit then more = 1 break end
+  local uids = redis.call('ZRANGEBYSCORE', EXP, '-inf', '(' .. ARGV[2], 'LIMIT', 0, limit - #out)
+  if #uids == 0 then break end
+  for _, uid in ipairs(uids) do
+    examined = examined + 1
+    local cur = load_session(uid)
+    if not cur then
+      redis.call('ZREM', EXP, uid)
+    elseif tonumber(cur.hb) < cutoff then
+      end_session(cur)
+      out[#out + 1] = pack(cur)
+    else
+      redis.call('ZADD', EXP, cur.hb, uid)
+    end
   end
 end
-return out
+return {more, out}
 )lua");
     return s;
 }
