@@ -376,7 +376,13 @@ TEST(AudienceHttp, ConcurrentJoinsMovesAndLeavesKeepTheInvariants) {
     const std::string master = WaitForMaster(s);
     std::vector<std::string> stages{master};
     for (int i = 0; i < 3; ++i) {
-        auto r = s.Post("/api/stage", json::object{{"name", std::string("extra-").append(std::to_string(i))}});
+        // 503 while the stage registry finishes its first reconciliation.
+        HttpResponse r;
+        WaitUntil([&] {
+            r = s.Post("/api/stage",
+                       json::object{{"name", std::string("extra-").append(std::to_string(i))}});
+            return r.status != 503;
+        });
         ASSERT_TRUE(r.status == 200 || r.status == 201) << r.body;
         auto d = Data(r);
         std::string arn = d.contains("stageArn") ? Str(d, "stageArn")
