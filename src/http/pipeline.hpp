@@ -39,6 +39,11 @@ public:
     // headers and log line as any other.
     Reply Reject(const Request& partial, const std::string& peer_ip, Error error);
 
+    // The headers every reply carries (Reply::shared_headers points here).
+    const std::vector<std::pair<std::string, std::string>>& SharedHeaders() const {
+        return security_headers_;
+    }
+
 private:
     boost::asio::awaitable<Reply> Dispatch(RequestContext& ctx, Identity& identity,
                                            std::optional<RateDecision>& decision);

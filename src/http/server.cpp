@@ -10,6 +10,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
@@ -28,6 +29,8 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+namespace {
 
 // A synchronous write stream that appends to a string: Beast's serializer writes a response
 // header into it.
@@ -57,9 +60,32 @@ struct Connection {
     asio::any_io_executor executor;
 };
 
+// The header lines Beast writes for `headers` ("Name: value\r\n" each), without the start
+// line and the blank line that ends a header.
+std::string SerializeFieldLines(const std::vector<std::pair<std::string, std::string>>& headers) {
+    bhttp::response<bhttp::empty_body> res{bhttp::status::ok, 11};
+    for (const auto& [name, value] : headers) res.insert(name, value);
+    bhttp::response_serializer<bhttp::empty_body> sr(res);
+    std::string out;
+    StringSink sink{out};
+    boost::system::error_code ec;
+    bhttp::write_header(sink, sr, ec);
+    const auto start = out.find("\r\n");
+    if (ec || start == std::string::npos || out.size() < start + 4) {
+        throw std::runtime_error("cannot serialize the shared response headers");
+    }
+    return out.substr(start + 2, out.size() - start - 4);
+}
+
+}  // namespace
+
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     Impl(asio::io_context& ioc, const Config& config, Pipeline& pipeline)
-        : ioc(ioc), config(config), pipeline(pipeline), acceptor(ioc) {}
+        : ioc(ioc),
+          config(config),
+          pipeline(pipeline),
+          acceptor(ioc),
+          shared_lines(SerializeFieldLines(pipeline.SharedHeaders())) {}
 
     asio::io_context& ioc;
     const Config& config;
@@ -67,6 +93,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     tcp::acceptor acceptor;
     std::atomic<bool> stopping{false};
     std::map<std::string, UpgradeHandler, std::less<>> upgrades;
+    // The pipeline's shared headers, serialized once: spliced into every reply's header.
+    const std::string shared_lines;
 
     mutable std::mutex mu;
     std::list<std::shared_ptr<Connection>> connections;
@@ -205,9 +233,14 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         res.version(req.version() ? req.version() : 11);
         res.set(bhttp::field::server, "ivs-server");
         if (!reply.content_type.empty()) res.set(bhttp::field::content_type, reply.content_type);
-        reply.ForEachHeader([&](const std::string& name, const std::string& value) {
-            res.insert(name, value);
-        });
+        const bool splice = reply.shared_headers == &pipeline.SharedHeaders();
+        if (splice) {
+            for (const auto& [name, value] : reply.headers) res.insert(name, value);
+        } else {
+            reply.ForEachHeader([&](const std::string& name, const std::string& value) {
+                res.insert(name, value);
+            });
+        }
         if (req.method() != bhttp::verb::head) res.body() = std::move(reply.body);
         res.keep_alive(keep_alive);
         res.prepare_payload();
@@ -221,6 +254,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         boost::system::error_code ec;
         bhttp::write_header(sink, sr, ec);
         if (ec) throw boost::system::system_error(ec);
+        if (splice) head.insert(head.size() - 2, shared_lines);  // before the blank line
         std::array<asio::const_buffer, 2> out{asio::buffer(head), asio::buffer(res.body())};
         stream.expires_after(std::chrono::seconds(config.request_timeout_seconds));
         auto [wec, n] = co_await asio::async_write(stream, out, kTuple);
