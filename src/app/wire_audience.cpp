@@ -98,7 +98,8 @@ void WireAudience(AppContext& ctx) {
     // Redis stream sink of scale-out mode has no checkpoint support and is skipped).
     ctx.on_start.push_back([sweeper, &ctx] {
         if (auto sink = ctx.Service<ports::HistorySink>("history_sink")) {
-            sweeper->SetCheckpoints(sink, std::chrono::seconds(60));
+            sweeper->SetCheckpoints(sink,
+                                    std::chrono::seconds(ctx.config.heartbeat_checkpoint_seconds));
         }
         sweeper->Start();
     });

@@ -389,6 +389,10 @@ void Fill(Reader& r, Config& c) {
                                          "Heartbeat period told to clients");
     c.heartbeat_timeout_seconds = r.Int("HEARTBEAT_TIMEOUT_SECONDS", 60, 1, 86400,
                                         "A viewer silent this long is removed");
+    c.heartbeat_checkpoint_seconds =
+        r.Int("HEARTBEAT_CHECKPOINT_SECONDS", 60, 1, 3600,
+              "How often live sessions' last heartbeats are recorded in the history store (a "
+              "crash closes their rows at that time)");
     c.fanout_mode = r.Choice("FANOUT_MODE", "replication", {"replication", "mediaserver"},
                              "How video reaches fan-out stages") == "mediaserver"
                         ? FanoutMode::mediaserver

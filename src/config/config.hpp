@@ -116,6 +116,7 @@ struct Config {
     std::string stage_name_prefix = "ivs-stage";
     int heartbeat_interval_seconds = 30;
     int heartbeat_timeout_seconds = 60;
+    int heartbeat_checkpoint_seconds = 60;
     FanoutMode fanout_mode = FanoutMode::replication;
     int publisher_poll_seconds = 30;
     bool require_live_publisher = true;

@@ -11,6 +11,7 @@
 
 #include "../contract/history_test_util.hpp"
 #include "adapters/history/postgres/pg_conn.hpp"
+#include "core/time_format.hpp"
 
 namespace ivs::test {
 namespace {
@@ -154,6 +155,55 @@ TEST(HistoryFlow, SigkillWithOpenSessionsThenRestartClosesThemOnce) {
         })) << "round " << round;
         server.Kill(SIGKILL);
     }
+}
+
+// A crash closes a session's row at the last heartbeat the sweeper checkpointed, not at the
+// join: the history keeps the time actually watched.
+TEST(HistoryFlow, ACrashedSessionIsClosedAtItsLastCheckpointedHeartbeat) {
+    IVS_REQUIRE_HARNESS("IVS_TEST_BINARY");
+    IVS_REQUIRE_HARNESS("IVS_TEST_HARNESS_DIR");
+    TempDir data;
+    auto sql = [&](const std::string& query) {
+        std::string out;
+        RunCommand("sqlite3 " + data.path() + "/ivs.db \"" + query + "\"", &out);
+        while (!out.empty() && out.back() == '\n') out.pop_back();
+        return out;
+    };
+    const std::string row = "FROM viewer_sessions WHERE user_id = 'watcher'";
+    std::string checkpointed;
+    {
+        ServerProcess server(data.path(), "HEARTBEAT_CHECKPOINT_SECONDS=1");
+        const Seat seat = Join(server, "watcher");
+        ASSERT_FALSE(seat.stage_arn.empty());
+        // Heartbeats until one of them, later than the join, is in the history store.
+        ASSERT_TRUE(WaitUntil(
+            [&] {
+                auto r = server.Post("/api/viewer/heartbeat",
+                                     json::object{{"userId", seat.user_id},
+                                                  {"stageArn", seat.stage_arn}});
+                EXPECT_EQ(r.status, 200u) << r.body;
+                return sql("SELECT last_heartbeat > joined_at " + row) == "1";
+            },
+            std::chrono::seconds(20), std::chrono::milliseconds(200)));
+        // No heartbeat after this one: the crash follows once it is checkpointed.
+        auto last = server.Post("/api/viewer/heartbeat",
+                                json::object{{"userId", seat.user_id}, {"stageArn", seat.stage_arn}});
+        ASSERT_EQ(last.status, 200u);
+        auto last_at = ParseIso8601(last.Json().at("data").at("lastHeartbeat").as_string());
+        ASSERT_TRUE(last_at.has_value());
+        const std::string last_ms = std::to_string(ToUnixMillis(*last_at));  // stored as Unix ms
+        ASSERT_TRUE(WaitUntil([&] {
+            checkpointed = sql("SELECT last_heartbeat " + row);
+            return checkpointed == last_ms &&
+                   sql("SELECT COUNT(*) " + row + " AND left_at IS NULL") == "1";
+        }, std::chrono::seconds(20))) << checkpointed << " vs " << last_ms;
+        server.Kill(SIGKILL);
+    }
+    ServerProcess again(data.path(), "");
+    ASSERT_TRUE(WaitUntil([&] { return sql("SELECT COUNT(*) " + row + " AND left_at IS NOT NULL") == "1"; }));
+    EXPECT_EQ(sql("SELECT left_at " + row), checkpointed);
+    EXPECT_EQ(sql("SELECT left_at > joined_at " + row), "1");
+    EXPECT_EQ(sql("SELECT COUNT(*) " + row), "1");
 }
 
 // The PostgreSQL acceptance: 50 viewers join, 20 leave and 30 go silent -> exactly 50
