@@ -23,11 +23,17 @@ std::string_view QueryOf(std::string_view target) {
 
 bool IsApiPath(std::string_view path) { return path == "/api" || path.rfind("/api/", 0) == 0; }
 
+// The Allow header: the route's methods, and HEAD wherever GET is served (HEAD is answered by
+// the GET handler without the body).
 std::string AllowList(const std::vector<Verb>& verbs) {
     std::string out;
-    for (Verb v : verbs) {
+    auto add = [&](Verb v) {
         if (!out.empty()) out += ", ";
         out += std::string(bhttp::to_string(v));
+    };
+    for (Verb v : verbs) {
+        add(v);
+        if (v == Verb::get) add(Verb::head);
     }
     return out;
 }

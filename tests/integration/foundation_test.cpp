@@ -98,7 +98,10 @@ TEST_F(FoundationTest, WrongMethodIs405EnvelopeWithAllow) {
     EXPECT_NE(r.Header("allow").find("GET"), std::string::npos) << r.Header("allow");
     HttpResponse put = server_->Put("/api/health", json::object{});
     ExpectErrorEnvelope(put, 405, "METHOD_NOT_ALLOWED");
-    EXPECT_EQ(put.Header("allow"), "GET");
+    EXPECT_EQ(put.Header("allow"), "GET, HEAD");
+    // HEAD is really served where the Allow header says so.
+    HttpResponse head = server_->Call("HEAD", "/api/health", "", {});
+    EXPECT_EQ(head.status, 200u);
 }
 
 TEST_F(FoundationTest, TwoMegabyteBodyIs413Envelope) {
