@@ -38,6 +38,9 @@ struct AppContext {
     std::unique_ptr<http::RateLimiter> rate_limiter;
     std::vector<http::DependencyCheck> health_checks;
     std::vector<http::RequestObserver> request_observers;
+    // Run at every /metrics scrape: each sets the gauges of its component's current state
+    // (pools, queues), read from the component's own counters.
+    std::vector<std::function<void()>> metric_collectors;
 
     std::shared_ptr<ports::IvsClient> ivs;
     std::shared_ptr<ports::TokenSigner> token_signer;

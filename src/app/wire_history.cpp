@@ -8,6 +8,7 @@
 #include "adapters/history/outbox/outbox_sink.hpp"
 #include "app/app_context.hpp"
 #include "http/handlers/history_handlers.hpp"
+#include "metrics/registry.hpp"
 #include "ports/audience_stats.hpp"
 
 namespace ivs {
@@ -58,6 +59,25 @@ void WireHistory(AppContext& ctx) {
     ctx.services["history_store"] = store;
     ctx.services["stage_archive"] = std::shared_ptr<ports::StageArchive>(store);
     ctx.services["history_sink"] = std::shared_ptr<ports::HistorySink>(sink);
+
+    auto& registry = metrics::DefaultRegistry();
+    auto& pending = registry
+                        .Gauges("ivs_session_events_pending",
+                                "Session events waiting for their outbox", {"outbox"})
+                        .WithLabels({"history"});
+    auto& pool = registry.Gauges("ivs_history_pool_connections",
+                                 "History store connections by state", {"store", "state"});
+    auto& queued = registry
+                       .Gauges("ivs_history_pool_queued", "History store jobs waiting", {"store"})
+                       .WithLabels({std::string(store->Kind())});
+    ctx.metric_collectors.push_back([sink, store, &pending, &pool, &queued] {
+        pending.Set(static_cast<double>(sink->Pending()));
+        const auto state = store->PoolState();
+        const std::string kind(store->Kind());
+        pool.WithLabels({kind, "busy"}).Set(state.busy);
+        pool.WithLabels({kind, "idle"}).Set(state.connections - state.busy);
+        queued.Set(static_cast<double>(state.queued));
+    });
 
     ctx.health_checks.push_back(
         {"historyStore", std::string(store->Kind()),

@@ -98,7 +98,7 @@ void WireLive(AppContext& ctx) {
                                                              feed}));
 
     auto gauges = std::make_shared<http::LiveGauges>(
-        http::LiveRouteDeps{ctx.config, stats, hub, registry});
+        http::LiveRouteDeps{ctx.config, stats, hub, registry, ctx.metric_collectors});
     ctx.request_observers.push_back(http::MakeRequestMetricsObserver(registry));
     http::RegisterMetricsRoute(ctx.router, gauges, registry);
     http::RegisterDashboardRoutes(ctx.router, ctx.config);

@@ -7,6 +7,7 @@
 #include "adapters/redis/redis_rate_limiter.hpp"
 #include "adapters/redis/redis_session_stream.hpp"
 #include "app/app_context.hpp"
+#include "metrics/registry.hpp"
 #include "ports/history_store.hpp"
 #include "ports/hot_store.hpp"
 
@@ -46,6 +47,19 @@ void WireScaleOut(AppContext& ctx) {
     auto stream = redis::MakeRedisSessionStream(ctx.ioc, client, ctx.instance_id);
     ctx.session_events = stream;
     ctx.services["session_stream"] = stream;
+
+    auto& registry = metrics::DefaultRegistry();
+    auto& ready = registry.Gauges("ivs_redis_connections", "Redis connections by state", {"state"});
+    auto& local = registry
+                      .Gauges("ivs_session_events_pending",
+                              "Session events waiting for their outbox", {"outbox"})
+                      .WithLabels({"redis_stream"});
+    ctx.metric_collectors.push_back([client, stream, &ready, &local] {
+        const int up = client->ReadyConnections();
+        ready.WithLabels({"ready"}).Set(up);
+        ready.WithLabels({"down"}).Set(client->Options().connections - up);
+        local.Set(static_cast<double>(stream->QueuedLocally()));
+    });
 
     ctx.on_start.push_back([&ctx, lead, stream] {
         lead->Start();

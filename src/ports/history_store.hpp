@@ -80,6 +80,13 @@ struct TimeseriesPoint {
     int samples = 0;
 };
 
+// Connections of a history store: how many, how many running a statement, jobs waiting.
+struct StorePoolState {
+    int connections = 0;
+    int busy = 0;
+    std::size_t queued = 0;
+};
+
 // Durable viewing history, snapshots and the managed-stage registry (SQLite or PostgreSQL).
 // Thread-safe; every call runs on the store's own threads, never on the caller's. Errors:
 // unavailable when the database cannot be reached (callers retry), invalid_argument for a bad
@@ -120,6 +127,8 @@ public:
 
     // "sqlite" or "postgres".
     virtual std::string_view Kind() const = 0;
+    // The connections (worker threads) behind the store, for /metrics.
+    virtual StorePoolState PoolState() const = 0;
 };
 
 // The durable sink the history wiring installs as ctx.session_events, with periodic liveness

@@ -61,6 +61,19 @@ TEST(LiveApp, TwentyFiveJoinsReachWebSocketAndMetrics) {
     auto metrics = server.Get("/metrics").body;
     EXPECT_NE(metrics.find("http_requests_total{method=\"POST\",route=\"/api/token/viewer\",status=\"200\"} 25"),
               std::string::npos);
+
+    // Seats given, a seat kept on a second join, and the history side's queue and pool.
+    ASSERT_EQ(server.Post("/api/token/viewer", json::object{{"userId", joined[10].first}}).status,
+              200u);
+    metrics = server.Get("/metrics").body;
+    EXPECT_NE(metrics.find("\nivs_seats_total{outcome=\"seated\"} 25\n"), std::string::npos)
+        << metrics;
+    EXPECT_NE(metrics.find("\nivs_seats_total{outcome=\"kept\"} 1\n"), std::string::npos);
+    EXPECT_NE(metrics.find("\nivs_session_events_pending{outbox=\"history\"} "),
+              std::string::npos);
+    EXPECT_NE(metrics.find("\nivs_history_pool_connections{store=\"sqlite\",state=\"idle\"} "),
+              std::string::npos);
+    EXPECT_NE(metrics.find("\nivs_history_pool_queued{store=\"sqlite\"} "), std::string::npos);
 }
 
 }  // namespace

@@ -193,6 +193,9 @@ TEST(ScaleOutProcess, RedisOutageUnderLoadFailsFastRecoversAndLosesNoHistory) {
         return server.Post("/api/token/viewer", {{"userId", "first"}}).status == 200;
     })) << server.Log();
 
+    EXPECT_NE(Call(server.port(), "GET", "/metrics")
+                  .body.find("\nivs_redis_connections{state=\"ready\"} 2\n"),
+              std::string::npos);
     ViewerLoad load(server, 4, 8);
     auto ok_answers = [&] { return load.Statuses()[200]; };
     ASSERT_TRUE(WaitUntil([&] { return ok_answers() >= 200; }, std::chrono::seconds(30)));
@@ -206,6 +209,11 @@ TEST(ScaleOutProcess, RedisOutageUnderLoadFailsFastRecoversAndLosesNoHistory) {
         [&] { return std::chrono::steady_clock::now() - stopped_at >= std::chrono::seconds(5); },
         std::chrono::seconds(6)));
     auto during = load.Statuses();
+    // /metrics shows the Redis connections down.
+    EXPECT_TRUE(WaitUntil([&] {
+        return Call(server.port(), "GET", "/metrics").body.find(
+                   "\nivs_redis_connections{state=\"ready\"} 0\n") != std::string::npos;
+    }));
     std::cout << "answers while Redis was away: " << during[503] << " x 503, " << during[200]
               << " x 200 (finished before the stop)\n";
     EXPECT_EQ(Call(server.port(), "GET", "/health").status, 200u);

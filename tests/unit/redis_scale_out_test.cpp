@@ -174,6 +174,7 @@ public:
     Async<std::int64_t> CloseOpenSessions(SystemTime, std::string) override { co_return std::int64_t{0}; }
     Async<void> Ping() override { co_return Ok(); }
     std::string_view Kind() const override { return "recording"; }
+    ports::StorePoolState PoolState() const override { return {}; }
     asio::awaitable<Status> SaveStage(ports::ArchivedStage) override { co_return Ok(); }
     asio::awaitable<Status> MarkStageDeleted(std::string, SystemTime) override { co_return Ok(); }
     asio::awaitable<Result<std::vector<ports::ArchivedStage>>> LoadStages() override {

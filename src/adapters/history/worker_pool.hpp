@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "ports/history_store.hpp"
 
 namespace ivs::adapters::history {
 
@@ -38,6 +39,12 @@ public:
     ~WorkerPool() { Stop(); }
     WorkerPool(const WorkerPool&) = delete;
     WorkerPool& operator=(const WorkerPool&) = delete;
+
+    // Threads, threads running a job, jobs waiting.
+    ports::StorePoolState State() const {
+        std::lock_guard lock(mu_);
+        return {static_cast<int>(threads_.size()), busy_, queue_.size()};
+    }
 
     // False when the queue is full or the pool stopped (the job is dropped).
     bool Submit(Job job) {
@@ -72,13 +79,17 @@ private:
                 if (queue_.empty()) return;
                 job = std::move(queue_.front());
                 queue_.pop_front();
+                ++busy_;
             }
             job(conn);
+            std::lock_guard lock(mu_);
+            --busy_;
         }
     }
 
     std::size_t cap_;
-    std::mutex mu_;
+    mutable std::mutex mu_;
+    int busy_ = 0;
     std::condition_variable cv_;
     std::deque<Job> queue_;
     bool stopped_ = false;

@@ -110,11 +110,12 @@ public:
         co_return RejectErrorReply(std::move(r));
     }
 
-    bool Connected() const override {
-        for (const auto& c : conns_) {
-            if (c->Ready()) return true;
-        }
-        return false;
+    bool Connected() const override { return ReadyConnections() > 0; }
+
+    int ReadyConnections() const override {
+        int n = 0;
+        for (const auto& c : conns_) n += c->Ready() ? 1 : 0;
+        return n;
     }
 
     bool WaitConnected(std::chrono::milliseconds timeout) const override {

@@ -66,6 +66,8 @@ public:
 
     // True when at least one connection is established.
     virtual bool Connected() const = 0;
+    // Connections established now, of Options().connections.
+    virtual int ReadyConnections() const = 0;
     // Waits (blocking the caller, not an I/O thread) until connected or `timeout` passes.
     virtual bool WaitConnected(std::chrono::milliseconds timeout) const = 0;
     virtual const std::string& KeyPrefix() const = 0;

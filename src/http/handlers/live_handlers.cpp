@@ -34,6 +34,7 @@ LiveGauges::LiveGauges(LiveRouteDeps deps)
 
 asio::awaitable<void> LiveGauges::Refresh() {
     if (deps_.hub) ws_connections_.Set(static_cast<double>(deps_.hub->Connections()));
+    for (const auto& collect : deps_.collectors) collect();
     if (!deps_.stats) {
         snapshot_ok_.Set(0);
         co_return;

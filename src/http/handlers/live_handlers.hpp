@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 
@@ -17,6 +18,7 @@ struct LiveRouteDeps {
     std::shared_ptr<ports::AudienceStats> stats;  // may be null (audience not wired)
     std::shared_ptr<ws::Hub> hub;
     metrics::Registry& registry;
+    std::vector<std::function<void()>> collectors;  // component gauges, run at each scrape
 };
 
 // Scrape-time gauges: viewers (total and per stage), managed stages by state, publisher state,

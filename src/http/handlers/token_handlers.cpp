@@ -6,6 +6,7 @@
 #include "core/time_format.hpp"
 #include "domain/audience/validation.hpp"
 #include "http/reply.hpp"
+#include "metrics/registry.hpp"
 
 namespace ivs::http {
 namespace json = boost::json;
@@ -50,12 +51,29 @@ asio::awaitable<Reply> PublisherToken(std::shared_ptr<AudienceService> svc, Requ
     co_return EnvelopeOk(std::move(data));
 }
 
+// ivs_seats_total{outcome}: seats given (a new session, or the viewer's session kept) and seats
+// refused because every stage was full.
+void CountSeat(const Result<audience::ViewerJoin>& join) {
+    static auto& family = metrics::DefaultRegistry().Counters(
+        "ivs_seats_total", "Viewer seat requests by outcome (seated, kept, refused_full)",
+        {"outcome"});
+    static auto& seated = family.WithLabels({"seated"});
+    static auto& kept = family.WithLabels({"kept"});
+    static auto& refused = family.WithLabels({"refused_full"});
+    if (join) {
+        (join->is_new_viewer ? seated : kept).Inc();
+    } else if (join.error().code == Errc::stage_full) {
+        refused.Inc();
+    }
+}
+
 asio::awaitable<Reply> ViewerToken(std::shared_ptr<AudienceService> svc, RequestContext& ctx) {
     FieldReader fields(ctx.body);
     std::string user_id = fields.Required("userId", audience::IsValidUserId);
     std::string stage_arn = fields.Optional("stageArn", audience::IsStageArn);
     if (auto problem = fields.Problem()) co_return EnvelopeError(*problem);
     auto join = co_await svc->JoinAsViewer(std::move(user_id), std::move(stage_arn), ClientOf(ctx));
+    CountSeat(join);
     if (!join) co_return EnvelopeError(join.error());
     json::object data = TokenFields(join->token);
     data["currentViewers"] = join->current_viewers;

@@ -35,6 +35,9 @@ public:
     Async<std::int64_t> CloseOpenSessions(SystemTime t, std::string end_reason) override;
     Async<void> Ping() override;
     std::string_view Kind() const override { return "postgres"; }
+    ports::StorePoolState PoolState() const override {
+        return pool_ ? pool_->State() : ports::StorePoolState{};
+    }
 
     boost::asio::awaitable<Status> SaveStage(ports::ArchivedStage stage) override;
     boost::asio::awaitable<Status> MarkStageDeleted(std::string arn, SystemTime at) override;

@@ -38,6 +38,18 @@ public:
     Async<std::int64_t> CloseOpenSessions(SystemTime t, std::string end_reason) override;
     Async<void> Ping() override;
     std::string_view Kind() const override { return "sqlite"; }
+    // The writer and the reader thread together.
+    ports::StorePoolState PoolState() const override {
+        ports::StorePoolState out;
+        for (const auto* p : {writer_.get(), reader_.get()}) {
+            if (!p) continue;
+            auto s = p->State();
+            out.connections += s.connections;
+            out.busy += s.busy;
+            out.queued += s.queued;
+        }
+        return out;
+    }
 
     boost::asio::awaitable<Status> SaveStage(ports::ArchivedStage stage) override;
     boost::asio::awaitable<Status> MarkStageDeleted(std::string arn, SystemTime at) override;
