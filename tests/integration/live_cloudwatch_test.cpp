@@ -165,5 +165,35 @@ TEST(CloudWatchMoto, TotalViewersAndActiveStagesReachCloudWatchWithLiveValues) {
                           std::chrono::seconds(20), std::chrono::milliseconds(500)));
 }
 
+TEST(CloudWatchMoto, TheIntervalInProgressIsSentAtShutdown) {
+    if (RunCommand("python3 -c 'import moto.server, boto3' 2>/dev/null && command -v aws >/dev/null") != 0) {
+        if (ServicesRequired()) FAIL() << "moto_server / aws CLI not installed";
+        GTEST_SKIP() << "moto_server / aws CLI not installed";
+    }
+    MotoServer moto;
+    ASSERT_TRUE(moto.ready()) << "moto_server did not start";
+    ::setenv("AWS_ACCESS_KEY_ID", "testing", 1);
+    ::setenv("AWS_SECRET_ACCESS_KEY", "testing", 1);
+    std::string ns = "IVS/Stop" + RandomAlnum(6);
+    std::string listed;
+    {
+        // An hour-long interval: nothing is sent before the stop.
+        LiveRig rig(Environment{{"CLOUDWATCH_ENABLED", "true"},
+                                {"CLOUDWATCH_ENDPOINT", moto.url()},
+                                {"CLOUDWATCH_INTERVAL_SECONDS", "3600"},
+                                {"CLOUDWATCH_NAMESPACE", ns}});
+        rig.audience().Set(7, {{"arn:aws:ivs:us-east-1:123456789012:stage/a", "a", "active", true, 7}});
+        RunCommand(std::string(kAwsEnv) + "aws cloudwatch list-metrics --namespace '" + ns +
+                       "' --endpoint-url " + moto.url() + " --output json 2>&1",
+                   &listed);
+        EXPECT_EQ(listed.find("\"TotalViewers\""), std::string::npos) << listed;
+        rig.RunStopSteps();
+    }
+    RunCommand(std::string(kAwsEnv) + "aws cloudwatch list-metrics --namespace '" + ns +
+                   "' --endpoint-url " + moto.url() + " --output json 2>&1",
+               &listed);
+    EXPECT_NE(listed.find("\"TotalViewers\""), std::string::npos) << listed;
+}
+
 }  // namespace
 }  // namespace ivs::test

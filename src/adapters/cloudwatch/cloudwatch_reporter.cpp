@@ -228,7 +228,7 @@ asio::awaitable<void> CloudWatchReporter::Loop() {
         timer_.expires_after(options_.interval);
         boost::system::error_code ec;
         co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-        if (stopped_) break;
+        // Also when stopping: the interval in progress is sent as the last batch.
         co_await Flush();
     }
 }

@@ -75,7 +75,7 @@ public:
     void RecordRequest(std::string_view route, unsigned status, double seconds);
 
     void Start();
-    // Stops the loop (the current interval is not sent).
+    // Stops the loop after sending the interval in progress (waits up to 5 s for it).
     boost::asio::awaitable<void> Stop();
 
     // The datums of one interval (and resets the interval accumulators). Exposed for tests.
