@@ -165,7 +165,8 @@ TEST(HistoryFlow, ACrashedSessionIsClosedAtItsLastCheckpointedHeartbeat) {
     TempDir data;
     auto sql = [&](const std::string& query) {
         std::string out;
-        RunCommand("sqlite3 " + data.path() + "/ivs.db \"" + query + "\"", &out);
+        // The server writes meanwhile: wait for a lock rather than fail.
+        RunCommand("sqlite3 -cmd '.timeout 5000' " + data.path() + "/ivs.db \"" + query + "\"", &out);
         while (!out.empty() && out.back() == '\n') out.pop_back();
         return out;
     };
