@@ -415,14 +415,7 @@ TEST(FoundationPipelineTest, ShutdownClosesIdleConnectionsAndFinishesRequestsInF
     EXPECT_TRUE(idle.ClosedByServer());
     EXPECT_TRUE(WaitUntil([&] { return s.server().ActiveConnections() == 1; }));
     // New connections are refused once the listener is closed.
-    EXPECT_TRUE(WaitUntil([&] {
-        try {
-            HttpCall(port, "GET", "/api/echo");
-            return false;
-        } catch (const std::exception&) {
-            return true;
-        }
-    }));
+    EXPECT_TRUE(WaitUntil([&] { return TryHttpCall(port, "GET", "/api/echo").status == 0; }));
 
     s.Release();
     HttpResponse r = busy.Read();

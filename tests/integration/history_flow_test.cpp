@@ -100,13 +100,7 @@ public:
         RunCommand(cmd, &out);
         pid_ = std::stoi(out);
         WaitUntil(
-            [&] {
-                try {
-                    return HttpCall(port_, "GET", "/health").status == 200;
-                } catch (const std::exception&) {
-                    return false;  // not listening yet
-                }
-            },
+            [&] { return TryHttpCall(port_, "GET", "/health").status == 200; },
             std::chrono::seconds(20));
     }
     ~ServerProcess() {

@@ -75,13 +75,7 @@ public:
                    &pid);
         pid_ = std::stoi(pid);
         ready_ = WaitUntil(
-            [&] {
-                try {
-                    return HttpCall(static_cast<unsigned short>(port_), "GET", "/").status != 0;
-                } catch (const std::exception&) {
-                    return false;  // not listening yet
-                }
-            },
+            [&] { return TryHttpCall(static_cast<unsigned short>(port_), "GET", "/").status != 0; },
             std::chrono::seconds(30), std::chrono::milliseconds(100));
     }
     ~MotoServer() {

@@ -15,16 +15,6 @@ namespace {
 
 constexpr const char* kKey = "scale-out-cluster-key-0123456789";
 
-HttpResponse Call(unsigned short port, const std::string& method, const std::string& target,
-                  const std::string& body = {},
-                  const std::map<std::string, std::string>& headers = {}) {
-    try {
-        return HttpCall(port, method, target, body, headers);
-    } catch (const std::exception&) {
-        return HttpResponse{};
-    }
-}
-
 // A child process started through the shell, killed (SIGKILL unless stopped before) at the end.
 class Process {
 public:
@@ -53,11 +43,11 @@ struct Instance {
     std::unique_ptr<Process> process;
 
     HttpResponse Post(const std::string& target, const boost::json::object& body) const {
-        return Call(port, "POST", target, boost::json::serialize(body),
+        return TryHttpCall(port, "POST", target, boost::json::serialize(body),
                     {{"x-api-key", kKey}, {"content-type", "application/json"}});
     }
     HttpResponse Get(const std::string& target) const {
-        return Call(port, "GET", target, {}, {{"x-api-key", kKey}});
+        return TryHttpCall(port, "GET", target, {}, {{"x-api-key", kKey}});
     }
 };
 
@@ -82,7 +72,7 @@ TEST(ScaleOutCluster, ThreeInstancesShareSeatsCountsAndOneLeader) {
                                       " emulator --port " + std::to_string(emulator_port));
     const std::string endpoint = "http://127.0.0.1:" + std::to_string(emulator_port);
     ASSERT_TRUE(WaitUntil([&] {
-        return Call(static_cast<unsigned short>(emulator_port), "GET", "/").status != 0;
+        return TryHttpCall(static_cast<unsigned short>(emulator_port), "GET", "/").status != 0;
     }));
 
     std::string master, key_arn;
@@ -138,7 +128,7 @@ TEST(ScaleOutCluster, ThreeInstancesShareSeatsCountsAndOneLeader) {
                                 " DATA_DIR=" + in.dir->path() + "/data " + binary);
     }
     for (auto& in : instances) {
-        ASSERT_TRUE(WaitUntil([&] { return Call(in.port, "GET", "/health").status == 200; },
+        ASSERT_TRUE(WaitUntil([&] { return TryHttpCall(in.port, "GET", "/health").status == 200; },
                               std::chrono::seconds(20)));
     }
 
@@ -178,7 +168,7 @@ TEST(ScaleOutCluster, ThreeInstancesShareSeatsCountsAndOneLeader) {
     auto leaders = [&](const std::vector<std::size_t>& alive) {
         std::vector<std::size_t> out;
         for (auto i : alive) {
-            auto h = Call(instances[i].port, "GET", "/api/health").Json();
+            auto h = TryHttpCall(instances[i].port, "GET", "/api/health").Json();
             if (h.is_object() && h.at("data").at("instance").at("leader").as_bool()) {
                 out.push_back(i);
             }

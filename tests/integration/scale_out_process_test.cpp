@@ -21,17 +21,6 @@ namespace {
 
 constexpr const char* kKey = "scale-out-test-key-0123456789";
 
-// HttpCall, with "no connection" as status 0 instead of an exception.
-HttpResponse Call(unsigned short port, const std::string& method, const std::string& target,
-                  const std::string& body = {},
-                  const std::map<std::string, std::string>& headers = {}) {
-    try {
-        return HttpCall(port, method, target, body, headers);
-    } catch (const std::exception&) {
-        return HttpResponse{};
-    }
-}
-
 class ServerProcess {
 public:
     ServerProcess(const std::string& binary, const std::string& env) : port_(FreePort()) {
@@ -50,11 +39,11 @@ public:
     unsigned short port() const { return static_cast<unsigned short>(port_); }
     const std::string& dir() const { return dir_.path(); }
     HttpResponse Post(const std::string& target, const boost::json::object& body) const {
-        return Call(port(), "POST", target, boost::json::serialize(body),
+        return TryHttpCall(port(), "POST", target, boost::json::serialize(body),
                         {{"x-api-key", kKey}, {"content-type", "application/json"}});
     }
     bool Ready() const {
-        return WaitUntil([&] { return Call(port(), "GET", "/health").status == 200; },
+        return WaitUntil([&] { return TryHttpCall(port(), "GET", "/health").status == 200; },
                          std::chrono::seconds(20), std::chrono::milliseconds(50));
     }
     std::string Log() const {
@@ -194,7 +183,7 @@ TEST(ScaleOutProcess, RedisOutageUnderLoadFailsFastRecoversAndLosesNoHistory) {
         return server.Post("/api/token/viewer", {{"userId", "first"}}).status == 200;
     })) << server.Log();
 
-    EXPECT_NE(Call(server.port(), "GET", "/metrics")
+    EXPECT_NE(TryHttpCall(server.port(), "GET", "/metrics")
                   .body.find("\nivs_redis_connections{state=\"ready\"} 2\n"),
               std::string::npos);
     ViewerLoad load(server, 4, 8);
@@ -212,19 +201,19 @@ TEST(ScaleOutProcess, RedisOutageUnderLoadFailsFastRecoversAndLosesNoHistory) {
     auto during = load.Statuses();
     // /metrics shows the Redis connections down.
     EXPECT_TRUE(WaitUntil([&] {
-        return Call(server.port(), "GET", "/metrics").body.find(
+        return TryHttpCall(server.port(), "GET", "/metrics").body.find(
                    "\nivs_redis_connections{state=\"ready\"} 0\n") != std::string::npos;
     }));
     std::cout << "answers while Redis was away: " << during[503] << " x 503, " << during[200]
               << " x 200 (finished before the stop)\n";
-    EXPECT_EQ(Call(server.port(), "GET", "/health").status, 200u);
-    EXPECT_EQ(Call(server.port(), "GET", "/api/health").status, 503u);
+    EXPECT_EQ(TryHttpCall(server.port(), "GET", "/health").status, 200u);
+    EXPECT_EQ(TryHttpCall(server.port(), "GET", "/api/health").status, 503u);
 
     ASSERT_TRUE(redis.Start());
     load.Reset();
     EXPECT_TRUE(WaitUntil([&] { return ok_answers() >= 200; }, std::chrono::seconds(30)))
         << server.Log();
-    EXPECT_EQ(Call(server.port(), "GET", "/api/health").status, 200u);
+    EXPECT_EQ(TryHttpCall(server.port(), "GET", "/api/health").status, 200u);
     load.Stop();
 
     // Fail fast: many answers while Redis was away, every one of them a 503 envelope (or a 200

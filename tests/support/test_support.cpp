@@ -61,6 +61,16 @@ std::string HttpResponse::Header(const std::string& lower_name) const {
     return it == headers.end() ? std::string{} : it->second;
 }
 
+HttpResponse TryHttpCall(unsigned short port, const std::string& method, const std::string& target,
+                         const std::string& body,
+                         const std::map<std::string, std::string>& headers) {
+    try {
+        return HttpCall(port, method, target, body, headers);
+    } catch (const std::exception&) {
+        return HttpResponse{};
+    }
+}
+
 HttpResponse HttpCall(unsigned short port, const std::string& method, const std::string& target,
                       const std::string& body, const std::map<std::string, std::string>& headers) {
     asio::io_context ioc;

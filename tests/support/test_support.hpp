@@ -73,6 +73,12 @@ HttpResponse HttpCall(unsigned short port, const std::string& method, const std:
                       const std::string& body = {},
                       const std::map<std::string, std::string>& headers = {});
 
+// HttpCall, with "no answer" (nothing listening, connection refused or reset, deadline) as
+// status 0 instead of an exception.
+HttpResponse TryHttpCall(unsigned short port, const std::string& method, const std::string& target,
+                         const std::string& body = {},
+                         const std::map<std::string, std::string>& headers = {});
+
 // Runs a command through /bin/sh; returns its exit status. Output goes to `output` if given.
 int RunCommand(const std::string& command, std::string* output = nullptr);
 
