@@ -6,6 +6,7 @@
 
 #include "adapters/redis/redis_batcher.hpp"
 #include "adapters/redis/redis_hot_store_scripts.hpp"
+#include "core/json_fields.hpp"
 #include "core/time_format.hpp"
 
 namespace ivs::adapters::redis {
@@ -106,23 +107,14 @@ std::optional<PublisherState> PublisherFromJson(const std::string& text) {
     json::value v = json::parse(text, ec);
     if (ec || !v.is_object()) return std::nullopt;
     const auto& o = v.as_object();
-    auto str = [&](const char* k) {
-        auto* p = o.if_contains(k);
-        return p && p->is_string() ? std::string(p->as_string()) : std::string();
-    };
-    auto num = [&](const char* k) {
-        auto* p = o.if_contains(k);
-        return p && p->is_int64() ? p->as_int64() : std::int64_t{0};
-    };
     PublisherState p;
-    auto* live = o.if_contains("live");
-    p.live = live && live->is_bool() && live->as_bool();
-    p.participant_id = str("participantId");
-    p.user_id = str("userId");
-    p.stage_arn = str("stageArn");
-    p.since = FromUnixMillis(num("since"));
-    p.updated_at = FromUnixMillis(num("updatedAt"));
-    p.source = str("source");
+    p.live = json_fields::Bool(o, "live");
+    p.participant_id = json_fields::String(o, "participantId");
+    p.user_id = json_fields::String(o, "userId");
+    p.stage_arn = json_fields::String(o, "stageArn");
+    p.since = json_fields::UnixMillis(o, "since");
+    p.updated_at = json_fields::UnixMillis(o, "updatedAt");
+    p.source = json_fields::String(o, "source");
     return p;
 }
 
@@ -140,18 +132,12 @@ std::optional<ReplicationRecord> ReplicationFromJson(const std::string& text) {
     json::value v = json::parse(text, ec);
     if (ec || !v.is_object()) return std::nullopt;
     const auto& o = v.as_object();
-    auto str = [&](const char* k) {
-        auto* p = o.if_contains(k);
-        return p && p->is_string() ? std::string(p->as_string()) : std::string();
-    };
     ReplicationRecord r;
-    r.destination_stage_arn = str("destinationStageArn");
-    r.source_stage_arn = str("sourceStageArn");
-    r.participant_id = str("participantId");
-    auto* active = o.if_contains("active");
-    r.active = active && active->is_bool() && active->as_bool();
-    auto* at = o.if_contains("updatedAt");
-    r.updated_at = FromUnixMillis(at && at->is_int64() ? at->as_int64() : 0);
+    r.destination_stage_arn = json_fields::String(o, "destinationStageArn");
+    r.source_stage_arn = json_fields::String(o, "sourceStageArn");
+    r.participant_id = json_fields::String(o, "participantId");
+    r.active = json_fields::Bool(o, "active");
+    r.updated_at = json_fields::UnixMillis(o, "updatedAt");
     return r;
 }
 

@@ -13,6 +13,8 @@
 #include <deque>
 #include <mutex>
 
+#include "core/json_fields.hpp"
+
 namespace ivs::adapters::redis {
 namespace asio = boost::asio;
 namespace json = boost::json;
@@ -46,15 +48,6 @@ std::string EncodeCheckpoints(const std::vector<HeartbeatCheckpoint>& items) {
     return json::serialize(json::object{{"k", "hb"}, {"items", std::move(a)}});
 }
 
-std::string Str(const json::object& o, const char* k) {
-    auto* v = o.if_contains(k);
-    return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-SystemTime Time(const json::object& o, const char* k) {
-    auto* v = o.if_contains(k);
-    return FromUnixMillis(v && v->is_int64() ? v->as_int64() : 0);
-}
 
 // Adds one stream entry's payload to the batch; false when it cannot be decoded.
 bool Decode(const std::string& payload, HistoryBatch& batch) {
@@ -62,7 +55,7 @@ bool Decode(const std::string& payload, HistoryBatch& batch) {
     json::value v = json::parse(payload, ec);
     if (ec || !v.is_object()) return false;
     const auto& o = v.as_object();
-    const std::string kind = Str(o, "k");
+    const std::string kind = json_fields::String(o, "k");
     if (kind == "hb") {
         auto* items = o.if_contains("items");
         if (!items || !items->is_array()) return false;
@@ -78,16 +71,16 @@ bool Decode(const std::string& payload, HistoryBatch& batch) {
     if (kind != "started" && kind != "ended") return false;
     SessionEvent e;
     e.kind = kind == "started" ? SessionEvent::Kind::started : SessionEvent::Kind::ended;
-    e.session_id = Str(o, "sid");
-    e.user_id = Str(o, "uid");
-    e.stage_arn = Str(o, "stage");
-    e.participant_id = Str(o, "pid");
-    e.joined_at = Time(o, "joined");
-    e.left_at = Time(o, "left");
-    e.last_heartbeat = Time(o, "hb");
-    e.end_reason = Str(o, "reason");
-    e.user_agent = Str(o, "ua");
-    e.ip_address = Str(o, "ip");
+    e.session_id = json_fields::String(o, "sid");
+    e.user_id = json_fields::String(o, "uid");
+    e.stage_arn = json_fields::String(o, "stage");
+    e.participant_id = json_fields::String(o, "pid");
+    e.joined_at = json_fields::UnixMillis(o, "joined");
+    e.left_at = json_fields::UnixMillis(o, "left");
+    e.last_heartbeat = json_fields::UnixMillis(o, "hb");
+    e.end_reason = json_fields::String(o, "reason");
+    e.user_agent = json_fields::String(o, "ua");
+    e.ip_address = json_fields::String(o, "ip");
     if (e.session_id.empty()) return false;
     batch.events.push_back(std::move(e));
     return true;

@@ -2,20 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/json_fields.hpp"
 #include "core/time_format.hpp"
 
 namespace ivs::publisher {
-namespace {
-
 namespace json = boost::json;
-
-std::string StringField(const json::object& o, std::string_view key) {
-    auto it = o.find(key);
-    if (it == o.end() || !it->value().is_string()) return {};
-    return std::string(it->value().get_string());
-}
-
-}  // namespace
 
 std::string_view EventOutcomeName(EventOutcome o) {
     switch (o) {
@@ -87,8 +78,8 @@ boost::asio::awaitable<Status> PublisherTracker::GoOffline(std::string participa
 
 boost::asio::awaitable<Result<EventOutcome>> PublisherTracker::HandleEvent(
     const json::object& event) {
-    const std::string id = StringField(event, "id");
-    const std::string detail_type = StringField(event, "detail-type");
+    const std::string id = json_fields::String(event, "id");
+    const std::string detail_type = json_fields::String(event, "detail-type");
     if (id.empty() || detail_type.empty()) {
         std::vector<std::string> missing;
         if (id.empty()) missing.push_back("id");
@@ -99,14 +90,14 @@ boost::asio::awaitable<Result<EventOutcome>> PublisherTracker::HandleEvent(
     if (!first) co_return first.error();
     if (!*first) co_return EventOutcome::duplicate;
 
-    if (detail_type != "IVS Stage Update" || StringField(event, "source") != "aws.ivs") {
+    if (detail_type != "IVS Stage Update" || json_fields::String(event, "source") != "aws.ivs") {
         co_return EventOutcome::ignored;
     }
     json::object detail;
     if (auto it = event.find("detail"); it != event.end() && it->value().is_object()) {
         detail = it->value().get_object();
     }
-    std::string stage_arn = StringField(detail, "stage_arn");
+    std::string stage_arn = json_fields::String(detail, "stage_arn");
     if (auto it = event.find("resources"); stage_arn.empty() && it != event.end() &&
                                            it->value().is_array() &&
                                            !it->value().get_array().empty() &&
@@ -116,11 +107,11 @@ boost::asio::awaitable<Result<EventOutcome>> PublisherTracker::HandleEvent(
     const std::string master = directory_->MasterArn();
     if (master.empty() || stage_arn != master) co_return EventOutcome::ignored;
 
-    const std::string name = StringField(detail, "event_name");
-    const std::string participant = StringField(detail, "participant_id");
+    const std::string name = json_fields::String(detail, "event_name");
+    const std::string participant = json_fields::String(detail, "participant_id");
     SystemTime at = clock_.Now();
-    std::string when = StringField(detail, "event_time");
-    if (when.empty()) when = StringField(event, "time");
+    std::string when = json_fields::String(detail, "event_time");
+    if (when.empty()) when = json_fields::String(event, "time");
     if (auto parsed = ParseIso8601(when)) at = *parsed;
 
     if (name != "Participant Published" && name != "Participant Unpublished") {
@@ -132,7 +123,7 @@ boost::asio::awaitable<Result<EventOutcome>> PublisherTracker::HandleEvent(
 
     Status applied = Ok();
     if (name == "Participant Published") {
-        applied = co_await GoLive(participant, StringField(detail, "user_id"), at, "event");
+        applied = co_await GoLive(participant, json_fields::String(detail, "user_id"), at, "event");
     } else {
         applied = co_await GoOffline(participant, at, "event");
     }
