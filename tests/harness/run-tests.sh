@@ -2,10 +2,12 @@
 # Runs every test suite against real servers: starts one Redis and one PostgreSQL on free ports
 # in a temporary directory, exports where they are, runs ctest, and stops them again.
 # Tests that need to stop or restart a server start their own private one with the same scripts.
+# Usage: run-tests.sh [BUILD_DIR] [ctest arguments...], e.g. run-tests.sh build -R Redis -L contract
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 build=${1:-build}
+shift $(( $# > 0 ? 1 : 0 ))
 [[ "$build" = /* ]] || build="$root/$build"
 
 tmp=$(mktemp -d /tmp/ivs-test.XXXXXX)
@@ -31,4 +33,4 @@ if [ -d "$root/../shared/specs" ]; then
 fi
 echo "test services: redis 127.0.0.1:$redis_port, postgresql 127.0.0.1:$pg_port"
 cd "$build"
-ctest --output-on-failure -j "$(nproc)" --timeout 600
+ctest --output-on-failure -j "$(nproc)" --timeout 600 "$@"
