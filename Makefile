@@ -4,7 +4,7 @@ SHELL := /bin/bash
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build debug run test test-unit bench npm-deps clean format
+.PHONY: all deps build debug run test test-unit bench chaos env-example npm-deps clean format
 
 all: build
 
@@ -38,6 +38,14 @@ test-unit: build
 
 bench: build npm-deps
 	./bench/run.sh $(BUILD_DIR)
+
+# Fault injection against real Redis, PostgreSQL and the server: CHAOS_ARGS="--short" or "--only NAME".
+chaos: build
+	python3 tests/chaos/chaos.py --build $(BUILD_DIR) $(CHAOS_ARGS)
+
+# .env.example from `ivs-server --help` (a packaging test checks that it is current).
+env-example: build
+	./scripts/gen-env-example.sh $(BUILD_DIR)/ivs-server
 
 format:
 	clang-format -i $$(git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'tests/*.hpp' 'bench/*.cpp')
