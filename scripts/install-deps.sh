@@ -6,11 +6,11 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libssl-dev libhiredis-dev libpq-dev libsqlite3-dev sqlite3 libjemalloc-dev
+  libssl-dev nettle-dev libhiredis-dev libpq-dev libsqlite3-dev sqlite3 libjemalloc-dev
   libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
   redis-server postgresql postgresql-contrib
-  curl ca-certificates python3 nodejs npm
-  wrk nginx-light chromium
+  curl ca-certificates python3 python3-yaml nodejs npm
+  wrk nginx-light chromium systemd
 )
 
 missing=()
