@@ -80,6 +80,18 @@ def http_get(url, headers=None, timeout=5):
         return None, b""
 
 
+def stop_process(proc, sig, seconds):
+    """Sends `sig`, then SIGKILL if the process has not exited after `seconds`."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.send_signal(sig)
+    try:
+        proc.wait(seconds)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def wait_for(predicate, seconds, what):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -112,13 +124,7 @@ class Server:
             raise
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, signal.SIGTERM, 30)
         self.log.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -384,13 +390,7 @@ http {{
         self.assertIsNone(self.nginx.poll(), read(f"{d}/error.log")[-500:])
 
     def tearDown(self):
-        if getattr(self, "nginx", None) is not None and self.nginx.poll() is None:
-            self.nginx.send_signal(signal.SIGQUIT)
-            try:
-                self.nginx.wait(10)
-            except subprocess.TimeoutExpired:
-                self.nginx.kill()
-                self.nginx.wait()
+        stop_process(getattr(self, "nginx", None), signal.SIGQUIT, 10)
         shutil.rmtree(getattr(self, "dir", ""), ignore_errors=True)
 
     def test_health_through_the_load_balancer(self):
