@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 
+#include "core/json_text.hpp"
 #include "core/time_format.hpp"
 
 namespace ivs::log {
@@ -30,7 +31,7 @@ public:
             o["level"] = std::string_view(spdlog::level::to_string_view(msg.level).data(),
                                           spdlog::level::to_string_view(msg.level).size());
             o["msg"] = payload;
-            line = boost::json::serialize(o);
+            line = SerializeJson(o);
         }
         dest.append(line.data(), line.data() + line.size());
         dest.push_back('\n');
@@ -46,7 +47,7 @@ std::string TextValue(const boost::json::value& v) {
         std::string_view s = v.get_string();
         if (s.find_first_of(" \"=") == std::string_view::npos && !s.empty()) return std::string(s);
     }
-    return boost::json::serialize(v);
+    return SerializeJson(v);
 }
 
 }  // namespace
@@ -83,7 +84,7 @@ void Structured(spdlog::level::level_enum level, std::string_view message,
         o["level"] = std::string_view(lv.data(), lv.size());
         o["msg"] = message;
         for (const auto& kv : fields) o[kv.key()] = kv.value();
-        logger->log(level, "{}", boost::json::serialize(o));
+        logger->log(level, "{}", SerializeJson(o));
     } else {
         std::string line(message);
         for (const auto& kv : fields) {

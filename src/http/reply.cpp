@@ -1,6 +1,6 @@
 #include "http/reply.hpp"
 
-#include <boost/json/serialize.hpp>
+#include "core/json_text.hpp"
 
 #include "core/time_format.hpp"
 #include "http/error_mapping.hpp"
@@ -15,7 +15,7 @@ Reply EnvelopeOk(boost::json::value data, HttpStatus status, std::string message
     if (!message.empty()) o["message"] = std::move(message);
     Reply r;
     r.status = status;
-    r.body = boost::json::serialize(o);
+    r.body = SerializeJson(o);
     return r;
 }
 
@@ -31,7 +31,7 @@ Reply EnvelopeError(const Error& error) {
     o["timestamp"] = FormatIso8601Millis(std::chrono::system_clock::now());
     Reply r;
     r.status = mapped.status;
-    r.body = boost::json::serialize(o);
+    r.body = SerializeJson(o);
     if (error.retry_after_seconds > 0) {
         r.Header("Retry-After", std::to_string(error.retry_after_seconds));
     }
@@ -41,7 +41,7 @@ Reply EnvelopeError(const Error& error) {
 Reply RawJson(const boost::json::value& doc, HttpStatus status) {
     Reply r;
     r.status = status;
-    r.body = boost::json::serialize(doc);
+    r.body = SerializeJson(doc);
     return r;
 }
 

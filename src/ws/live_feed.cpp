@@ -11,6 +11,7 @@
 
 #include <set>
 
+#include "core/json_text.hpp"
 #include "core/time_format.hpp"
 
 namespace ivs::ws {
@@ -27,7 +28,7 @@ const std::set<std::string, std::less<>>& ForwardedEvents() {
 }
 
 Message Serialize(const json::object& o) {
-    return std::make_shared<const std::string>(json::serialize(o));
+    return std::make_shared<const std::string>(SerializeJson(o));
 }
 
 }  // namespace
