@@ -9,6 +9,7 @@
 #include "app/app_context.hpp"
 #include "http/handlers/live_handlers.hpp"
 #include "http/handlers/openapi.hpp"
+#include "metrics/process_metrics.hpp"
 #include "metrics/registry.hpp"
 #include "ports/audience_stats.hpp"
 #include "ws/hub.hpp"
@@ -97,6 +98,8 @@ void WireLive(AppContext& ctx) {
     ctx.upgrades.emplace_back("/ws", ws::MakeUpgradeHandler({ctx.config, ctx.auth, ctx.clock, hub,
                                                              feed}));
 
+    // The standard process_* families and ivs_build_info, refreshed at each scrape.
+    ctx.metric_collectors.push_back(metrics::RegisterProcessMetrics(registry, "ivs_", IVS_VERSION));
     auto gauges = std::make_shared<http::LiveGauges>(
         http::LiveRouteDeps{ctx.config, stats, hub, registry, ctx.metric_collectors});
     ctx.request_observers.push_back(http::MakeRequestMetricsObserver(registry));

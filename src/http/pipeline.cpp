@@ -138,10 +138,12 @@ void Pipeline::Decorate(Reply& reply, const Request& request,
 
 void Pipeline::LogAndObserve(const Request& request, const Reply& reply, std::string_view route,
                              const std::string& request_id, const std::string& client_ip,
-                             const std::string& key_name, double seconds) const {
+                             const std::string& key_name, double seconds,
+                             bool rate_limited) const {
     unsigned status = static_cast<unsigned>(reply.status);
     if (observer_) {
-        observer_({request.method_string(), route.empty() ? "unmatched" : route, status, seconds});
+        observer_({request.method_string(), route.empty() ? "unmatched" : route, status, seconds,
+                   rate_limited});
     }
     auto level = status >= 500 ? spdlog::level::warn : spdlog::level::info;
     if (!spdlog::default_logger_raw()->should_log(level)) return;
@@ -188,7 +190,7 @@ boost::asio::awaitable<Reply> Pipeline::Handle(const Request& request, std::stri
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     LogAndObserve(request, reply, ctx.route_pattern, ctx.request_id, ctx.client_ip,
-                  identity.principal.key_name, seconds);
+                  identity.principal.key_name, seconds, decision && !decision->allowed);
     co_return reply;
 }
 

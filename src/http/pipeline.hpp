@@ -19,6 +19,7 @@ struct RequestRecord {
     std::string_view route;  // pattern, or "unmatched"
     unsigned status;
     double seconds;
+    bool rate_limited = false;  // refused by the rate limiter (429)
 };
 
 using RequestObserver = std::function<void(const RequestRecord&)>;
@@ -52,7 +53,8 @@ private:
     void Decorate(Reply& reply, const Request& request, const std::string& request_id) const;
     void LogAndObserve(const Request& request, const Reply& reply, std::string_view route,
                        const std::string& request_id, const std::string& client_ip,
-                       const std::string& key_name, double seconds) const;
+                       const std::string& key_name, double seconds,
+                       bool rate_limited = false) const;
     bool OriginAllowed(std::string_view origin) const;
 
     const Config& config_;

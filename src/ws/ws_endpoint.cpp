@@ -82,13 +82,16 @@ asio::awaitable<void> Refuse(beast::tcp_stream stream, unsigned version, Error e
 
 http::UpgradeHandler MakeUpgradeHandler(EndpointDeps deps) {
     auto& registry = metrics::DefaultRegistry();
-    auto& refused = registry.Counters("ws_refused_total",
+    auto& refused = registry.Counters("ivs_ws_refused_total",
                                       "WebSocket upgrades refused, by reason", {"reason"});
-    auto& slow = registry.Counters("ws_slow_clients_dropped_total",
+    auto& slow = registry.Counters("ivs_ws_slow_clients_dropped_total",
                                    "WebSocket clients disconnected because their queue was full")
                      .Get();
+    auto& sent = registry.Counters("ivs_ws_messages_sent_total",
+                                   "WebSocket messages written to clients")
+                     .Get();
     auto shared = std::make_shared<EndpointDeps>(std::move(deps));
-    return [shared, &refused, &slow](beast::tcp_stream stream, http::Request req) {
+    return [shared, &refused, &slow, &sent](beast::tcp_stream stream, http::Request req) {
         const EndpointDeps& d = *shared;
         std::optional<Error> refusal;
         if (!OriginAllowed(d.config, req)) {
@@ -111,6 +114,7 @@ http::UpgradeHandler MakeUpgradeHandler(EndpointDeps deps) {
         options.queue_limit = static_cast<std::size_t>(d.config.ws_queue_limit);
         options.ping_period = std::chrono::seconds(d.config.ws_ping_seconds);
         options.on_slow_client = [&slow] { slow.Inc(); };
+        options.messages_sent = &sent;
         if (d.feed) {
             options.on_subscribed = [feed = d.feed](const std::shared_ptr<Subscriber>& s,
                                                     const std::string& channel) {

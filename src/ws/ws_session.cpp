@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "core/json_text.hpp"
 #include "core/time_format.hpp"
 
 namespace ivs::ws {
@@ -130,6 +131,7 @@ void WsSession::Enqueue(Message message) {
 
 void WsSession::DoWrite() {
     writing_ = true;
+    if (options_.messages_sent) options_.messages_sent->Inc();
     ws_.text(true);
     ws_.async_write(asio::buffer(*queue_.front()),
                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
@@ -178,7 +180,7 @@ Message WsSession::Reply(std::string_view type, std::string_view channel) {
     o["type"] = type;
     if (!channel.empty()) o["channel"] = channel;
     o["timestamp"] = FormatIso8601Millis(clock_.Now());
-    return std::make_shared<const std::string>(json::serialize(o));
+    return std::make_shared<const std::string>(SerializeJson(o));
 }
 
 Message WsSession::ErrorMessage(std::string_view message) {
@@ -186,7 +188,7 @@ Message WsSession::ErrorMessage(std::string_view message) {
     o["type"] = "error";
     o["error"] = json::object{{"code", "VALIDATION_ERROR"}, {"message", message}};
     o["timestamp"] = FormatIso8601Millis(clock_.Now());
-    return std::make_shared<const std::string>(json::serialize(o));
+    return std::make_shared<const std::string>(SerializeJson(o));
 }
 
 }  // namespace ivs::ws

@@ -12,6 +12,7 @@
 
 #include "core/clock.hpp"
 #include "http/request_context.hpp"
+#include "metrics/registry.hpp"
 #include "ws/hub.hpp"
 
 namespace ivs::ws {
@@ -25,6 +26,8 @@ struct SessionOptions {
     std::function<void(const std::shared_ptr<Subscriber>&, const std::string& channel)> on_subscribed;
     // Called when a client is dropped because its queue was full.
     std::function<void()> on_slow_client;
+    // Counts every message sent to the client, when set (outlives the session).
+    metrics::Counter* messages_sent = nullptr;
 };
 
 // One WebSocket client: accepts the upgrade, reads control messages (subscribe, unsubscribe,

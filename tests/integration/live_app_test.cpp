@@ -59,7 +59,7 @@ TEST(LiveApp, TwentyFiveJoinsReachWebSocketAndMetrics) {
         std::chrono::seconds(15)));
     EXPECT_EQ(ViewerGauge(server.Get("/metrics").body), 20);
     auto metrics = server.Get("/metrics").body;
-    EXPECT_NE(metrics.find("http_requests_total{method=\"POST\",route=\"/api/token/viewer\",status=\"200\"} 25"),
+    EXPECT_NE(metrics.find("ivs_http_requests_total{method=\"POST\",route=\"/api/token/viewer\",status=\"200\"} 25"),
               std::string::npos);
 
     // Seats given, a seat kept on a second join, and the history side's queue and pool.

@@ -227,6 +227,7 @@ TEST(LiveMetrics, PrometheusTextHasLiveViewerGaugesAndRequestCounts) {
     rig.audience().Set(25, {{kStageA, "a", "active", true, 20}, {kStageB, "b", "draining", false, 5}});
     WsClient c;
     ASSERT_EQ(c.Connect(rig.port(), "/ws", KeyHeader()), 101u);
+    Subscribe(c, "stats");
     HttpCall(rig.port(), "GET", "/dashboard/config.json");
     auto res = HttpCall(rig.port(), "GET", "/metrics");
     ASSERT_EQ(res.status, 200u);
@@ -236,9 +237,17 @@ TEST(LiveMetrics, PrometheusTextHasLiveViewerGaugesAndRequestCounts) {
     EXPECT_EQ(samples["ivs_stage_viewers{stage_arn=\"" + kStageA + "\",state=\"active\"}"], 20);
     EXPECT_EQ(samples["ivs_stage_viewers{stage_arn=\"" + kStageB + "\",state=\"draining\"}"], 5);
     EXPECT_EQ(samples["ivs_managed_stages{state=\"draining\"}"], 1);
-    EXPECT_GE(samples["ws_connections"], 1);
-    EXPECT_GE(samples["http_requests_total{method=\"GET\",route=\"/dashboard/config.json\",status=\"200\"}"], 1);
-    EXPECT_GE(samples["http_request_duration_seconds_count{method=\"GET\",route=\"/dashboard/config.json\"}"], 1);
+    EXPECT_GE(samples["ivs_ws_connections"], 1);
+    EXPECT_GE(samples["ivs_http_requests_total{method=\"GET\",route=\"/dashboard/config.json\",status=\"200\"}"], 1);
+    EXPECT_GE(samples["ivs_http_request_duration_seconds_count{method=\"GET\",route=\"/dashboard/config.json\"}"], 1);
+    EXPECT_GE(samples["ivs_ws_messages_sent_total"], 1);  // at least the subscribe ack
+    // The standard process families and the build.
+    EXPECT_GT(samples["process_resident_memory_bytes"], 0);
+    EXPECT_GT(samples["process_open_fds"], 0);
+    EXPECT_GT(samples["process_max_fds"], 0);
+    EXPECT_GT(samples["process_start_time_seconds"], 1.6e9);
+    EXPECT_TRUE(samples.count("process_cpu_seconds_total"));
+    EXPECT_EQ(samples[std::string("ivs_build_info{version=\"") + IVS_VERSION + "\"}"], 1);
 
     // The gauge follows the audience at each scrape.
     rig.audience().Set(3, {{kStageA, "a", "active", true, 3}});

@@ -110,10 +110,10 @@ CloudWatchReporter::CloudWatchReporter(asio::io_context& ioc,
       stats_(std::move(stats)),
       ivs_latency_(registry.Histograms("ivs_call_duration_seconds",
                                        "IVS API call latency in seconds", {"operation"})),
-      sent_ok_(registry.Counters("cloudwatch_put_total", "CloudWatch PutMetricData rounds",
+      sent_ok_(registry.Counters("ivs_cloudwatch_put_total", "CloudWatch PutMetricData rounds",
                                  {"outcome"})
                    .WithLabels({"success"})),
-      sent_failed_(registry.Counters("cloudwatch_put_total", "CloudWatch PutMetricData rounds",
+      sent_failed_(registry.Counters("ivs_cloudwatch_put_total", "CloudWatch PutMetricData rounds",
                                      {"outcome"})
                        .WithLabels({"failure"})),
       clock_(clock),

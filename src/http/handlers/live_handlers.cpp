@@ -30,7 +30,7 @@ LiveGauges::LiveGauges(LiveRouteDeps deps)
                                          "1 when the last scrape could read the audience")
                        .Get()),
       ws_connections_(
-          deps_.registry.Gauges("ws_connections", "Open WebSocket connections").Get()) {}
+          deps_.registry.Gauges("ivs_ws_connections", "Open WebSocket connections").Get()) {}
 
 asio::awaitable<void> LiveGauges::Refresh() {
     if (deps_.hub) ws_connections_.Set(static_cast<double>(deps_.hub->Connections()));
@@ -117,11 +117,14 @@ void RegisterDashboardRoutes(Router& router, const Config& config) {
 }
 
 RequestObserver MakeRequestMetricsObserver(metrics::Registry& registry) {
-    auto& requests = registry.Counters("http_requests_total", "HTTP requests by route and status",
+    auto& requests = registry.Counters("ivs_http_requests_total", "HTTP requests by route and status",
                                        {"method", "route", "status"});
-    auto& latency = registry.Histograms("http_request_duration_seconds",
+    auto& latency = registry.Histograms("ivs_http_request_duration_seconds",
                                         "HTTP request latency in seconds by route",
                                         {"method", "route"});
+    auto& refused = registry.Counters("ivs_http_rate_limited_total",
+                                      "HTTP requests refused by the rate limiter (429), by route",
+                                      {"method", "route"});
     struct Children {
         metrics::Counter* requests;
         metrics::Histogram* latency;
@@ -132,7 +135,7 @@ RequestObserver MakeRequestMetricsObserver(metrics::Registry& registry) {
         std::unordered_map<std::string, Children> children;
     };
     auto cache = std::make_shared<Cache>();
-    return [&requests, &latency, cache](const RequestRecord& r) {
+    return [&requests, &latency, &refused, cache](const RequestRecord& r) {
         // Methods outside HTTP's own are one label value, so clients cannot grow the series.
         static constexpr std::string_view kMethods[] = {"GET",    "HEAD",    "POST",
                                                         "PUT",    "DELETE",  "PATCH",
@@ -162,6 +165,8 @@ RequestObserver MakeRequestMetricsObserver(metrics::Registry& registry) {
         }
         c.requests->Inc();
         c.latency->Observe(r.seconds);
+        // Rare: looked up in the family each time rather than cached.
+        if (r.rate_limited) refused.WithLabels({std::string(method), std::string(route)}).Inc();
     };
 }
 
