@@ -11,10 +11,12 @@
 #include <mutex>
 
 #include "adapters/local/local_event_bus.hpp"
+#include "adapters/redis/redis_client.hpp"
 #include "app/app_context.hpp"
 #include "app/secrets.hpp"
 #include "core/random.hpp"
 #include "core/clock.hpp"
+#include "domain/stages/stage_registry.hpp"
 #include "http/auth.hpp"
 #include "http/handlers/system_handlers.hpp"
 #include "http/pipeline.hpp"
@@ -65,6 +67,22 @@ struct App::Impl {
             (std::filesystem::path(config.data_dir) / "api-key").string());
     }
 
+    http::HealthFacts HealthFacts() const {
+        http::HealthFacts facts;
+        if (auto redis = ctx->Service<adapters::redis::RedisClient>("redis")) {
+            facts.redis_connected = [redis] { return redis->Connected(); };
+        }
+        if (auto stages = ctx->Service<stages::StageRegistry>("stage_registry")) {
+            facts.stage_configured = [stages] { return !stages->MasterArn().empty(); };
+        }
+        facts.extra_data = [lead = ctx->leadership] {
+            return boost::json::object{
+                {"instance",
+                 boost::json::object{{"id", lead->InstanceId()}, {"leader", lead->IsLeader()}}}};
+        };
+        return facts;
+    }
+
     void Build() {
         EnsureDirectory(config.data_dir);
         EnsureApiKey();
@@ -84,12 +102,7 @@ struct App::Impl {
         WireStages(*ctx);
         WireLive(*ctx);
 
-        http::RegisterSystemRoutes(
-            *router, config, ctx->health_checks, [lead = ctx->leadership] {
-                return boost::json::object{
-                    {"instance", boost::json::object{{"id", lead->InstanceId()},
-                                                     {"leader", lead->IsLeader()}}}};
-            });
+        http::RegisterSystemRoutes(*router, config, ctx->health_checks, HealthFacts());
         pipeline = std::make_unique<http::Pipeline>(config, *router, *auth, *ctx->rate_limiter);
         if (!ctx->request_observers.empty()) {
             pipeline->SetObserver([observers = ctx->request_observers](

@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 
 #include <atomic>
+#include <cctype>
 #include <mutex>
 #include <thread>
 
@@ -52,12 +53,37 @@ protected:
 };
 TestServer* FoundationTest::server_ = nullptr;
 
+// The fields of the Node server's health answer (monitors written for it read them).
+void ExpectNodeHealthFields(const HttpResponse& r) {
+    json::value v = r.Json();
+    ASSERT_TRUE(v.is_object()) << r.body;
+    const json::value& d = v.at("data");
+    EXPECT_EQ(d.at("status"), "healthy") << r.body;
+    EXPECT_TRUE(d.at("uptime").is_number()) << r.body;
+    EXPECT_TRUE(d.at("environment").is_string()) << r.body;
+    EXPECT_TRUE(d.at("version").is_string()) << r.body;
+    EXPECT_EQ(d.at("services").at("redis"), "not configured") << r.body;
+    EXPECT_EQ(d.at("services").at("aws").at("region"), "us-east-1") << r.body;
+    EXPECT_EQ(d.at("services").at("aws").at("stageConfigured"), true) << r.body;
+    EXPECT_TRUE(d.at("memory").at("used").is_number()) << r.body;
+    EXPECT_GT(d.at("memory").at("total").to_number<double>(), 0) << r.body;
+    EXPECT_EQ(d.at("memory").at("unit"), "MB") << r.body;
+    // Plain decimals: no "6.9E0" where the Node server wrote 6.9.
+    for (std::size_t i = 1; i < r.body.size(); ++i) {
+        if (r.body[i] == 'E' && std::isdigit(static_cast<unsigned char>(r.body[i - 1]))) {
+            ADD_FAILURE() << "exponent-form number in " << r.body;
+            break;
+        }
+    }
+}
+
 TEST_F(FoundationTest, HealthIsLive) {
     HttpResponse r = server_->Get("/health", {{"x-no-auth", "1"}});
     EXPECT_EQ(r.status, 200u);
     json::value v = r.Json();
     ASSERT_TRUE(v.is_object()) << r.body;
     EXPECT_EQ(v.at("success"), true);
+    ExpectNodeHealthFields(r);
 }
 
 TEST_F(FoundationTest, ApiHealthReportsSuccess) {
@@ -68,6 +94,8 @@ TEST_F(FoundationTest, ApiHealthReportsSuccess) {
     EXPECT_EQ(v.at("success"), true);
     EXPECT_TRUE(v.at("data").at("services").is_object());
     EXPECT_EQ(v.at("data").at("status"), "healthy");
+    EXPECT_EQ(v.at("data").at("services").at("hotStore").at("status"), "up") << r.body;
+    ExpectNodeHealthFields(r);
 }
 
 TEST_F(FoundationTest, ServiceInfoAtRoot) {
@@ -263,6 +291,11 @@ TEST(FoundationRateLimitTest, TooManyRequestsWithRetryAfterAndHeaders) {
     EXPECT_EQ(s.Get("/api/stats", {{"x-api-key", "second-key-0123456789"}}).status, 200u);
     // Liveness is never rate limited.
     EXPECT_EQ(s.Get("/health").status, 200u);
+    // The refusal is counted, by route.
+    const std::string metrics = s.Get("/metrics").body;
+    EXPECT_NE(metrics.find("\nivs_http_rate_limited_total{method=\"GET\",route=\"/api/stats\"} 1\n"),
+              std::string::npos)
+        << metrics;
 }
 
 TEST(FoundationRateLimitTest, PerKeyLimitFromApiKeys) {

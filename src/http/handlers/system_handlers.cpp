@@ -10,8 +10,10 @@
 
 #include <chrono>
 #include <fstream>
+#include <unistd.h>
 #include <memory>
 
+#include "core/json_text.hpp"
 #include "core/time_format.hpp"
 
 namespace ivs::http {
@@ -32,7 +34,53 @@ double RssMegabytes() {
     std::ifstream f("/proc/self/statm");
     long pages = 0, resident = 0;
     f >> pages >> resident;
-    return static_cast<double>(resident) * 4096.0 / (1024.0 * 1024.0);
+    return static_cast<double>(resident) * static_cast<double>(::sysconf(_SC_PAGESIZE)) /
+           (1024.0 * 1024.0);
+}
+
+// The memory this process may use, in MB: the cgroup limit when one is set (containers),
+// else the machine's physical memory.
+double MemoryLimitMegabytes() {
+    std::ifstream cg("/sys/fs/cgroup/memory.max");
+    std::string limit;
+    if (cg >> limit && !limit.empty() && limit != "max") {
+        try {
+            return std::stod(limit) / (1024.0 * 1024.0);
+        } catch (const std::exception&) {
+        }
+    }
+    const double pages = static_cast<double>(::sysconf(_SC_PHYS_PAGES));
+    return pages * static_cast<double>(::sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
+}
+
+json::object MemoryFields() {
+    const double rss = RssMegabytes();
+    return json::object{{"used", std::llround(rss)},
+                        {"total", std::llround(MemoryLimitMegabytes())},
+                        {"unit", "MB"},
+                        {"rss", std::round(rss * 10) / 10}};
+}
+
+// The fields the Node server's health answers carry, shared by /health and /api/health.
+// `redis` is the Redis state to report ("connected", "disconnected" or "not configured").
+json::object CompatFields(const Config& config, const HealthFacts& facts, std::string redis) {
+    const bool stage = facts.stage_configured ? facts.stage_configured()
+                                              : !config.master_stage_arn.empty();
+    return json::object{
+        {"status", "healthy"},
+        {"uptime", UptimeSeconds()},
+        {"environment", config.node_env},
+        {"version", IVS_VERSION},
+        {"services",
+         json::object{{"redis", std::move(redis)},
+                      {"aws", json::object{{"region", config.aws_region},
+                                           {"stageConfigured", stage}}}}},
+        {"memory", MemoryFields()}};
+}
+
+std::string LastKnownRedis(const HealthFacts& facts) {
+    if (!facts.redis_connected) return "not configured";
+    return facts.redis_connected() ? "connected" : "disconnected";
 }
 
 struct ProbeOutcome {
@@ -85,7 +133,7 @@ asio::awaitable<std::vector<ProbeOutcome>> RunAll(
 
 void RegisterSystemRoutes(Router& router, const Config& config,
                           std::vector<DependencyCheck> checks,
-                          std::function<boost::json::object()> extra_data) {
+                          HealthFacts facts) {
     router.Add(
         Verb::get, "/",
         [](RequestContext&) -> asio::awaitable<Reply> {
@@ -107,19 +155,23 @@ void RegisterSystemRoutes(Router& router, const Config& config,
         },
         {Access::open, false, "Service information"});
 
+    auto shared_facts = std::make_shared<const HealthFacts>(std::move(facts));
+    auto shared_config = std::make_shared<const Config>(config);
     router.Add(
         Verb::get, "/health",
-        [](RequestContext&) -> asio::awaitable<Reply> {
-            co_return EnvelopeOk(json::object{{"status", "alive"}, {"uptime", UptimeSeconds()}});
+        [shared_facts, shared_config](RequestContext&) -> asio::awaitable<Reply> {
+            co_return EnvelopeOk(
+                CompatFields(*shared_config, *shared_facts, LastKnownRedis(*shared_facts)));
         },
         {Access::open, false, "Liveness: answers while the process serves, no dependency calls"});
 
     auto shared_checks = std::make_shared<std::vector<DependencyCheck>>(std::move(checks));
-    const std::string environment = config.node_env;
     router.Add(
         Verb::get, "/api/health",
-        [shared_checks, environment, extra_data](RequestContext&) -> asio::awaitable<Reply> {
-            json::object services;
+        [shared_checks, shared_facts,
+         shared_config](RequestContext&) -> asio::awaitable<Reply> {
+            json::object data = CompatFields(*shared_config, *shared_facts, "not configured");
+            json::object& services = data["services"].as_object();
             bool all_up = true;
             std::vector<ProbeOutcome> outcomes = co_await RunAll(shared_checks);
             for (std::size_t i = 0; i < shared_checks->size(); ++i) {
@@ -130,17 +182,14 @@ void RegisterSystemRoutes(Router& router, const Config& config,
                                {"latencyMs", std::round(out.ms * 100) / 100}};
                 if (!out.up) s["error"] = out.error;
                 all_up = all_up && out.up;
+                if (check.adapter == "redis") {
+                    services["redis"] = out.up ? "connected" : "disconnected";
+                }
                 services[check.name] = std::move(s);
             }
-            json::object data{{"status", all_up ? "healthy" : "unhealthy"},
-                              {"uptime", UptimeSeconds()},
-                              {"environment", environment},
-                              {"version", IVS_VERSION},
-                              {"services", std::move(services)},
-                              {"memory", json::object{{"rss", std::round(RssMegabytes() * 10) / 10},
-                                                      {"unit", "MB"}}}};
-            if (extra_data) {
-                json::object extra = extra_data();
+            if (!all_up) data["status"] = "unhealthy";
+            if (shared_facts->extra_data) {
+                json::object extra = shared_facts->extra_data();
                 for (auto& [k, v] : extra) data[k] = v;
             }
             if (all_up) co_return EnvelopeOk(std::move(data));
@@ -148,7 +197,7 @@ void RegisterSystemRoutes(Router& router, const Config& config,
             // Same body as the healthy answer, so monitors can read which part failed.
             json::value doc = json::parse(r.body);
             doc.as_object()["data"] = std::move(data);
-            r.body = json::serialize(doc);
+            r.body = SerializeJson(doc);
             co_return r;
         },
         {Access::open, false, "Readiness: probes every dependency (1 s deadline each)"});
