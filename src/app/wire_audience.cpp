@@ -5,6 +5,7 @@
 #include "adapters/hot_store/memory/memory_hot_store.hpp"
 #include "app/app_context.hpp"
 #include "app/secrets.hpp"
+#include "app/shared_secret.hpp"
 #include "domain/audience/audience_service.hpp"
 #include "domain/audience/session_sweeper.hpp"
 #include "http/handlers/token_handlers.hpp"
@@ -16,9 +17,11 @@ namespace {
 std::string SessionSecret(const Config& cfg) {
     if (!cfg.session_secret.empty()) return cfg.session_secret;
     if (cfg.hot_store == HotStoreKind::redis) {
-        spdlog::warn(
-            "SESSION_SECRET is not set: session tokens are signed with a secret kept in DATA_DIR, "
-            "so other instances will not accept them; set SESSION_SECRET on every instance");
+        // Every instance must sign with the same key: the first one stores it in Redis.
+        std::string secret = SharedRedisSecret(cfg, "session-secret", std::chrono::seconds(15));
+        spdlog::info("SESSION_SECRET is not set: using the session secret shared in Redis ({}{})",
+                     cfg.redis_key_prefix, "session-secret");
+        return secret;
     }
     return LoadOrCreateSecret(cfg.data_dir, "session-secret", 32);
 }

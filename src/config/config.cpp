@@ -286,7 +286,8 @@ void Fill(Reader& r, Config& c) {
                                  true);
     c.session_secret = r.String("SESSION_SECRET", "",
                                 "HMAC key for viewer session tokens; shared by all instances "
-                                "(generated in DATA_DIR when unset in embedded mode)",
+                                "(when unset: generated once and shared in Redis, or kept in "
+                                "DATA_DIR in embedded mode)",
                                 true);
     c.rate_limit_window_ms = r.Int("RATE_LIMIT_WINDOW_MS", 60000, 1000, 86400000,
                                    "Rate-limit window in milliseconds");
@@ -487,9 +488,6 @@ void Fill(Reader& r, Config& c) {
     if (c.heartbeat_timeout_seconds < c.heartbeat_interval_seconds) {
         r.Warn("HEARTBEAT_TIMEOUT_SECONDS is shorter than HEARTBEAT_INTERVAL_SECONDS: viewers "
                "that heartbeat on time will still expire");
-    }
-    if (c.hot_store == HotStoreKind::redis && c.session_secret.empty()) {
-        r.Error("SESSION_SECRET is required with the Redis hot store (shared by all instances)");
     }
     if (!c.session_secret.empty() && c.session_secret.size() < 16) {
         r.Error("SESSION_SECRET must be at least 16 characters");

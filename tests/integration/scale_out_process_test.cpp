@@ -250,5 +250,52 @@ TEST(ScaleOutProcess, RedisOutageUnderLoadFailsFastRecoversAndLosesNoHistory) {
               "0\n");
 }
 
+TEST(ScaleOutProcess, InstancesWithoutSessionSecretShareOneThroughRedis) {
+    IVS_REQUIRE_HARNESS("IVS_TEST_BINARY");
+    // Only the Node server's variables: no SESSION_SECRET anywhere.
+    PrivateRedis redis;
+    const std::string env = "REDIS_HOST=127.0.0.1 REDIS_PORT=" + std::to_string(redis.port()) +
+                            " REQUIRE_LIVE_PUBLISHER=false";
+    ServerProcess a(*HarnessEnv("IVS_TEST_BINARY"), env);
+    ASSERT_TRUE(a.Ready()) << a.Log();
+
+    // One secret, stored once, random.
+    std::string stored;
+    RunCommand("redis-cli -p " + std::to_string(redis.port()) + " GET ivs:prod:session-secret",
+               &stored);
+    EXPECT_EQ(stored.size(), 65u) << stored;  // 64 hex digits and a newline
+
+    HttpResponse join;
+    ASSERT_TRUE(WaitUntil(
+        [&] {
+            join = a.Post("/api/token/viewer", {{"userId", "shared-secret-user"}});
+            return join.status == 200;
+        },
+        std::chrono::seconds(20), std::chrono::milliseconds(200)))
+        << join.body << a.Log();
+    const boost::json::value data = join.Json().at("data");
+    const std::string token(data.at("sessionToken").as_string());
+
+    // A second instance (its own DATA_DIR) accepts the session token the first one issued.
+    // Each process here runs its own in-process IVS emulator (which does not know the first
+    // one's stages), so the check is the authentication: the token passes, a forged one not.
+    ServerProcess b(*HarnessEnv("IVS_TEST_BINARY"), env);
+    ASSERT_TRUE(b.Ready()) << b.Log();
+    boost::json::object body{{"userId", "shared-secret-user"}, {"stageArn", data.at("stageArn")}};
+    auto heartbeat = [&](const std::string& bearer) {
+        return TryHttpCall(b.port(), "POST", "/api/viewer/heartbeat", boost::json::serialize(body),
+                           {{"authorization", "Bearer " + bearer},
+                            {"content-type", "application/json"}});
+    };
+    auto accepted = heartbeat(token);
+    EXPECT_NE(accepted.status, 401u) << accepted.body << b.Log();
+    EXPECT_NE(accepted.status, 0u);
+    EXPECT_EQ(heartbeat(token + "x").status, 401u);
+    std::string again;
+    RunCommand("redis-cli -p " + std::to_string(redis.port()) + " GET ivs:prod:session-secret",
+               &again);
+    EXPECT_EQ(again, stored);
+}
+
 }  // namespace
 }  // namespace ivs::test

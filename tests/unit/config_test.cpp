@@ -241,7 +241,6 @@ TEST(ModeTest, SelectorWithoutItsSettingsIsAnErrorNamingTheMissingVariable) {
         {{{"HOT_STORE", "redis"}, {"SESSION_SECRET", "0123456789abcdef0123"}}, "REDIS_HOST"},
         {{{"COLD_STORE", "postgres"}}, "DB_HOST"},
         {{{"IVS_BACKEND", "aws"}, {"TOKEN_SIGNING", "api"}}, "MASTER_STAGE_ARN"},
-        {{{"REDIS_HOST", "10.0.0.1"}}, "SESSION_SECRET"},
         {{{"MASTER_STAGE_ARN", "arn:aws:ivs:us-east-1:1:stage/a"}, {"TOKEN_SIGNING", "self"}},
          "IVS_TOKEN_PRIVATE_KEY_FILE"},
     };
@@ -250,6 +249,15 @@ TEST(ModeTest, SelectorWithoutItsSettingsIsAnErrorNamingTheMissingVariable) {
         EXPECT_TRUE(AnyMentions(r.errors, c.missing))
             << "expected an error naming " << c.missing << ", got: " << Joined(r.errors);
     }
+}
+
+TEST(ModeTest, RedisModeStartsWithOnlyTheNodeServersVariables) {
+    // The Node server has no SESSION_SECRET: its .env must be enough (the secret is then
+    // shared through Redis at start).
+    auto r = LoadConfig({{"REDIS_HOST", "10.0.0.1"}, {"REDIS_PORT", "6380"},
+                         {"API_SECRET_KEY", "k"}});
+    EXPECT_TRUE(r.errors.empty()) << Joined(r.errors);
+    EXPECT_EQ(r.config.hot_store, HotStoreKind::redis);
 }
 
 TEST(ModeTest, CrossFieldRulesNameBothVariables) {
