@@ -98,6 +98,14 @@ struct HotSnapshot {
     int pending_stage_creations = 0;
 };
 
+// The stage_full messages of a seat asked for in one stage; both name that stage.
+inline std::string StageFullMessage(const std::string& stage_arn) {
+    return "Stage " + stage_arn + " is full, please try again later";
+}
+inline std::string StageDrainingMessage(const std::string& stage_arn) {
+    return "Stage " + stage_arn + " is draining and takes no new viewers";
+}
+
 class HotStore {
 public:
     template <class T>

@@ -205,6 +205,11 @@ TEST_P(HotStoreContract, DrainingStagesGetNoNewSeats) {
     auto requested = Seat("m", "a", 1);
     ASSERT_FALSE(requested.has_value());
     EXPECT_EQ(requested.error().code, Errc::stage_full);
+    // The refusal names the stage that was asked for, and says why.
+    EXPECT_NE(requested.error().message.find(Arn("a")), std::string::npos)
+        << requested.error().message;
+    EXPECT_NE(requested.error().message.find("draining"), std::string::npos)
+        << requested.error().message;
     EXPECT_EQ(Viewers("a", 1), 0);
 
     ASSERT_TRUE(AwaitHot(store_->SetStageState(Arn("a"), ports::StageState::draining, At(0))));
@@ -241,6 +246,7 @@ TEST_P(HotStoreContract, RequestedFullStageIsStageFull) {
     auto r = Seat("u", "a", 1, 3, 3);
     ASSERT_FALSE(r.has_value());
     EXPECT_EQ(r.error().code, Errc::stage_full);
+    EXPECT_EQ(r.error().message, "Stage " + Arn("a") + " is full, please try again later");
     EXPECT_EQ(Viewers("a", 1), 3);
 }
 

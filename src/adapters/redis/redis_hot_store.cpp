@@ -87,8 +87,19 @@ std::optional<Error> StatusOf(const RedisReply& r, const char* not_found_message
     const std::string& s = r.elements[0].str;
     if (s == "ok" || s == "none") return std::nullopt;
     if (s == "not_found") return Error(Errc::not_found, not_found_message);
-    if (s == "stage_full") return Error(Errc::stage_full, "No seat available in any stage");
+    if (s == "stage_full") return Error(Errc::stage_full, "All stages are full");
     return Unexpected();
+}
+
+// Seat's refusal names the stage that was asked for, and why it has no seat.
+std::optional<Error> SeatStatusOf(const RedisReply& r, const std::string& requested_stage) {
+    if (r.IsArray() && r.elements.size() >= 2 && r.elements[0].str == "stage_full" &&
+        !requested_stage.empty()) {
+        return Error(Errc::stage_full, r.elements[1].str == "draining"
+                                           ? ports::StageDrainingMessage(requested_stage)
+                                           : ports::StageFullMessage(requested_stage));
+    }
+    return StatusOf(r, "Stage not found");
 }
 
 std::string PublisherToJson(const PublisherState& p) {
@@ -162,7 +173,7 @@ public:
                                       std::to_string(rq.scale_up_threshold)};
         auto r = co_await Run(scripts::Seat(), std::move(args));
         if (!r) co_return r.error();
-        if (auto e = StatusOf(*r, "Stage not found")) co_return std::move(*e);
+        if (auto e = SeatStatusOf(*r, rq.requested_stage)) co_return std::move(*e);
         if (r->elements.size() < 5) co_return Unexpected();
         SeatResult out;
         const std::string& outcome = r->elements[1].str;

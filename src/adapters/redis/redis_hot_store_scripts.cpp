@@ -70,8 +70,8 @@ end
 local target
 if req ~= '' then
   if redis.call('SISMEMBER', REG, req) == 0 then return {'not_found'} end
-  if redis.call('HGET', skey(req, 'info'), 'state') ~= 'active' then return {'stage_full'} end
-  if live_count(req, cutoff) >= cap then return {'stage_full'} end
+  if redis.call('HGET', skey(req, 'info'), 'state') ~= 'active' then return {'stage_full', 'draining'} end
+  if live_count(req, cutoff) >= cap then return {'stage_full', 'full'} end
   target = req
 else
   local best, best_n, best_c, any, any_n, any_c

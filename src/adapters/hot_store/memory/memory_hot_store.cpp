@@ -430,9 +430,9 @@ Result<SeatResult> MemoryHotStore::SeatLocked(const SeatRequest& request) {
         if (current_live && stages_[current->stage].get() == target) {
             keep = true;
         } else if (target->state != StageState::active) {
-            return Error(Errc::stage_full, "Stage is draining and takes no new viewers");
+            return Error(Errc::stage_full, ports::StageDrainingMessage(request.requested_stage));
         } else if (LiveCount(*target, cutoff) >= request.capacity) {
-            return Error(Errc::stage_full, "Stage is full, please try again later");
+            return Error(Errc::stage_full, ports::StageFullMessage(request.requested_stage));
         }
     } else if (current_live && stages_[current->stage]->state == StageState::active) {
         keep = true;
