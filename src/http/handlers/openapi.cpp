@@ -1,7 +1,10 @@
 #include "http/handlers/openapi.hpp"
 
+#include "core/json_text.hpp"
+
 #include <boost/json.hpp>
 
+#include <cctype>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -90,9 +93,31 @@ const char* MethodName(Verb v) {
     }
 }
 
+// camelCase from the method and the path: "get /api/stage/:stageArn" -> "getApiStageByStageArn",
+// "get /" -> "getRoot". URL-safe and unique per route.
+std::string OperationId(Verb method, std::string_view pattern) {
+    std::string id = MethodName(method);
+    const std::size_t base = id.size();
+    bool upper = true;
+    for (std::size_t i = 0; i < pattern.size(); ++i) {
+        const char c = pattern[i];
+        if (c == '/' || c == '-' || c == '_' || c == '.') {
+            upper = true;
+        } else if (c == ':' && (i == 0 || pattern[i - 1] == '/')) {
+            id += "By";
+            upper = true;
+        } else if (std::isalnum(static_cast<unsigned char>(c))) {
+            id += upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
+            upper = false;
+        }
+    }
+    if (id.size() == base) id += "Root";
+    return id;
+}
+
 json::object Operation(const Route& route, const OperationSpec* spec) {
     json::object op;
-    op["operationId"] = std::string(MethodName(route.method)) + ShapeOf(route.pattern);
+    op["operationId"] = OperationId(route.method, route.pattern);
     op["summary"] = spec && !spec->summary.empty() ? std::string(spec->summary)
                                                    : route.options.summary;
     if (spec && !spec->tag.empty()) op["tags"] = json::array{spec->tag};
@@ -226,6 +251,8 @@ json::object BuildOpenApiDocument(const Router& router) {
          "across auto-scaled stages, heartbeats, history and live statistics. Every /api "
          "response uses the envelope {success, data|error, timestamp}. The WebSocket at /ws "
          "(x-api-key header or ?token=) pushes stats_update and stage events."}};
+    // Relative: the document describes the server that serves it, wherever it is reached.
+    doc["servers"] = json::array{json::object{{"url", "/"}, {"description", "This server"}}};
     doc["jsonSchemaDialect"] = "https://spec.openapis.org/oas/3.1/dialect/base";
     doc["paths"] = std::move(paths);
     doc["components"] = std::move(components);
@@ -255,7 +282,7 @@ void RegisterOpenApiRoute(Router& router) {
         Verb::get, "/api/openapi.json",
         [cache, r](RequestContext&) -> asio::awaitable<Reply> {
             std::call_once(cache->once,
-                           [&] { cache->body = json::serialize(BuildOpenApiDocument(*r)); });
+                           [&] { cache->body = SerializeJson(BuildOpenApiDocument(*r)); });
             Reply reply;
             reply.body = cache->body;
             co_return reply;
