@@ -9,6 +9,7 @@
 #include "app/app_context.hpp"
 #include "http/handlers/live_handlers.hpp"
 #include "http/handlers/openapi.hpp"
+#include "http/reply.hpp"
 #include "metrics/process_metrics.hpp"
 #include "metrics/registry.hpp"
 #include "ports/audience_stats.hpp"
@@ -97,6 +98,14 @@ void WireLive(AppContext& ctx) {
     }
     ctx.upgrades.emplace_back("/ws", ws::MakeUpgradeHandler({ctx.config, ctx.auth, ctx.clock, hub,
                                                              feed}));
+    // A plain GET (no upgrade) is told what the endpoint needs.
+    ctx.router.Add(
+        http::Verb::get, "/ws",
+        [](http::RequestContext&) -> asio::awaitable<http::Reply> {
+            co_return http::EnvelopeError(
+                Error(Errc::invalid_argument, "This endpoint needs a WebSocket upgrade"));
+        },
+        {http::Access::read, false, "WebSocket live updates (upgrade required)"});
 
     // The standard process_* families and ivs_build_info, refreshed at each scrape.
     ctx.metric_collectors.push_back(metrics::RegisterProcessMetrics(registry, "ivs_", IVS_VERSION));

@@ -115,6 +115,33 @@ std::string OperationId(Verb method, std::string_view pattern) {
     return id;
 }
 
+// 404 where a path or query names something that may not exist, 503 wherever a dependency
+// (hot store, history store, IVS) answers the request, plus the statuses the table lists.
+void AddErrorStatuses(json::object& responses, const Route& route, const OperationSpec* spec) {
+    const std::string_view pattern = route.pattern;
+    const bool names_something =
+        !ParamNames(pattern).empty() || (spec && !spec->query.empty());
+    if (names_something) responses["404"] = ErrorResponse("No such resource (NOT_FOUND)");
+    const bool api = pattern.rfind("/api/", 0) == 0 && pattern != "/api/openapi.json";
+    if (api) {
+        responses["503"] = ErrorResponse(
+            "A dependency is unavailable, or no seat (SERVICE_UNAVAILABLE, STAGE_FULL)");
+    }
+    std::string_view extra = spec ? spec->error_statuses : std::string_view{};
+    while (!extra.empty()) {
+        auto comma = extra.find(',');
+        std::string code(extra.substr(0, comma));
+        extra = comma == std::string_view::npos ? std::string_view{} : extra.substr(comma + 1);
+        if (code == "404") {
+            responses["404"] = ErrorResponse("No such resource (NOT_FOUND)");
+        } else if (code == "503") {
+            responses["503"] = ErrorResponse("A dependency is down (SERVICE_UNAVAILABLE)");
+        } else {
+            responses[code] = ErrorResponse("Error envelope");
+        }
+    }
+}
+
 json::object Operation(const Route& route, const OperationSpec* spec) {
     json::object op;
     op["operationId"] = OperationId(route.method, route.pattern);
@@ -192,6 +219,7 @@ json::object Operation(const Route& route, const OperationSpec* spec) {
         responses["401"] = ErrorResponse("Missing or invalid credentials (UNAUTHORIZED)");
         responses["403"] = ErrorResponse("Credentials lack the scope (FORBIDDEN)");
     }
+    AddErrorStatuses(responses, route, spec);
     responses["429"] = ErrorResponse("Rate limit exceeded (TOO_MANY_REQUESTS)");
     responses["default"] = ErrorResponse("Error envelope (any other error code)");
     op["responses"] = std::move(responses);
@@ -205,6 +233,30 @@ const OperationSpec* FindSpec(const Route& route) {
         if (s.method == route.method && ShapeOf(s.pattern) == shape) return &s;
     }
     return nullptr;
+}
+
+// /ws is an upgrade, not a route: described here with its handshake answers and messages.
+json::object WebSocketPath() {
+    json::object op{
+        {"operationId", "getWs"},
+        {"tags", json::array{"live"}},
+        {"summary", "Live updates over WebSocket"},
+        {"description",
+         "Upgrade to a WebSocket (credentials: x-api-key header, or a read key offered as the "
+         "Sec-WebSocket-Protocol value \"ivs-key.<key>\", never in the URL). The client sends "
+         "WsClientMessage objects ({\"type\":\"subscribe\",\"channel\":\"stats\"} or "
+         "\"stage:<stageArn>\"; unsubscribe; ping); the server answers WsServerMessage objects "
+         "and pushes StatsUpdate messages and stage events to subscribers."},
+        {"security", json::array{json::object{{"ApiKey", json::array{}}}}},
+        {"responses",
+         json::object{
+             {"101", json::object{{"description", "Switching Protocols: the WebSocket is open"}}},
+             {"400", ErrorResponse("A plain GET without the upgrade (VALIDATION_ERROR)")},
+             {"401", ErrorResponse("Missing or invalid credentials (UNAUTHORIZED)")},
+             {"403", ErrorResponse("Origin not allowed (FORBIDDEN)")},
+             {"503", ErrorResponse("Too many WebSocket connections (SERVICE_UNAVAILABLE)")},
+             {"default", ErrorResponse("Error envelope (any other error code)")}}}};
+    return json::object{{"get", std::move(op)}};
 }
 
 }  // namespace
@@ -250,10 +302,11 @@ json::object BuildOpenApiDocument(const Router& router) {
          "Backend of a live-streaming product on Amazon IVS Real-Time: tokens, viewer seating "
          "across auto-scaled stages, heartbeats, history and live statistics. Every /api "
          "response uses the envelope {success, data|error, timestamp}. The WebSocket at /ws "
-         "(x-api-key header or ?token=) pushes stats_update and stage events."}};
+         "pushes stats_update and stage events (see GET /ws)."}};
     // Relative: the document describes the server that serves it, wherever it is reached.
     doc["servers"] = json::array{json::object{{"url", "/"}, {"description", "This server"}}};
     doc["jsonSchemaDialect"] = "https://spec.openapis.org/oas/3.1/dialect/base";
+    paths["/ws"] = WebSocketPath();
     doc["paths"] = std::move(paths);
     doc["components"] = std::move(components);
     return doc;

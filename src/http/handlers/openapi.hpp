@@ -30,6 +30,9 @@ struct OperationSpec {
     ResponseKind kind = ResponseKind::envelope;
     int success_status = 200;
     std::string_view query;  // "name:type[:required],..." e.g. "limit:integer,userId:string:required"
+    // Error statuses beyond the generic ones, comma-separated ("404,503"); their bodies are
+    // error envelopes (503 of /api/health: the health data beside the error).
+    std::string_view error_statuses;
 };
 
 // The table of documented operations (openapi_spec.cpp) and the shared component schemas.

@@ -80,6 +80,70 @@ boost::json::object ComponentSchemas() {
       "expiresIn": {"type": "integer"}
     }
   },
+  "Health": {
+    "description": "The Node server's health fields (seed 4.1), kept for its monitors",
+    "type": "object",
+    "required": ["status", "uptime", "environment", "version", "services", "memory"],
+    "properties": {
+      "status": {"type": "string", "enum": ["healthy", "unhealthy"]},
+      "uptime": {"type": "number", "description": "Seconds since the process started"},
+      "environment": {"type": "string"},
+      "version": {"type": "string"},
+      "services": {
+        "type": "object",
+        "required": ["redis", "aws"],
+        "properties": {
+          "redis": {"type": "string", "enum": ["connected", "disconnected", "not configured"]},
+          "aws": {
+            "type": "object",
+            "required": ["region", "stageConfigured"],
+            "properties": {"region": {"type": "string"}, "stageConfigured": {"type": "boolean"}}
+          }
+        }
+      },
+      "memory": {
+        "type": "object",
+        "required": ["used", "total", "unit"],
+        "properties": {
+          "used": {"type": "integer", "description": "Resident set size"},
+          "total": {"type": "integer", "description": "cgroup limit, else physical memory"},
+          "unit": {"type": "string", "enum": ["MB"]},
+          "rss": {"type": "number"}
+        }
+      }
+    }
+  },
+  "DependencyState": {
+    "type": "object",
+    "required": ["status", "adapter", "latencyMs"],
+    "properties": {
+      "status": {"type": "string", "enum": ["up", "down"]},
+      "adapter": {"type": "string"},
+      "latencyMs": {"type": "number"},
+      "error": {"type": "string"}
+    }
+  },
+  "WsClientMessage": {
+    "description": "WebSocket /ws message a client sends",
+    "type": "object",
+    "required": ["type"],
+    "properties": {
+      "type": {"type": "string", "enum": ["subscribe", "unsubscribe", "ping"]},
+      "channel": {"type": "string", "description": "\"stats\" or \"stage:<stageArn>\""}
+    }
+  },
+  "WsServerMessage": {
+    "description": "WebSocket /ws message the server sends: subscribed/unsubscribed acks, pong, error, stats_update and stage events",
+    "type": "object",
+    "required": ["type"],
+    "properties": {
+      "type": {"type": "string"},
+      "channel": {"type": "string"},
+      "data": {},
+      "message": {"type": "string"},
+      "timestamp": {"type": "string"}
+    }
+  },
   "StatsUpdate": {
     "description": "WebSocket /ws message pushed to subscribers of the stats channel",
     "type": "object",
@@ -117,6 +181,10 @@ constexpr const char* kViewerBody =
 constexpr const char* kReplicationBody =
     R"({"type":"object","required":["sourceStageArn","destinationStageArn","participantId"],"properties":{"sourceStageArn":{"type":"string"},"destinationStageArn":{"type":"string"},"participantId":{"type":"string"}}})";
 constexpr const char* kAnyObject = R"({"type":"object"})";
+constexpr const char* kServiceInfo =
+    R"({"type":"object","required":["service","version","status","timestamp","endpoints"],"properties":{"service":{"type":"string"},"version":{"type":"string"},"status":{"type":"string"},"timestamp":{"type":"string","format":"date-time"},"endpoints":{"type":"object","additionalProperties":{"type":"string"}}}})";
+constexpr const char* kReplicationAnswer =
+    R"({"type":"object","required":["sourceStageArn","destinationStageArn","participantId"],"properties":{"message":{"type":"string"},"sourceStageArn":{"type":"string"},"destinationStageArn":{"type":"string"},"participantId":{"type":"string"},"startedAt":{"type":"string","format":"date-time"},"stoppedAt":{"type":"string","format":"date-time"}}})";
 
 }  // namespace
 
@@ -124,12 +192,14 @@ const std::vector<OperationSpec>& OperationSpecs() {
     using K = ResponseKind;
     static const std::vector<OperationSpec> kSpecs{
         // System
-        {Verb::get, "/", "system", "Service information", "", kAnyObject, K::json},
-        {Verb::get, "/health", "system", "Liveness (no dependency calls)", "",
-         R"({"type":"object","required":["status"],"properties":{"status":{"type":"string"}}})"},
+        {Verb::get, "/", "system", "Service information", "", kServiceInfo, K::json},
+        {Verb::get, "/health", "system",
+         "Liveness (no dependency calls; services.redis is the last known state)", "",
+         R"({"$ref":"#/components/schemas/Health"})"},
         {Verb::get, "/api/health", "system",
          "Readiness: every dependency probed with a 1 s deadline (503 when one is down)", "",
-         R"({"type":"object","required":["status","services"],"properties":{"status":{"type":"string"},"services":{"type":"object"}}})"},
+         R"({"allOf":[{"$ref":"#/components/schemas/Health"},{"type":"object","required":["instance"],"properties":{"services":{"type":"object","additionalProperties":{"anyOf":[{"type":"string"},{"type":"object"},{"$ref":"#/components/schemas/DependencyState"}]}},"instance":{"type":"object","required":["id","leader"],"properties":{"id":{"type":"string"},"leader":{"type":"boolean"}}}}}]})",
+         K::envelope, 200, "", "503"},
         {Verb::get, "/metrics", "observability", "Prometheus metrics (text format 0.0.4)", "", "",
          K::text},
         {Verb::get, "/api/openapi.json", "observability", "This API as an OpenAPI 3.1 document",
@@ -174,9 +244,9 @@ const std::vector<OperationSpec>& OperationSpecs() {
          "Delete an empty stage (never the master)", "",
          R"({"type":"object","required":["stageArn","deleted"],"properties":{"stageArn":{"type":"string"},"deleted":{"type":"boolean"}}})"},
         {Verb::post, "/api/stage/replication/start", "stages",
-         "Start participant replication between stages", kReplicationBody, kAnyObject},
+         "Start participant replication between stages", kReplicationBody, kReplicationAnswer},
         {Verb::delete_, "/api/stage/replication/stop", "stages",
-         "Stop participant replication", kReplicationBody, kAnyObject},
+         "Stop participant replication", kReplicationBody, kReplicationAnswer},
         {Verb::get, "/api/stage/replication/status/:stageArn", "stages",
          "Replication state of a stage", "",
          R"({"type":"object","required":["stageArn","hasReplication"],"properties":{"stageArn":{"type":"string"},"hasReplication":{"type":"boolean"}}})"},
@@ -210,17 +280,20 @@ const std::vector<OperationSpec>& OperationSpecs() {
         {Verb::get, "/api/stats/viewers", "stats", "Total viewers now", "",
          R"({"type":"object","required":["totalViewers"],"properties":{"totalViewers":{"type":"integer"}}})"},
         {Verb::get, "/api/stats/stages", "stats", "Per-stage counts (or one stage with ?arn=)", "",
-         kAnyObject, K::envelope, 200, "arn:string"},
+         R"({"anyOf":[{"type":"object","required":["totalStages","stages"],"properties":{"totalStages":{"type":"integer"},"stages":{"type":"array","items":{"$ref":"#/components/schemas/StageStats"}}}},{"type":"object","required":["stageArn","viewerCount","stageInfo"],"properties":{"stageArn":{"type":"string"},"viewerCount":{"type":"integer"},"stageInfo":{"type":["object","null"]}}}]})",
+         K::envelope, 200, "arn:string"},
         {Verb::get, "/api/stats/stages/:stageId", "stats", "One stage by short id", "",
          R"({"type":"object","required":["stageArn","viewerCount"],"properties":{"viewerCount":{"type":"integer"}}})"},
         {Verb::get, "/api/stats/publisher", "stats", "Whether the publisher is live", "",
          R"({"type":"object","required":["isPublisherLive"],"properties":{"isPublisherLive":{"type":"boolean"}}})"},
         {Verb::get, "/api/stats/timeseries", "stats", "Viewer snapshots over a time range", "",
-         kAnyObject, K::envelope, 200, "from:string,to:string,stageArn:string,step:string"},
+         R"({"type":"object","required":["stageArn","from","to","stepSeconds","points"],"properties":{"stageArn":{"type":["string","null"]},"from":{"type":"string","format":"date-time"},"to":{"type":"string","format":"date-time"},"stepSeconds":{"type":"integer"},"points":{"type":"array","items":{"type":"object","required":["timestamp","avgViewers","maxViewers","minViewers","samples"],"properties":{"timestamp":{"type":"string","format":"date-time"},"avgViewers":{"type":"number"},"maxViewers":{"type":"integer"},"minViewers":{"type":"integer"},"samples":{"type":"integer"}}}}}})",
+         K::envelope, 200, "from:string,to:string,stageArn:string,step:string"},
 
         // Events
         {Verb::post, "/api/events/ivs", "events",
-         "EventBridge \"IVS Stage Update\" events (API destination)", kAnyObject, kAnyObject},
+         "EventBridge \"IVS Stage Update\" events (API destination)", kAnyObject,
+         R"({"type":"object","required":["eventId","outcome"],"properties":{"eventId":{},"outcome":{"type":"string"}}})"},
     };
     return kSpecs;
 }
