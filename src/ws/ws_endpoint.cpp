@@ -6,6 +6,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http.hpp>
 
+#include "core/crypto.hpp"
 #include "http/reply.hpp"
 #include "http/router.hpp"
 #include "metrics/registry.hpp"
@@ -37,10 +38,46 @@ bool Accepted(const http::Identity& id) {
     return !id.rejected && id.principal.kind != http::Principal::Kind::anonymous;
 }
 
+// Browsers cannot set headers on a WebSocket: the dashboard offers its key as the subprotocol
+// "ivs-key.<base64url(key)>", so the key never appears in a URL (where proxies log it).
+constexpr std::string_view kKeyProtocol = "ivs-key.";
+
+// The offered "ivs-key." protocol, if any.
+std::string KeyProtocol(const http::Request& req) {
+    auto it = req.find(bhttp::field::sec_websocket_protocol);
+    if (it == req.end()) return {};
+    std::string_view list = it->value();
+    while (!list.empty()) {
+        auto comma = list.find(',');
+        std::string_view item = list.substr(0, comma);
+        list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+        while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+        if (item.substr(0, kKeyProtocol.size()) == kKeyProtocol) return std::string(item);
+    }
+    return {};
+}
+
+std::optional<Error> AuthenticateKeyProtocol(const EndpointDeps& deps,
+                                             const std::string& protocol) {
+    std::string key;
+    if (!Base64UrlDecode(std::string_view(protocol).substr(kKeyProtocol.size()), key) ||
+        key.empty()) {
+        return Error(Errc::unauthorized, "Invalid API key");
+    }
+    http::Request as_key;
+    as_key.set("x-api-key", key);
+    if (Accepted(deps.auth.Identify(as_key))) return std::nullopt;
+    return Error(Errc::unauthorized, "Invalid API key");
+}
+
 std::optional<Error> Authenticate(const EndpointDeps& deps, const http::Request& req) {
     http::Identity id = deps.auth.Identify(req);
     if (Accepted(id)) return std::nullopt;
     if (id.rejected) return *id.rejected;
+    if (std::string protocol = KeyProtocol(req); !protocol.empty()) {
+        return AuthenticateKeyProtocol(deps, protocol);
+    }
     std::string_view target = req.target();
     auto q = target.find('?');
     if (q != std::string_view::npos) {
@@ -58,7 +95,8 @@ std::optional<Error> Authenticate(const EndpointDeps& deps, const http::Request&
     }
     if (deps.config.IsDevelopment()) return std::nullopt;
     return Error(Errc::unauthorized,
-                 "Missing credentials (x-api-key header or ?token=<sessionToken>)");
+                 "Missing credentials (x-api-key header, Sec-WebSocket-Protocol "
+                 "ivs-key.<base64url key>, or ?token=<sessionToken>)");
 }
 
 asio::awaitable<void> Refuse(beast::tcp_stream stream, unsigned version, Error error) {
@@ -115,6 +153,7 @@ http::UpgradeHandler MakeUpgradeHandler(EndpointDeps deps) {
         options.ping_period = std::chrono::seconds(d.config.ws_ping_seconds);
         options.on_slow_client = [&slow] { slow.Inc(); };
         options.messages_sent = &sent;
+        options.subprotocol = KeyProtocol(req);
         if (d.feed) {
             options.on_subscribed = [feed = d.feed](const std::shared_ptr<Subscriber>& s,
                                                     const std::string& channel) {

@@ -28,9 +28,12 @@ void WsSession::Start(http::Request request) {
     timeouts.idle_timeout = options_.ping_period * 2;
     timeouts.keep_alive_pings = true;
     ws_.set_option(timeouts);
-    ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
-        res.set(beast::http::field::server, "ivs-server");
-    }));
+    ws_.set_option(websocket::stream_base::decorator(
+        [protocol = options_.subprotocol](websocket::response_type& res) {
+            res.set(beast::http::field::server, "ivs-server");
+            // A browser fails the handshake unless the protocol it offered is echoed.
+            if (!protocol.empty()) res.set(beast::http::field::sec_websocket_protocol, protocol);
+        }));
     ws_.read_message_max(options_.max_message_bytes);
     ws_.async_accept(request, [self = shared_from_this()](beast::error_code ec) {
         self->OnAccept(ec);

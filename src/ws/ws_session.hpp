@@ -28,6 +28,8 @@ struct SessionOptions {
     std::function<void()> on_slow_client;
     // Counts every message sent to the client, when set (outlives the session).
     metrics::Counter* messages_sent = nullptr;
+    // The Sec-WebSocket-Protocol value the client authenticated with, echoed in the answer.
+    std::string subprotocol;
 };
 
 // One WebSocket client: accepts the upgrade, reads control messages (subscribe, unsubscribe,

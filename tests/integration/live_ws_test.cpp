@@ -7,6 +7,7 @@
 #include <regex>
 #include <sstream>
 
+#include "core/crypto.hpp"
 #include "live_support.hpp"
 #include "ws/hub.hpp"
 
@@ -68,6 +69,22 @@ TEST(LiveWebSocket, AcceptsApiKeyAndSessionTokenInQuery) {
     EXPECT_EQ(bearer.Connect(rig.port(), "/ws", {{"authorization", "Bearer good-session"}}), 101u);
     WsClient bad_session;
     EXPECT_EQ(bad_session.Connect(rig.port(), "/ws?token=bad-session"), 401u);
+}
+
+TEST(LiveWebSocket, AcceptsAnApiKeyOfferedAsSubprotocolSoNoUrlCarriesIt) {
+    LiveRig rig;
+    WsClient by_protocol;
+    EXPECT_EQ(by_protocol.Connect(rig.port(), "/ws",
+                                  {{"sec-websocket-protocol",
+                                    "ivs-key." + Base64UrlEncode(LiveRig::kKey)}}),
+              101u);
+    Subscribe(by_protocol, "stats");
+    WsClient wrong;
+    EXPECT_EQ(wrong.Connect(rig.port(), "/ws",
+                            {{"sec-websocket-protocol", "ivs-key." + Base64UrlEncode("nope")}}),
+              401u);
+    WsClient garbage;
+    EXPECT_EQ(garbage.Connect(rig.port(), "/ws", {{"sec-websocket-protocol", "ivs-key.!!"}}), 401u);
 }
 
 TEST(LiveWebSocket, ChecksBrowserOriginsAgainstCorsOriginsAndOwnHost) {
