@@ -3,10 +3,17 @@
   'use strict';
 
   const KEY_STORAGE = 'ivs-dashboard-api-key';
-  const MAX_POINTS = 300;
   const MAX_EVENTS = 50;
+  const DETAILS_EVERY_MS = 10000;
+  // Chart ranges: span and the time-series step asked for (at most 1440 buckets).
+  const RANGES = { '1h': [3600e3, 60], '24h': [86400e3, 900], '7d': [7 * 86400e3, 3600] };
   const el = (id) => document.getElementById(id);
-  const history = [];  // {t: ms, v: totalViewers}
+  let history = [];  // {t: ms, v: viewers}, oldest first: loaded history, then live points
+  let range = '1h';
+  let settings = { stageCapacity: 50, drainTimeoutSeconds: 300 };
+  const details = new Map();  // stageArn -> {createdAt, drainingSince, name, isMasterStage, replicating}
+  let lastStages = [];
+  let detailsTimer = null;
   let requireKey = true;
   let socket = null;
   let retryMs = 1000;
@@ -16,6 +23,26 @@
     const s = el('status');
     s.textContent = text;
     s.className = 'status ' + (ok ? 'status-on' : 'status-off');
+  }
+
+  // The key goes in headers only (x-api-key, or the WebSocket subprotocol), never in a URL.
+  function keyHeaders() {
+    const key = sessionStorage.getItem(KEY_STORAGE);
+    return key ? { 'x-api-key': key } : {};
+  }
+
+  function base64Url(text) {
+    const bytes = new TextEncoder().encode(text);
+    let bin = '';
+    bytes.forEach((b) => { bin += String.fromCharCode(b); });
+    return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  }
+
+  async function getData(path) {
+    const res = await fetch(path, { headers: keyHeaders() });
+    const body = await res.json();
+    if (!res.ok && !(body && body.data)) throw new Error(path + ' ' + res.status);
+    return body.data;
   }
 
   function showKeyForm(message) {
@@ -40,16 +67,17 @@
     }
     showPanels();
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    let url = proto + '//' + location.host + '/ws';
-    if (key) url += '?token=' + encodeURIComponent(key);
+    const url = proto + '//' + location.host + '/ws';
     everOpened = false;
     setStatus('connecting', false);
-    socket = new WebSocket(url);
+    socket = key ? new WebSocket(url, ['ivs-key.' + base64Url(key)]) : new WebSocket(url);
     socket.onopen = () => {
       everOpened = true;
       retryMs = 1000;
       setStatus('live', true);
       socket.send(JSON.stringify({ type: 'subscribe', channel: 'stats' }));
+      loadHistory();
+      refreshDetails();
     };
     socket.onmessage = (ev) => {
       let msg;
@@ -103,34 +131,107 @@
     el('updated-at').textContent = new Date(d.timestamp || Date.now()).toLocaleTimeString();
     const now = Date.now();
     history.push({ t: now, v: total });
-    while (history.length > MAX_POINTS) history.shift();
+    const oldest = now - RANGES[range][0];
+    while (history.length && history[0].t < oldest) history.shift();
     drawChart();
-    renderStages(d.stages || []);
+    lastStages = d.stages || [];
+    renderStages(lastStages);
+  }
+
+  // The chart's history from the stored snapshots; live points are appended as they come.
+  async function loadHistory() {
+    const [span, step] = RANGES[range];
+    const from = new Date(Date.now() - span).toISOString();
+    try {
+      const data = await getData('/api/stats/timeseries?from=' + encodeURIComponent(from) +
+                                 '&step=' + step);
+      const loaded = (data.points || []).map((p) => ({ t: Date.parse(p.timestamp), v: Number(p.avgViewers) }));
+      const live = history.filter((p) => loaded.length === 0 || p.t > loaded[loaded.length - 1].t);
+      history = loaded.concat(live);
+      el('chart').dataset.historyPoints = String(loaded.length);
+      drawChart();
+    } catch (e) {
+      el('chart').dataset.historyPoints = '0';
+    }
+  }
+
+  // Stage details the stats push does not carry (age, draining start, replication), and the
+  // instance answering.
+  async function refreshDetails() {
+    clearTimeout(detailsTimer);
+    detailsTimer = setTimeout(refreshDetails, DETAILS_EVERY_MS);
+    try {
+      const stats = await getData('/api/stats/stages');
+      await Promise.all((stats.stages || []).map(async (s) => {
+        let replicating = null;
+        try {
+          const r = await getData('/api/stage/replication/status/' + encodeURIComponent(s.stageArn));
+          replicating = !!r.hasReplication;
+        } catch (e) { /* unknown */ }
+        details.set(s.stageArn, { name: s.stageName, createdAt: s.createdAt, isMasterStage: s.isMasterStage,
+                                  drainingSince: s.drainingSince, replicating });
+      }));
+      renderStages(lastStages.length ? lastStages : stats.stages || []);
+    } catch (e) { /* shown again at the next refresh */ }
+    try {
+      const health = await getData('/api/health');
+      if (health && health.instance) {
+        el('instance').textContent = 'instance ' + health.instance.id +
+          (health.instance.leader ? ' (leader)' : '');
+      }
+    } catch (e) { /* keep the last one */ }
+  }
+
+  function age(ms) {
+    const s = Math.max(0, Math.round(ms / 1000));
+    if (s < 90) return s + ' s';
+    if (s < 5400) return Math.round(s / 60) + ' min';
+    if (s < 172800) return Math.round(s / 3600) + ' h';
+    return Math.round(s / 86400) + ' d';
+  }
+
+  function cell(text, className) {
+    const td = document.createElement('td');
+    td.textContent = text;
+    if (className) td.className = className;
+    return td;
   }
 
   function renderStages(stages) {
     const body = el('stages').querySelector('tbody');
     body.replaceChildren();
-    const max = Math.max(1, ...stages.map((s) => s.viewerCount || 0));
+    const cap = Math.max(1, Number(settings.stageCapacity) || 50);
+    const now = Date.now();
     for (const s of stages) {
+      const d = details.get(s.stageArn) || {};
       const tr = document.createElement('tr');
       tr.dataset.stageArn = s.stageArn;
-      const name = document.createElement('td');
-      name.className = 'arn';
-      name.textContent = (s.isMaster ? '★ ' : '') + (s.name || s.stageArn);
+      const name = cell(((s.isMasterStage || d.isMasterStage) ? '★ ' : '') +
+                        (s.stageName || d.name || s.stageArn), 'arn');
       name.title = s.stageArn;
-      const state = document.createElement('td');
-      state.textContent = s.state || '';
-      state.className = 'state-' + (s.state || '');
-      const count = document.createElement('td');
-      count.className = 'viewer-count';
-      count.textContent = String(s.viewerCount || 0);
-      const barCell = document.createElement('td');
+      const viewers = Number(s.viewerCount || 0);
+      const count = cell(viewers + ' / ' + cap, 'viewer-count');
+      count.dataset.viewers = String(viewers);
+      const fill = Math.round(100 * viewers / cap);
+      const barCell = cell('', 'fill');
+      const track = document.createElement('div');
+      track.className = 'track';
       const bar = document.createElement('div');
-      bar.className = 'bar';
-      bar.style.width = Math.round(100 * (s.viewerCount || 0) / max) + '%';
-      barCell.appendChild(bar);
-      tr.append(name, state, count, barCell);
+      bar.className = 'bar' + (fill >= 90 ? ' bar-full' : '');
+      bar.style.width = Math.min(100, fill) + '%';
+      track.appendChild(bar);
+      barCell.append(track, document.createTextNode(fill + '%'));
+      const created = Date.parse(s.createdAt || d.createdAt || '');
+      let drain = '';
+      const since = Date.parse(s.drainingSince || d.drainingSince || '');
+      if ((s.state || '') === 'draining' && !Number.isNaN(since)) {
+        const left = since + settings.drainTimeoutSeconds * 1000 - now;
+        drain = left > 0 ? 'deleted in ' + age(left) : 'deleting';
+      }
+      const repl = d.replicating === true ? 'replicating' : d.replicating === false ? 'no' : '?';
+      tr.append(name, cell(s.state || '', 'state-' + (s.state || '')), count, barCell,
+                cell(Number.isNaN(created) ? '' : age(now - created), 'age'),
+                cell(drain, 'drain'), cell(repl, 'replication'));
       body.appendChild(tr);
     }
   }
@@ -148,13 +249,15 @@
     const canvas = el('chart');
     const ratio = window.devicePixelRatio || 1;
     const w = canvas.clientWidth || canvas.width;
-    const h = canvas.clientHeight || canvas.height;
+    let h = canvas.clientHeight || canvas.height;
     canvas.width = w * ratio;
     canvas.height = h * ratio;
+    const fullH = h;
     const g = canvas.getContext('2d');
     g.scale(ratio, ratio);
-    g.clearRect(0, 0, w, h);
+    g.clearRect(0, 0, w, fullH);
     const pad = 30;
+    h -= 14;  // room for the time axis
     const maxV = Math.max(1, ...history.map((p) => p.v));
     g.strokeStyle = '#2d3640';
     g.fillStyle = '#8b98a5';
@@ -164,9 +267,19 @@
       g.beginPath(); g.moveTo(pad, y); g.lineTo(w, y); g.stroke();
       g.fillText(String(Math.round(maxV * (4 - i) / 4)), 2, y + 4);
     }
+    // Time axis over the whole range, labels at five ticks.
+    const tEnd = Date.now();
+    const t0 = tEnd - RANGES[range][0];
+    const span = tEnd - t0;
+    const longRange = range !== '1h' && range !== '24h';
+    for (let i = 0; i <= 4; i++) {
+      const t = new Date(t0 + span * i / 4);
+      const label = longRange ? (t.getMonth() + 1) + '/' + t.getDate() + ' ' + t.toTimeString().slice(0, 5)
+                              : t.toTimeString().slice(0, 5);
+      const x = pad + (w - pad) * i / 4;
+      g.fillText(label, Math.min(x, w - 60), fullH - 2);
+    }
     if (history.length < 2) return;
-    const t0 = history[0].t;
-    const span = Math.max(1, history[history.length - 1].t - t0);
     g.strokeStyle = '#3fb950';
     g.lineWidth = 2;
     g.beginPath();
@@ -193,9 +306,18 @@
       setStatus('disconnected', false);
       showKeyForm('');
     });
+    document.querySelectorAll('#ranges button').forEach((b) => {
+      b.addEventListener('click', () => {
+        range = b.dataset.range;
+        document.querySelectorAll('#ranges button').forEach((o) => o.classList.toggle('on', o === b));
+        history = [];
+        drawChart();
+        loadHistory();
+      });
+    });
     fetch('/dashboard/config.json')
       .then((r) => r.json())
-      .then((cfg) => { requireKey = !!cfg.requireApiKey; })
+      .then((cfg) => { requireKey = !!cfg.requireApiKey; settings = Object.assign(settings, cfg); })
       .catch(() => { requireKey = true; })
       .then(connect);
   }

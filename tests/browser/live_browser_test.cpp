@@ -9,6 +9,12 @@
 namespace ivs::test {
 namespace {
 
+// IVS_BROWSER_JOINS overrides the number of viewers (e.g. 31 for a screenshot).
+std::string Joins() {
+    const char* n = std::getenv("IVS_BROWSER_JOINS");
+    return n ? n : "5";
+}
+
 TEST(DashboardBrowser, ShowsViewerCountAfterJoinsAndFollowsLeaves) {
     const std::string dir = IVS_BROWSER_DIR;
     const char* chromium = std::getenv("IVS_BROWSER_CHROMIUM");
@@ -22,11 +28,14 @@ TEST(DashboardBrowser, ShowsViewerCountAfterJoinsAndFollowsLeaves) {
         int rc = RunCommand("cd '" + dir + "' && npm install --no-audit --no-fund 2>&1", &out);
         ASSERT_EQ(rc, 0) << "npm install failed:\n" << out;
     }
-    TestServer server(Environment{{"REQUIRE_LIVE_PUBLISHER", "false"}, {"NODE_ENV", "production"}});
+    TestServer server(Environment{{"REQUIRE_LIVE_PUBLISHER", "false"},
+                                  {"NODE_ENV", "production"},
+                                  {"SNAPSHOT_INTERVAL_SECONDS", "1"}});
     std::string out;
     int rc = RunCommand("cd '" + dir + "' && IVS_BROWSER_BASE_URL=http://127.0.0.1:" +
                             std::to_string(server.port()) + " IVS_BROWSER_API_KEY=" +
                             TestServer::kTestKey + " IVS_BROWSER_CHROMIUM=" + chromium_path +
+                            " IVS_BROWSER_JOINS=" + Joins() +
                             " timeout 120 node dashboard.test.mjs 2>&1",
                         &out);
     EXPECT_EQ(rc, 0) << out;

@@ -98,11 +98,13 @@ void RegisterDashboardRoutes(Router& router, const Config& config) {
         },
         RouteOptions{Access::open, false, "Live dashboard page"});
     bool require_key = !config.IsDevelopment();
+    json::object settings{{"requireApiKey", require_key},
+                          {"wsPath", "/ws"},
+                          {"stageCapacity", config.stage_capacity},
+                          {"drainTimeoutSeconds", config.drain_timeout_seconds}};
     router.Add(
         Verb::get, "/dashboard/config.json",
-        [require_key](RequestContext&) -> asio::awaitable<Reply> {
-            co_return RawJson(json::object{{"requireApiKey", require_key}, {"wsPath", "/ws"}});
-        },
+        [settings](RequestContext&) -> asio::awaitable<Reply> { co_return RawJson(settings); },
         RouteOptions{Access::open, false, "Dashboard settings (whether it asks for an API key)"});
     router.Add(
         Verb::get, "/dashboard/:asset",

@@ -64,7 +64,11 @@ boost::json::object ComponentSchemas() {
       "stageName": {"type": "string"},
       "viewerCount": {"type": "integer"},
       "state": {"type": "string"},
-      "autoScaled": {"type": "boolean"}
+      "autoScaled": {"type": "boolean"},
+      "isMasterStage": {"type": "boolean"},
+      "createdAt": {"type": "string", "format": "date-time"},
+      "drainingSince": {"type": "string", "format": "date-time"},
+      "tags": {"type": "object"}
     }
   },
   "ParticipantToken": {
@@ -207,7 +211,7 @@ const std::vector<OperationSpec>& OperationSpecs() {
         {Verb::get, "/dashboard", "observability", "Live dashboard page", "", "", K::html},
         {Verb::get, "/dashboard/config.json", "observability",
          "Dashboard settings (whether it asks for an API key)", "",
-         R"({"type":"object","required":["requireApiKey","wsPath"],"properties":{"requireApiKey":{"type":"boolean"},"wsPath":{"type":"string"}}})",
+         R"({"type":"object","required":["requireApiKey","wsPath","stageCapacity","drainTimeoutSeconds"],"properties":{"requireApiKey":{"type":"boolean"},"wsPath":{"type":"string"},"stageCapacity":{"type":"integer"},"drainTimeoutSeconds":{"type":"integer"}}})",
          K::json},
         {Verb::get, "/dashboard/:asset", "observability", "Dashboard script and style sheet", "",
          "", K::html},

@@ -24,13 +24,15 @@ json::object StageInfo(const ports::StageRecord& r) {
 }
 
 json::object StatsStage(const ports::StageRecord& r) {
-    return json::object{{"stageArn", r.arn},
-                        {"stageName", r.name.empty() ? "unnamed" : r.name},
-                        {"viewerCount", r.viewers},
-                        {"autoScaled", r.auto_scaled},
-                        {"isMasterStage", r.is_master},
-                        {"state", r.state == ports::StageState::draining ? "draining" : "active"},
-                        {"createdAt", FormatIso8601Millis(r.created_at)}};
+    json::object o{{"stageArn", r.arn},
+                   {"stageName", r.name.empty() ? "unnamed" : r.name},
+                   {"viewerCount", r.viewers},
+                   {"autoScaled", r.auto_scaled},
+                   {"isMasterStage", r.is_master},
+                   {"state", r.state == ports::StageState::draining ? "draining" : "active"},
+                   {"createdAt", FormatIso8601Millis(r.created_at)}};
+    if (r.draining_since) o["drainingSince"] = FormatIso8601Millis(*r.draining_since);
+    return o;
 }
 
 int Total(const ports::HotSnapshot& s) {
