@@ -27,16 +27,16 @@
 namespace ivs {
 namespace asio = boost::asio;
 
-std::string DescribeModes(const Config& c) {
+std::string DescribeModes(const Config& c, std::string_view verb) {
     auto hot = c.hot_store == HotStoreKind::redis ? "redis" : "memory";
     auto cold = c.cold_store == ColdStoreKind::postgres ? "postgres" : "sqlite";
     auto ivs = c.ivs_backend == IvsBackendKind::aws ? "aws" : "emulator (in-process)";
     auto signing = c.token_signing == TokenSigningKind::self ? "self-signed ES384"
                                                              : "CreateParticipantToken";
     return fmt::format(
-        "ivs-server {} starting: hot store={} ({}), history={} ({}), ivs={} ({}), tokens={}, "
+        "ivs-server {} {}: hot store={} ({}), history={} ({}), ivs={} ({}), tokens={}, "
         "fan-out={}, port={}, io threads={}",
-        IVS_VERSION, hot, c.hot_store_reason, cold, c.cold_store_reason, ivs,
+        IVS_VERSION, verb, hot, c.hot_store_reason, cold, c.cold_store_reason, ivs,
         c.ivs_backend_reason, signing,
         c.fanout_mode == FanoutMode::replication ? "replication" : "mediaserver", c.api_port,
         c.ResolvedIoThreads());

@@ -3,6 +3,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include <memory>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -43,6 +44,6 @@ private:
 };
 
 // A one-line description of the modes, the first line logged at start.
-std::string DescribeModes(const Config& config);
+std::string DescribeModes(const Config& config, std::string_view verb = "starting");
 
 }  // namespace ivs

@@ -6,6 +6,7 @@
 #include "adapters/history/history_factory.hpp"
 #include "adapters/ivs/emulator_command.hpp"
 #include "app/app.hpp"
+#include "app/probe.hpp"
 #include "config/config.hpp"
 #include "core/log.hpp"
 
@@ -46,11 +47,24 @@ int Serve() {
     return 0;
 }
 
-int CheckConfig() {
+// Validates the configuration; with --probe also connects to each dependency it names.
+int CheckConfig(bool probe) {
     ivs::Config config;
     if (int rc = LoadOrExit(config, true)) return rc;
-    std::cout << ivs::DescribeModes(config) << "\nconfiguration is valid\n";
-    return 0;
+    std::cout << ivs::DescribeModes(config, "would use") << "\nconfiguration is valid\n";
+    if (!probe) return 0;
+    int failed = 0;
+    for (auto p : ivs::ProbeDependencies(config, std::chrono::seconds(3))) {
+        for (char& c : p.detail) {
+            if (c == '\n' || c == '\t') c = ' ';
+        }
+        std::cout << (p.ok ? "  ok    " : "  FAIL  ") << p.name << ": " << p.target << " - "
+                  << p.detail << "\n";
+        failed += p.ok ? 0 : 1;
+    }
+    std::cout << (failed ? std::to_string(failed) + " dependency(ies) unreachable\n"
+                         : "every dependency answered\n");
+    return failed ? 1 : 0;
 }
 
 // Applies the history store's schema migrations and exits (also done at every start).
@@ -78,7 +92,14 @@ int main(int argc, char** argv) {
         std::cout << "ivs-server " IVS_VERSION "\n";
         return 0;
     }
-    if (cmd == "check-config") return CheckConfig();
+    if (cmd == "check-config") {
+        const bool probe = argc > 2 && std::strcmp(argv[2], "--probe") == 0;
+        if (argc > 2 && !probe) {
+            std::cerr << "ivs-server check-config: unknown option \"" << argv[2] << "\"\n";
+            return 2;
+        }
+        return CheckConfig(probe);
+    }
     if (cmd == "emulator") {
         ivs::Config config;
         if (int rc = LoadOrExit(config, true)) return rc;

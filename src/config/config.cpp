@@ -130,11 +130,13 @@ public:
     std::vector<std::string> TakeErrors() { return std::move(errors_); }
     std::vector<std::string> TakeWarnings() { return std::move(warnings_); }
     std::vector<ConfigVar> TakeVars() { return std::move(vars_); }
+    // The --help section of the variables read from now on.
+    void Section(std::string name) { section_ = std::move(name); }
 
 private:
     void Document(const std::string& name, const std::string& def, const std::string& help,
                   bool secret = false) {
-        if (seen_.insert(name).second) vars_.push_back({name, def, help, secret});
+        if (seen_.insert(name).second) vars_.push_back({name, def, help, secret, section_});
     }
 
     const Environment& env_;
@@ -142,6 +144,7 @@ private:
     std::vector<std::string> warnings_;
     std::vector<ConfigVar> vars_;
     std::set<std::string> seen_;
+    std::string section_ = "Server";
 };
 
 std::optional<Scope> ParseScope(std::string_view s) {
@@ -242,7 +245,7 @@ namespace {
 
 void Fill(Reader& r, Config& c) {
 
-    // --- Server
+    r.Section("Server");
     c.node_env = r.String("NODE_ENV", "production",
                           "Environment name; \"development\" allows SKIP_AUTH and an open dashboard");
     c.api_host = r.String("API_HOST", "0.0.0.0", "Address the HTTP server binds to");
@@ -272,7 +275,7 @@ void Fill(Reader& r, Config& c) {
     c.metrics_port = r.Int("METRICS_PORT", 0, 0, 65535,
                            "Serve /metrics on this port too (0: only on API_PORT)");
 
-    // --- Authentication
+    r.Section("Authentication and rate limits");
     ReadApiKeys(r, c);
     c.skip_auth_requested = r.Bool("SKIP_AUTH", false,
                                    "Disable API-key checks; honoured only with NODE_ENV=development");
@@ -296,7 +299,7 @@ void Fill(Reader& r, Config& c) {
     c.trust_proxy = r.Bool("TRUST_PROXY", false,
                            "Take the client address from X-Forwarded-For (behind a load balancer)");
 
-    // --- Modes
+    r.Section("Modes (which adapter each part uses)");
     std::string hot = r.Choice("HOT_STORE", "", {"memory", "redis"},
                                "Hot state store (default: redis when REDIS_HOST is set)");
     std::string cold = r.Choice("COLD_STORE", "", {"sqlite", "postgres"},
@@ -305,7 +308,7 @@ void Fill(Reader& r, Config& c) {
                                "IVS backend (default: aws when MASTER_STAGE_ARN or IVS_ENDPOINT "
                                "is set, else the built-in emulator)");
 
-    // --- Redis
+    r.Section("Redis (scale-out)");
     c.redis_host = r.String("REDIS_HOST", "", "Redis host; setting it selects the Redis hot store");
     c.redis_port = r.Int("REDIS_PORT", 6379, 1, 65535, "Redis port");
     c.redis_password = r.String("REDIS_PASSWORD", "", "Redis AUTH password", true);
@@ -320,7 +323,7 @@ void Fill(Reader& r, Config& c) {
     c.redis_connections = r.Int("REDIS_CONNECTIONS", 2, 1, 64,
                                 "Pipelined Redis connections per instance");
 
-    // --- PostgreSQL
+    r.Section("PostgreSQL (history)");
     c.db_host = r.String("DB_HOST", "", "PostgreSQL host; setting it selects the PostgreSQL store");
     c.db_port = r.Int("DB_PORT", 5432, 1, 65535, "PostgreSQL port");
     c.db_name = r.String("DB_NAME", "ivs_live", "PostgreSQL database");
@@ -330,7 +333,7 @@ void Fill(Reader& r, Config& c) {
     c.db_pool_min = r.Int("DB_POOL_MIN", 2, 0, 1000, "PostgreSQL connections opened at start");
     c.db_ssl = r.Bool("DB_SSL_ENABLED", false, "Connect to PostgreSQL over TLS");
 
-    // --- AWS / IVS
+    r.Section("AWS and IVS");
     c.aws_region = r.String("AWS_REGION", "us-east-1", "AWS region of IVS and CloudWatch");
     c.aws_account_id = r.String("AWS_ACCOUNT_ID", "",
                                 "Account id used to build ARNs from short stage ids");
@@ -366,7 +369,7 @@ void Fill(Reader& r, Config& c) {
     c.mediaserver_token_ttl_minutes = r.Int("MEDIASERVER_TOKEN_TTL_MINUTES", 240, 1, 20160,
                                             "Media-server token lifetime in minutes");
 
-    // --- Audience and autoscaling
+    r.Section("Audience and autoscaling");
     c.stage_capacity = r.Int("STAGE_CAPACITY", 50, 1, 10000, "Most viewers seated in one stage");
     c.scale_up_threshold = r.Int("SCALE_UP_THRESHOLD", 45, 1, 10000,
                                  "Viewers per stage at which new viewers prefer other stages "
@@ -403,18 +406,18 @@ void Fill(Reader& r, Config& c) {
     c.require_live_publisher = r.Bool("REQUIRE_LIVE_PUBLISHER", true,
                                       "Refuse viewer tokens (404) while no publisher is live");
 
-    // --- History
+    r.Section("History");
     c.snapshot_interval_seconds = r.Int("SNAPSHOT_INTERVAL_SECONDS", 300, 1, 86400,
                                         "Period of per-stage viewer-count snapshots");
     c.retention_days = r.Int("RETENTION_DAYS", 90, 1, 36500, "Days snapshots are kept");
     c.session_retention_days = r.Int("SESSION_RETENTION_DAYS", 0, 0, 36500,
                                      "Days viewing sessions are kept (0: forever)");
 
-    // --- Scale-out
+    r.Section("Scale-out");
     c.leader_lease_seconds = r.Int("LEADER_LEASE_SECONDS", 10, 2, 3600,
                                    "Leader lease; another instance takes over after this");
 
-    // --- CloudWatch
+    r.Section("CloudWatch");
     c.cloudwatch_enabled = r.Bool("CLOUDWATCH_ENABLED", false, "Publish metrics to CloudWatch");
     c.cloudwatch_namespace = r.String("CLOUDWATCH_NAMESPACE", "IVS/Production",
                                       "CloudWatch namespace");
@@ -422,13 +425,14 @@ void Fill(Reader& r, Config& c) {
                                           "Period of PutMetricData");
     c.cloudwatch_endpoint = r.String("CLOUDWATCH_ENDPOINT", "", "CloudWatch endpoint URL override");
 
-    // --- WebSocket
+    r.Section("WebSocket");
     c.ws_max_connections = r.Int("WS_MAX_CONNECTIONS", 20000, 1, 1000000,
                                  "Most WebSocket connections per instance");
     c.ws_queue_limit = r.Int("WS_QUEUE_LIMIT", 64, 1, 100000,
                              "Messages queued for one WebSocket before it is dropped as slow");
     c.ws_ping_seconds = r.Int("WS_PING_SECONDS", 20, 1, 3600, "WebSocket ping period");
 
+    r.Section("AWS credentials");
     // Documented here so --help lists them; read by the AWS credentials chain.
     r.String("AWS_ACCESS_KEY_ID", "", "AWS access key (credentials chain: environment first)", true);
     r.String("AWS_SECRET_ACCESS_KEY", "", "AWS secret key", true);
@@ -529,12 +533,28 @@ std::string ConfigHelpText() {
            "Usage:\n"
            "  ivs-server                 serve the API (configuration from the environment and .env)\n"
            "  ivs-server check-config    validate the configuration and exit\n"
+           "  ivs-server check-config --probe\n"
+           "                             also connect to Redis, PostgreSQL and the IVS endpoint\n"
            "  ivs-server migrate         apply history-store migrations and exit\n"
            "  ivs-server emulator --port N\n"
            "                             run the IVS Real-Time emulator alone (AWS wire protocol)\n"
            "  ivs-server --help          this text\n\n"
-           "Environment variables (default in brackets):\n";
+           "Examples, one per mode:\n"
+           "  embedded (memory, SQLite, built-in emulator; nothing else to run):\n"
+           "    API_SECRET_KEY=change-me ivs-server\n"
+           "  scale-out (shared Redis and PostgreSQL, real IVS):\n"
+           "    REDIS_HOST=redis DB_HOST=db DB_PASSWORD=... MASTER_STAGE_ARN=arn:... "
+           "AWS_REGION=us-east-1 ivs-server\n"
+           "  against a standalone emulator:\n"
+           "    ivs-server emulator --port 4566 &\n"
+           "    IVS_ENDPOINT=http://127.0.0.1:4566 MASTER_STAGE_ARN=arn:... ivs-server\n\n"
+           "Environment variables by section (default in brackets):\n";
+    std::string section;
     for (const auto& v : DescribeConfig()) {
+        if (v.section != section) {
+            section = v.section;
+            out << "\n" << section << ":\n";
+        }
         out << "  " << v.name << " [" << v.default_text << "]" << (v.secret ? " (secret)" : "")
             << "\n      " << v.help << "\n";
     }

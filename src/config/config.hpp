@@ -150,6 +150,7 @@ struct ConfigVar {
     std::string default_text;
     std::string help;
     bool secret = false;
+    std::string section;  // --help heading, e.g. "Redis (scale-out)"
 };
 
 struct ConfigLoadResult {

@@ -66,6 +66,41 @@ TEST(FoundationProcessTest, CheckConfigValidatesWithoutServing) {
     EXPECT_NE(bad.Stderr().find("RATE_LIMIT_MAX_REQUESTS"), std::string::npos) << bad.Stderr();
 }
 
+TEST(FoundationProcessTest, CheckConfigProbeTriesEachDependencyAndReportsIt) {
+    // Nothing listens on these ports: each dependency is reported unreachable, exit 1.
+    const std::string closed = "1";  // a privileged port nothing here listens on
+    ChildServer down({"check-config", "--probe"},
+                     ServeEnv({{"REDIS_HOST", "127.0.0.1"},
+                               {"REDIS_PORT", closed},
+                               {"DB_HOST", "127.0.0.1"},
+                               {"DB_PORT", closed},
+                               {"IVS_ENDPOINT", "http://127.0.0.1:" + closed},
+                               {"MASTER_STAGE_ARN",
+                                "arn:aws:ivs:us-east-1:123456789012:stage/abcdABCD1234"},
+                               {"TOKEN_SIGNING", "api"}}));
+    EXPECT_EQ(down.Wait(std::chrono::seconds(20)), 1) << down.Stdout() << down.Stderr();
+    const std::string out = down.Stdout();
+    EXPECT_EQ(out.find("starting"), std::string::npos) << out;
+    EXPECT_NE(out.find("FAIL  hot store: redis 127.0.0.1:" + closed), std::string::npos) << out;
+    EXPECT_NE(out.find("FAIL  history store: postgres 127.0.0.1:" + closed), std::string::npos)
+        << out;
+    EXPECT_NE(out.find("FAIL  IVS: http://127.0.0.1:" + closed), std::string::npos) << out;
+
+    // The harness's real Redis and PostgreSQL answer.
+    IVS_REQUIRE_HARNESS("IVS_TEST_REDIS_PORT");
+    IVS_REQUIRE_HARNESS("IVS_TEST_PG_PORT");
+    ChildServer up({"check-config", "--probe"},
+                   ServeEnv({{"REDIS_HOST", HarnessEnv("IVS_TEST_REDIS_HOST").value_or("127.0.0.1")},
+                             {"REDIS_PORT", *HarnessEnv("IVS_TEST_REDIS_PORT")},
+                             {"DB_HOST", HarnessEnv("IVS_TEST_PG_HOST").value_or("127.0.0.1")},
+                             {"DB_PORT", *HarnessEnv("IVS_TEST_PG_PORT")},
+                             {"DB_NAME", HarnessEnv("IVS_TEST_PG_DB").value_or("postgres")}}));
+    EXPECT_EQ(up.Wait(std::chrono::seconds(20)), 0) << up.Stdout() << up.Stderr();
+    EXPECT_NE(up.Stdout().find("ok    hot store: redis"), std::string::npos) << up.Stdout();
+    EXPECT_NE(up.Stdout().find("ok    history store: postgres"), std::string::npos) << up.Stdout();
+    EXPECT_NE(up.Stdout().find("every dependency answered"), std::string::npos) << up.Stdout();
+}
+
 TEST(FoundationProcessTest, DotEnvInTheWorkingDirectoryIsReadAndTheEnvironmentWins) {
     const std::string dotenv =
         "# settings for this directory\nAPI_PORT=notaport\nLOG_LEVEL=loud\n"
