@@ -112,7 +112,7 @@ void WireLive(AppContext& ctx) {
     auto gauges = std::make_shared<http::LiveGauges>(
         http::LiveRouteDeps{ctx.config, stats, hub, registry, ctx.metric_collectors});
     ctx.request_observers.push_back(http::MakeRequestMetricsObserver(registry));
-    http::RegisterMetricsRoute(ctx.router, gauges, registry);
+    if (ctx.config.metrics_on_api_port) http::RegisterMetricsRoute(ctx.router, gauges, registry);
     http::RegisterDashboardRoutes(ctx.router, ctx.config);
     http::RegisterOpenApiRoute(ctx.router);
     WireMetricsPort(ctx, gauges);

@@ -274,6 +274,9 @@ void Fill(Reader& r, Config& c) {
                                "Tag value marking the IVS stages this deployment manages");
     c.metrics_port = r.Int("METRICS_PORT", 0, 0, 65535,
                            "Serve /metrics on this port too (0: only on API_PORT)");
+    c.metrics_on_api_port = r.Bool("METRICS_ON_API_PORT", true,
+                                   "Serve /metrics on API_PORT as well; false with METRICS_PORT "
+                                   "keeps it off the public listener");
 
     r.Section("Authentication and rate limits");
     ReadApiKeys(r, c);
@@ -492,6 +495,9 @@ void Fill(Reader& r, Config& c) {
     if (c.heartbeat_timeout_seconds < c.heartbeat_interval_seconds) {
         r.Warn("HEARTBEAT_TIMEOUT_SECONDS is shorter than HEARTBEAT_INTERVAL_SECONDS: viewers "
                "that heartbeat on time will still expire");
+    }
+    if (!c.metrics_on_api_port && c.metrics_port == 0) {
+        r.Error("METRICS_ON_API_PORT=false needs METRICS_PORT (else /metrics is served nowhere)");
     }
     if (!c.session_secret.empty() && c.session_secret.size() < 16) {
         r.Error("SESSION_SECRET must be at least 16 characters");

@@ -44,6 +44,7 @@ struct Config {
     std::string instance_id;
     std::string deployment_id = "default";
     int metrics_port = 0;
+    bool metrics_on_api_port = true;
 
     // Authentication and rate limits
     std::string api_secret_key;

@@ -282,6 +282,17 @@ TEST(LiveMetrics, MetricsPortServesMetricsSeparately) {
     EXPECT_EQ(res.status, 200u);
     EXPECT_NE(res.body.find("# TYPE ivs_viewers gauge"), std::string::npos);
     EXPECT_EQ(HttpCall(static_cast<unsigned short>(port), "GET", "/dashboard").status, 404u);
+    EXPECT_EQ(HttpCall(rig.port(), "GET", "/metrics").status, 200u);  // also on the API port
+}
+
+TEST(LiveMetrics, MetricsOnlyOnMetricsPortWhenAskedTo) {
+    std::string port_text;
+    ASSERT_EQ(RunCommand("tests/harness/free-port.sh 2>/dev/null || python3 -c 'import socket;s=socket.socket();s.bind((\"127.0.0.1\",0));print(s.getsockname()[1])'", &port_text), 0);
+    int port = std::stoi(port_text);
+    LiveRig rig(Environment{{"METRICS_PORT", std::to_string(port)}, {"METRICS_ON_API_PORT", "false"}});
+    EXPECT_EQ(HttpCall(static_cast<unsigned short>(port), "GET", "/metrics").status, 200u);
+    EXPECT_EQ(HttpCall(rig.port(), "GET", "/metrics").status, 404u);
+    EXPECT_EQ(HttpCall(rig.port(), "GET", "/dashboard").status, 200u);  // the rest still served
 }
 
 TEST(LiveDashboard, PageAndAssetsAreServedFromTheBinaryWithNothingExternal) {
