@@ -1,7 +1,7 @@
 # Deployment files (label packaging): Dockerfile, compose + nginx, systemd unit, Kubernetes
-# manifests, .env.example. One CTest entry per file kind; each starts what it needs (a server on
+# manifests, .env.example, Grafana dashboard. One CTest entry per file kind; each starts what it needs (a server on
 # a free port, nginx) and stops it again.
-foreach(check Yaml Dockerfile Compose Nginx Systemd EnvExample Kubernetes)
+foreach(check Yaml Dockerfile Compose Nginx Systemd EnvExample Kubernetes Grafana)
   add_test(NAME packaging_${check}
     COMMAND python3 -m unittest -v packaging_test.${check}Test
     WORKING_DIRECTORY ${CMAKE_CURRENT_LIST_DIR})
