@@ -248,6 +248,11 @@ json::object WebSocketPath() {
          "\"stage:<stageArn>\"; unsubscribe; ping); the server answers WsServerMessage objects "
          "and pushes StatsUpdate messages and stage events to subscribers."},
         {"security", json::array{json::object{{"ApiKey", json::array{}}}}},
+        // The message schemas (OpenAPI has no WebSocket messages; tools read this extension).
+        {"x-websocket-messages",
+         json::object{{"send", Ref("WsClientMessage")},
+                      {"receive", json::object{{"oneOf", json::array{Ref("WsServerMessage"),
+                                                                    Ref("StatsUpdate")}}}}}},
         {"responses",
          json::object{
              {"101", json::object{{"description", "Switching Protocols: the WebSocket is open"}}},
