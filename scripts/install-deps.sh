@@ -9,7 +9,7 @@ PACKAGES=(
   libssl-dev nettle-dev libhiredis-dev libpq-dev libsqlite3-dev sqlite3 libjemalloc-dev
   libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
   redis-server postgresql postgresql-contrib
-  curl ca-certificates python3 python3-yaml nodejs npm
+  curl ca-certificates python3 python3-yaml python3-jsonschema nodejs npm
   wrk nginx-light chromium systemd
 )
 
