@@ -93,7 +93,8 @@ ProbeOutcome ProbePostgres(const Config& c, std::chrono::milliseconds deadline) 
 }
 
 ProbeOutcome ProbeSqlite(const Config& c) {
-    ProbeOutcome out{"history store", "sqlite " + (std::filesystem::path(c.data_dir) / "ivs.db").string()};
+    const auto file = std::filesystem::path(c.data_dir) / "ivs.db";
+    ProbeOutcome out{"history store", "sqlite " + file.string()};
     std::error_code ec;
     std::filesystem::path dir(c.data_dir);
     while (!dir.empty() && !std::filesystem::exists(dir, ec)) dir = dir.parent_path();

@@ -49,7 +49,8 @@ void RegisterMetricsRoute(Router& router, std::shared_ptr<LiveGauges> gauges,
 void RegisterDashboardRoutes(Router& router, const Config& config);
 
 // Counts every finished request by method, route pattern and status, and times it by method
-// and route pattern (ivs_http_requests_total, ivs_http_request_duration_seconds, ivs_http_rate_limited_total).
+// and route pattern (ivs_http_requests_total,
+// ivs_http_request_duration_seconds, ivs_http_rate_limited_total).
 RequestObserver MakeRequestMetricsObserver(metrics::Registry& registry);
 
 }  // namespace ivs::http

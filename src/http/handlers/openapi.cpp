@@ -235,35 +235,6 @@ const OperationSpec* FindSpec(const Route& route) {
     return nullptr;
 }
 
-// /ws is an upgrade, not a route: described here with its handshake answers and messages.
-json::object WebSocketPath() {
-    json::object op{
-        {"operationId", "getWs"},
-        {"tags", json::array{"live"}},
-        {"summary", "Live updates over WebSocket"},
-        {"description",
-         "Upgrade to a WebSocket (credentials: x-api-key header, or a read key offered as the "
-         "Sec-WebSocket-Protocol value \"ivs-key.<key>\", never in the URL). The client sends "
-         "WsClientMessage objects ({\"type\":\"subscribe\",\"channel\":\"stats\"} or "
-         "\"stage:<stageArn>\"; unsubscribe; ping); the server answers WsServerMessage objects "
-         "and pushes StatsUpdate messages and stage events to subscribers."},
-        {"security", json::array{json::object{{"ApiKey", json::array{}}}}},
-        // The message schemas (OpenAPI has no WebSocket messages; tools read this extension).
-        {"x-websocket-messages",
-         json::object{{"send", Ref("WsClientMessage")},
-                      {"receive", json::object{{"oneOf", json::array{Ref("WsServerMessage"),
-                                                                    Ref("StatsUpdate")}}}}}},
-        {"responses",
-         json::object{
-             {"101", json::object{{"description", "Switching Protocols: the WebSocket is open"}}},
-             {"400", ErrorResponse("A plain GET without the upgrade (VALIDATION_ERROR)")},
-             {"401", ErrorResponse("Missing or invalid credentials (UNAUTHORIZED)")},
-             {"403", ErrorResponse("Origin not allowed (FORBIDDEN)")},
-             {"503", ErrorResponse("Too many WebSocket connections (SERVICE_UNAVAILABLE)")},
-             {"default", ErrorResponse("Error envelope (any other error code)")}}}};
-    return json::object{{"get", std::move(op)}};
-}
-
 }  // namespace
 
 std::string OpenApiPath(std::string_view pattern) {
@@ -311,7 +282,7 @@ json::object BuildOpenApiDocument(const Router& router) {
     // Relative: the document describes the server that serves it, wherever it is reached.
     doc["servers"] = json::array{json::object{{"url", "/"}, {"description", "This server"}}};
     doc["jsonSchemaDialect"] = "https://spec.openapis.org/oas/3.1/dialect/base";
-    paths["/ws"] = WebSocketPath();
+    paths["/ws"] = WebSocketPathItem();
     doc["paths"] = std::move(paths);
     doc["components"] = std::move(components);
     return doc;

@@ -38,6 +38,8 @@ struct OperationSpec {
 // The table of documented operations (openapi_spec.cpp) and the shared component schemas.
 const std::vector<OperationSpec>& OperationSpecs();
 boost::json::object ComponentSchemas();
+// The /ws path item (an upgrade, not a router route): handshake statuses and message schemas.
+boost::json::object WebSocketPathItem();
 
 // "/api/stage/:stageArn" -> "/api/stage/{stageArn}".
 std::string OpenApiPath(std::string_view router_pattern);

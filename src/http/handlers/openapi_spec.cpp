@@ -192,6 +192,96 @@ constexpr const char* kReplicationAnswer =
 
 }  // namespace
 
+boost::json::object WebSocketPathItem() {
+    // /ws is an upgrade, not a route: its handshake answers and its messages.
+    static const char* kWebSocket = R"json({
+  "get": {
+    "operationId": "getWs",
+    "tags": [
+      "live"
+    ],
+    "summary": "Live updates over WebSocket",
+    "description": "Upgrade to a WebSocket. Credentials: the x-api-key header; or a key offered as the Sec-WebSocket-Protocol value \"ivs-key.<base64url of the key>\" (echoed back), so a browser never puts it in the URL; or ?token=<sessionToken>. The client sends WsClientMessage objects ({\"type\":\"subscribe\",\"channel\":\"stats\"} or \"stage:<stageArn>\"; unsubscribe; ping); the server answers WsServerMessage objects and pushes StatsUpdate messages and stage events to subscribers.",
+    "security": [
+      {
+        "ApiKey": []
+      }
+    ],
+    "x-websocket-messages": {
+      "send": {
+        "$ref": "#/components/schemas/WsClientMessage"
+      },
+      "receive": {
+        "oneOf": [
+          {
+            "$ref": "#/components/schemas/WsServerMessage"
+          },
+          {
+            "$ref": "#/components/schemas/StatsUpdate"
+          }
+        ]
+      }
+    },
+    "responses": {
+      "101": {
+        "description": "Switching Protocols: the WebSocket is open"
+      },
+      "400": {
+        "description": "A plain GET without the upgrade (VALIDATION_ERROR)",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/ErrorEnvelope"
+            }
+          }
+        }
+      },
+      "401": {
+        "description": "Missing or invalid credentials (UNAUTHORIZED)",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/ErrorEnvelope"
+            }
+          }
+        }
+      },
+      "403": {
+        "description": "Origin not allowed (FORBIDDEN)",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/ErrorEnvelope"
+            }
+          }
+        }
+      },
+      "503": {
+        "description": "Too many WebSocket connections (SERVICE_UNAVAILABLE)",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/ErrorEnvelope"
+            }
+          }
+        }
+      },
+      "default": {
+        "description": "Error envelope (any other error code)",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/ErrorEnvelope"
+            }
+          }
+        }
+      }
+    }
+  }
+})json";
+    return json::parse(kWebSocket).as_object();
+}
+
 const std::vector<OperationSpec>& OperationSpecs() {
     using K = ResponseKind;
     static const std::vector<OperationSpec> kSpecs{
