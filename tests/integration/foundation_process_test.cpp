@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include <cctype>
 #include <sstream>
 
 #include "foundation_support.hpp"
@@ -113,6 +114,47 @@ TEST(FoundationProcessTest, DotEnvInTheWorkingDirectoryIsReadAndTheEnvironmentWi
     ChildServer fixed({"check-config"}, {{"API_PORT", "4000"}, {"LOG_LEVEL", "info"}}, dotenv);
     EXPECT_EQ(fixed.Wait(std::chrono::seconds(10)), 0) << fixed.Stderr();
     EXPECT_NE(fixed.Stdout().find("port=4000"), std::string::npos) << fixed.Stdout();
+}
+
+// True when a number outside the strings of `line` is written with an exponent ("1.3E-1").
+bool HasExponentNumber(const std::string& line) {
+    bool in_string = false;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+        const char c = line[i];
+        if (in_string) {
+            if (c == '\\') {
+                ++i;
+            } else if (c == '"') {
+                in_string = false;
+            }
+        } else if (c == '"') {
+            in_string = true;
+        } else if ((c == 'E' || c == 'e') && i > 0 &&
+                   std::isdigit(static_cast<unsigned char>(line[i - 1]))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+TEST(FoundationProcessTest, JsonLogLinesWriteNumbersAsPlainDecimals) {
+    ChildServer p({}, ServeEnv({{"LOG_FORMAT", "json"}, {"LOG_LEVEL", "info"}}));
+    const unsigned short port = p.WaitForPort();
+    ASSERT_NE(port, 0) << p.Stderr();
+    for (const char* path : {"/health", "/api/health", "/api/stats"}) TryHttpCall(port, "GET", path);
+    p.Signal(SIGTERM);
+    EXPECT_EQ(p.Wait(std::chrono::seconds(10)), 0);
+    std::istringstream lines(p.Stderr());
+    int requests = 0;
+    for (std::string line; std::getline(lines, line);) {
+        if (line.empty() || line.front() != '{') continue;
+        boost::system::error_code ec;
+        auto v = boost::json::parse(line, ec);
+        ASSERT_FALSE(ec) << line;
+        EXPECT_FALSE(HasExponentNumber(line)) << line;
+        if (v.as_object().contains("ms")) ++requests;  // the request lines carry their duration
+    }
+    EXPECT_GE(requests, 3) << p.Stderr();
 }
 
 TEST(FoundationProcessTest, FirstLogLineSaysWhichModeEachPartRuns) {
