@@ -64,6 +64,18 @@ private:
     int pid_ = 0;
 };
 
+// services.redis of GET /health ("connected", "disconnected"), empty when absent.
+std::string RedisStateInHealth(unsigned short port) {
+    auto v = TryHttpCall(port, "GET", "/health").Json();
+    if (!v.is_object()) return {};
+    auto* d = v.as_object().if_contains("data");
+    if (!d || !d->is_object()) return {};
+    auto* svc = d->as_object().if_contains("services");
+    if (!svc || !svc->is_object()) return {};
+    auto* r = svc->as_object().if_contains("redis");
+    return r && r->is_string() ? std::string(r->as_string()) : std::string();
+}
+
 std::string ErrorCode(const HttpResponse& r) {
     auto v = r.Json();
     if (!v.is_object()) return {};
@@ -208,6 +220,8 @@ TEST(ScaleOutProcess, RedisOutageUnderLoadFailsFastRecoversAndLosesNoHistory) {
               << " x 200 (finished before the stop)\n";
     EXPECT_EQ(TryHttpCall(server.port(), "GET", "/health").status, 200u);
     EXPECT_EQ(TryHttpCall(server.port(), "GET", "/api/health").status, 503u);
+    // Liveness reports the last known Redis state without calling it.
+    EXPECT_EQ(RedisStateInHealth(server.port()), "disconnected");
 
     ASSERT_TRUE(redis.Start());
     load.Reset();
@@ -258,6 +272,7 @@ TEST(ScaleOutProcess, InstancesWithoutSessionSecretShareOneThroughRedis) {
                             " REQUIRE_LIVE_PUBLISHER=false";
     ServerProcess a(*HarnessEnv("IVS_TEST_BINARY"), env);
     ASSERT_TRUE(a.Ready()) << a.Log();
+    EXPECT_TRUE(WaitUntil([&] { return RedisStateInHealth(a.port()) == "connected"; }));
 
     // One secret, stored once, random.
     std::string stored;
