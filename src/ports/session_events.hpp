@@ -1,5 +1,7 @@
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
+
 #include <string>
 
 #include "core/clock.hpp"
@@ -31,6 +33,14 @@ class SessionEventSink {
 public:
     virtual ~SessionEventSink() = default;
     virtual void Publish(SessionEvent event) = 0;
+    // Publishes and resumes the caller once the event is durable (committed where it survives
+    // a crash of this process), or at once when it cannot be made durable now (it then stays
+    // queued, as with Publish). Used before answering a call whose history must not be lost.
+    // Default: Publish.
+    virtual boost::asio::awaitable<void> PublishDurably(SessionEvent event) {
+        Publish(std::move(event));
+        co_return;
+    }
 };
 
 }  // namespace ivs::ports
