@@ -24,6 +24,8 @@ using ports::ViewerSession;
 namespace {
 
 std::string Ms(SystemTime t) { return std::to_string(ToUnixMillis(t)); }
+// Zero (the port's "not given") leaves the choice to the script.
+std::string MsOrEmpty(SystemTime t) { return t == SystemTime{} ? std::string() : Ms(t); }
 
 SystemTime ParseMs(const RedisReply& r) { return FromUnixMillis(r.AsInt().value_or(0)); }
 
@@ -88,6 +90,9 @@ std::optional<Error> StatusOf(const RedisReply& r, const char* not_found_message
     if (s == "ok" || s == "none") return std::nullopt;
     if (s == "not_found") return Error(Errc::not_found, not_found_message);
     if (s == "stage_full") return Error(Errc::stage_full, "No seat available in any stage");
+    if (s == "not_live") return Error(Errc::not_found, "The broadcast is not live");
+    // The script ran after its deadline, when the caller had already given up: nothing changed.
+    if (s == "late") return Error(Errc::unavailable, "Redis did not answer in time");
     return Unexpected();
 }
 
@@ -159,7 +164,12 @@ public:
                                       Ms(rq.now),
                                       Ms(rq.cutoff),
                                       std::to_string(rq.capacity),
-                                      std::to_string(rq.scale_up_threshold)};
+                                      std::to_string(rq.scale_up_threshold),
+                                      std::move(rq.user_agent),
+                                      std::move(rq.ip_address),
+                                      SeatDeadline(),
+                                      rq.require_live_publisher ? "1" : "0",
+                                      rq.defer_start ? "1" : "0"};
         auto r = co_await Run(scripts::Seat(), std::move(args));
         if (!r) co_return r.error();
         if (auto e = StatusOf(*r, "Stage not found")) co_return std::move(*e);
@@ -191,16 +201,26 @@ public:
     }
 
     Async<std::optional<ViewerSession>> Leave(std::string user_id, std::string stage_arn,
-                                              std::string session_id) override {
-        std::vector<std::string> args{p_, std::move(user_id), std::move(stage_arn),
-                                      std::move(session_id)};
+                                              std::string session_id, SystemTime now,
+                                              SystemTime cutoff) override {
+        std::vector<std::string> args{p_,
+                                      std::move(user_id),
+                                      std::move(stage_arn),
+                                      std::move(session_id),
+                                      MsOrEmpty(now),
+                                      MsOrEmpty(cutoff)};
         co_return co_await OptionalSession(scripts::Leave(), std::move(args));
     }
 
     Async<void> SetParticipant(std::string user_id, std::string session_id,
-                               std::string participant_id) override {
-        std::vector<std::string> args{p_, std::move(user_id), std::move(session_id),
-                                      std::move(participant_id)};
+                               std::string participant_id, std::string user_agent,
+                               std::string ip_address) override {
+        std::vector<std::string> args{p_,
+                                      std::move(user_id),
+                                      std::move(session_id),
+                                      std::move(participant_id),
+                                      std::move(user_agent),
+                                      std::move(ip_address)};
         auto r = co_await Run(scripts::SetParticipant(), std::move(args));
         if (!r) co_return r.error();
         if (auto e = StatusOf(*r, "No such session")) co_return std::move(*e);
@@ -270,8 +290,9 @@ public:
         co_return Ok();
     }
 
-    Async<std::vector<ViewerSession>> RemoveStage(std::string arn) override {
-        std::vector<std::string> args{p_, std::move(arn)};
+    Async<std::vector<ViewerSession>> RemoveStage(std::string arn, SystemTime now,
+                                                  SystemTime cutoff) override {
+        std::vector<std::string> args{p_, std::move(arn), MsOrEmpty(now), MsOrEmpty(cutoff)};
         auto r = co_await Run(scripts::RemoveStage(), std::move(args));
         if (!r) co_return r.error();
         co_return ParseSessions(*r);
@@ -384,7 +405,21 @@ public:
         co_return Ok();
     }
 
+    bool RecordsSessionEvents() const override { return true; }
+
 private:
+    // The latest Redis time at which a seat may still take effect: half the command timeout
+    // from now, so its answer can still arrive before the caller's deadline. A seat script
+    // that waited longer in a stalled Redis changes nothing (the caller answered 503).
+    std::string SeatDeadline() const {
+        const auto budget = client_->Options().command_timeout / 2;
+        const auto redis_now = std::chrono::system_clock::now() + client_->ClockOffset();
+        return std::to_string(
+            std::chrono::duration_cast<std::chrono::milliseconds>(
+                (redis_now + budget).time_since_epoch())
+                .count());
+    }
+
     asio::awaitable<Result<RedisReply>> Run(const RedisScript& script,
                                             std::vector<std::string> args) {
         std::vector<std::string> keys;
