@@ -165,6 +165,8 @@ AudienceService::Async<ViewerJoin> AudienceService::JoinOnce(const std::string& 
     auto seat = co_await SeatWithWait(std::move(request));
     if (!seat) co_return seat.error();
     const bool is_new = seat->outcome != ports::SeatResult::Outcome::kept;
+    // At once, before signing or recording: the autoscaler gets every moment to add a stage.
+    if (is_new) MaybeTriggerAutoscale(seat->stage_viewers);
     if (seat->ended) {
         const bool moved = seat->outcome == ports::SeatResult::Outcome::moved;
         PublishEnd(*seat->ended, moved ? "moved" : "timeout",
@@ -200,7 +202,6 @@ AudienceService::Async<ViewerJoin> AudienceService::JoinOnce(const std::string& 
     if (is_new) {
         co_await PublishStarted(seat->session, client);
         AnnounceCounts(seat->session.stage_arn);
-        MaybeTriggerAutoscale(seat->stage_viewers);
     }
     ViewerJoin join;
     join.session_token = deps_.session_tokens->Issue(seat->session.session_id, user_id,
@@ -233,6 +234,8 @@ AudienceService::Async<Rejoin> AudienceService::RejoinStage(std::string user_id,
         co_return seat.error();
     }
     const bool is_new = seat->outcome != ports::SeatResult::Outcome::kept;
+    // At once, before signing or recording: the autoscaler gets every moment to add a stage.
+    if (is_new) MaybeTriggerAutoscale(seat->stage_viewers);
     if (seat->ended) {
         const bool moved = seat->outcome == ports::SeatResult::Outcome::moved;
         PublishEnd(*seat->ended, moved ? "moved" : "timeout",
@@ -242,7 +245,6 @@ AudienceService::Async<Rejoin> AudienceService::RejoinStage(std::string user_id,
     if (is_new) {
         co_await PublishStarted(seat->session, client);
         AnnounceCounts(seat->session.stage_arn);
-        MaybeTriggerAutoscale(seat->stage_viewers);
     }
     Rejoin out;
     out.session_token = deps_.session_tokens->Issue(seat->session.session_id, user_id,
