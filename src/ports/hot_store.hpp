@@ -131,6 +131,14 @@ public:
                                                       std::string session_id,
                                                       SystemTime now = {},
                                                       SystemTime cutoff = {}) = 0;
+    // Ends a session whose viewer never got a token: as if it had not started (a start already
+    // recorded is cancelled, so it leaves no history row).
+    virtual Async<void> GiveBack(std::string user_id, std::string stage_arn,
+                                 std::string session_id) {
+        auto left = co_await Leave(std::move(user_id), std::move(stage_arn), std::move(session_id));
+        if (!left) co_return left.error();
+        co_return Ok();
+    }
     // Records the participant of the user's current session (after a token was issued), and
     // the session's start when the seat deferred it (with the caller's user agent and address).
     virtual Async<void> SetParticipant(std::string user_id, std::string session_id,

@@ -8,6 +8,8 @@
 
 namespace ivs::ports {
 
+inline constexpr const char* kCancelled = "cancelled";
+
 // A viewing session starting or ending. Every session that starts ends exactly once; the
 // history store applies these idempotently, keyed by session_id.
 struct SessionEvent {
@@ -21,7 +23,9 @@ struct SessionEvent {
     // For `ended`: when the session ended (leave time, or the last heartbeat for a timeout).
     SystemTime left_at;
     SystemTime last_heartbeat;
-    std::string end_reason;  // "leave", "timeout", "moved", "stage_deleted"
+    // "leave", "timeout", "moved", "stage_deleted"; kCancelled: the start never reached its
+    // viewer (the seat was given back before a token existed), so the row goes away.
+    std::string end_reason;
     std::string user_agent;
     std::string ip_address;
 };

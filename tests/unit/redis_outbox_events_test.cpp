@@ -9,6 +9,7 @@
 #include "adapters/redis/redis_hot_store.hpp"
 #include "core/random.hpp"
 #include "core/time_format.hpp"
+#include "ports/session_events.hpp"
 #include "redis_test_util.hpp"
 
 namespace ivs::adapters::redis {
@@ -169,6 +170,23 @@ TEST_F(OutboxEventsTest, ADeferredStartIsRecordedWithItsParticipantAndOnlyThen) 
     EXPECT_EQ(events[0].user_agent, "agent/2");
     EXPECT_EQ(events[1].kind, "ended");
     EXPECT_EQ(events[1].reason, "leave");
+}
+
+TEST_F(OutboxEventsTest, ASeatGivenBackCancelsItsRecordedStart) {
+    IVS_REQUIRE_HARNESS("IVS_TEST_REDIS_PORT");
+    ConnectHarness();
+    AddStage("a");
+    auto seat = Seat(Request("u", "a", 0));
+    ASSERT_TRUE(seat);
+    ASSERT_TRUE(io_.Run(store_->GiveBack("u", "a", seat->session.session_id)));
+    auto events = Events();
+    ASSERT_EQ(events.size(), 2u);
+    EXPECT_EQ(events[1].kind, "ended");
+    EXPECT_EQ(events[1].reason, ports::kCancelled);
+    EXPECT_EQ(events[1].session_id, seat->session.session_id);
+    auto session = io_.Run(store_->GetSession("u", At(0) - kTimeout));
+    ASSERT_TRUE(session);
+    EXPECT_FALSE(session->has_value());
 }
 
 RedisOptions StallOptions(int port) {

@@ -9,6 +9,7 @@
 #include "adapters/redis/redis_hot_store_scripts.hpp"
 #include "core/json_fields.hpp"
 #include "core/time_format.hpp"
+#include "ports/session_events.hpp"
 
 namespace ivs::adapters::redis {
 namespace asio = boost::asio;
@@ -161,6 +162,16 @@ public:
                                       MsOrEmpty(now),
                                       MsOrEmpty(cutoff)};
         co_return co_await OptionalSession(scripts::Leave(), std::move(args));
+    }
+
+    Async<void> GiveBack(std::string user_id, std::string stage_arn,
+                         std::string session_id) override {
+        std::vector<std::string> args{p_, std::move(user_id), std::move(stage_arn),
+                                      std::move(session_id), "", "", ports::kCancelled};
+        auto r = co_await Run(scripts::Leave(), std::move(args));
+        if (!r) co_return r.error();
+        if (auto e = StatusOf(*r, "No such session")) co_return std::move(*e);
+        co_return Ok();
     }
 
     Async<void> SetParticipant(std::string user_id, std::string session_id,

@@ -178,15 +178,17 @@ return out
     return s;
 }
 
-// ARGV: P, uid, stage, sid, now, cutoff (Unix ms; now '' = Redis's clock, cutoff '' = none)
+// ARGV: P, uid, stage, sid, now, cutoff (Unix ms; now '' = Redis's clock, cutoff '' = none),
+// reason ('' = leave / timeout; 'cancelled' for a seat given back).
 const RedisScript& Leave() {
     static const RedisScript s = Make(R"lua(
 local uid, stage, sid = ARGV[2], ARGV[3], ARGV[4]
 local now = tonumber(ARGV[5] or '') or redis_ms()
 local cutoff = tonumber(ARGV[6] or '') or -math.huge
+local reason = ARGV[7] or ''
 local cur = load_session(uid)
 if not cur or cur.stage ~= stage or (sid ~= '' and sid ~= cur.sid) then return {'none'} end
-end_now(cur, 'leave', now, cutoff)
+if reason ~= '' then end_session(cur, reason, now) else end_now(cur, 'leave', now, cutoff) end
 return {'ok', pack(cur)}
 )lua");
     return s;

@@ -186,10 +186,9 @@ AudienceService::Async<ViewerJoin> AudienceService::JoinOnce(const std::string& 
     if (!token) {
         if (stage_missing) missing_stage = seat->session.stage_arn;
         if (is_new) {
-            // Give the seat back: the viewer never got a token (a recorded start ends here).
-            const SystemTime now = Now();
-            (void)co_await deps_.hot_store->Leave(user_id, seat->session.stage_arn,
-                                                  seat->session.session_id, now, Cutoff(now));
+            // Give the seat back: the viewer never got a token (a recorded start is cancelled).
+            (void)co_await deps_.hot_store->GiveBack(user_id, seat->session.stage_arn,
+                                                     seat->session.session_id);
         }
         co_return token.error();
     }
