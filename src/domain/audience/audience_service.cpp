@@ -193,9 +193,15 @@ AudienceService::Async<ViewerJoin> AudienceService::JoinOnce(const std::string& 
         co_return token.error();
     }
     if (deferred || token->participant_id != participant_id) {
-        (void)co_await deps_.hot_store->SetParticipant(user_id, seat->session.session_id,
-                                                       token->participant_id, client.user_agent,
-                                                       client.ip_address);
+        auto recorded = co_await deps_.hot_store->SetParticipant(
+            user_id, seat->session.session_id, token->participant_id, client.user_agent,
+            client.ip_address);
+        // A deferred start is recorded here: without it the viewer must not get a 200.
+        if (!recorded && deferred && is_new && deps_.hot_store->RecordsSessionEvents()) {
+            (void)co_await deps_.hot_store->GiveBack(user_id, seat->session.stage_arn,
+                                                     seat->session.session_id);
+            co_return recorded.error();
+        }
     }
     seat->session.participant_id = token->participant_id;
     if (is_new) {
