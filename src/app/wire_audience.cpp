@@ -87,6 +87,9 @@ void WireAudience(AppContext& ctx) {
     deps.autoscale_trigger = [&ctx] {
         return ctx.Service<std::function<void()>>("autoscale_trigger");
     };
+    deps.stage_lost = [&ctx] {
+        return ctx.Service<audience::AudienceDeps::StageLostHook>("stage_lost");
+    };
     if (!ctx.token_signer) spdlog::warn("no token signer wired: token endpoints will fail");
     auto service = std::make_shared<audience::AudienceService>(OptionsFrom(cfg), std::move(deps));
     ctx.services["audience"] = service;

@@ -11,6 +11,7 @@
 #include <atomic>
 
 #include "app/app_context.hpp"
+#include "domain/audience/audience_service.hpp"
 #include "domain/autoscaler/runner.hpp"
 #include "domain/publisher/publisher_tracker.hpp"
 #include "domain/stages/fanout.hpp"
@@ -120,6 +121,14 @@ void WireStages(AppContext& ctx) {
     ctx.services["autoscale_trigger"] = std::make_shared<std::function<void()>>([weak_runner] {
         if (auto r = weak_runner.lock()) r->Trigger();
     });
+    // A join whose token IVS refused for an unknown stage: drop the stage, then let the
+    // autoscaler replace the capacity at once.
+    ctx.services["stage_lost"] = std::make_shared<audience::AudienceDeps::StageLostHook>(
+        [registry, weak_runner](std::string arn) -> asio::awaitable<Status> {
+            auto dropped = co_await registry->DropVanished(std::move(arn));
+            if (auto r = weak_runner.lock()) r->Trigger();
+            co_return dropped;
+        });
 
     auto api = std::make_shared<http::StagesApi>();
     api->registry = registry;

@@ -100,7 +100,8 @@ public:
     //  - `started` inserts the row once (a repeat changes nothing);
     //  - `ended` closes the row once with left_at (never before joined_at) and
     //    watch_duration_seconds = left_at - joined_at; an `ended` arriving before its `started`
-    //    creates the closed row, and the later `started` changes nothing.
+    //    creates the closed row, and the later `started` changes nothing;
+    //  - `ended` with end_reason kCancelled removes the row (a start its viewer never got).
     // Checkpoints raise last_heartbeat of open rows (never lower it).
     virtual Async<void> Apply(HistoryBatch batch) = 0;
 

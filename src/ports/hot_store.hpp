@@ -59,6 +59,14 @@ struct SeatRequest {
     SystemTime cutoff;  // sessions with last_heartbeat < cutoff are expired
     int capacity = 50;
     int scale_up_threshold = 45;
+    // not_found ("The broadcast is not live") unless the publisher is live, checked atomically
+    // with the seat.
+    bool require_live_publisher = false;
+    // For the history event of a store that records session events (RecordsSessionEvents).
+    std::string user_agent;
+    std::string ip_address;
+    // The participant is not known yet: the session's start is recorded by SetParticipant.
+    bool defer_start = false;
 };
 
 struct SeatResult {
@@ -116,6 +124,7 @@ public:
     // --- Seats and sessions
     // Errors: not_found (requested stage is not registered), stage_full (no seat: requested stage
     // full or draining, or no active stage with room).
+    // not_found "The broadcast is not live" when `require_live_publisher` and it is not.
     virtual Async<SeatResult> Seat(SeatRequest request) = 0;
     // Refreshes last_heartbeat. not_found when the user has no live session in that stage, or
     // `session_id` is given and is not the current one.
@@ -123,12 +132,26 @@ public:
                                            std::string session_id, SystemTime now,
                                            SystemTime cutoff) = 0;
     // Ends the user's session in that stage. Returns it (nullopt when there was none). An
-    // expired session is ended too and returned as it was.
+    // expired session is ended too and returned as it was. `now` / `cutoff` date the end event
+    // (a session with last_heartbeat < cutoff ends at it, as a timeout); zero: the store's clock,
+    // no cutoff.
     virtual Async<std::optional<ViewerSession>> Leave(std::string user_id, std::string stage_arn,
-                                                      std::string session_id) = 0;
-    // Records the participant of the user's current session (after a token was issued).
+                                                      std::string session_id,
+                                                      SystemTime now = {},
+                                                      SystemTime cutoff = {}) = 0;
+    // Ends a session whose viewer never got a token: as if it had not started (a start already
+    // recorded is cancelled, so it leaves no history row).
+    virtual Async<void> GiveBack(std::string user_id, std::string stage_arn,
+                                 std::string session_id) {
+        auto left = co_await Leave(std::move(user_id), std::move(stage_arn), std::move(session_id));
+        if (!left) co_return left.error();
+        co_return Ok();
+    }
+    // Records the participant of the user's current session (after a token was issued), and
+    // the session's start when the seat deferred it (with the caller's user agent and address).
     virtual Async<void> SetParticipant(std::string user_id, std::string session_id,
-                                       std::string participant_id) = 0;
+                                       std::string participant_id, std::string user_agent = {},
+                                       std::string ip_address = {}) = 0;
     // The user's live session, if any.
     virtual Async<std::optional<ViewerSession>> GetSession(std::string user_id,
                                                            SystemTime cutoff) = 0;
@@ -143,8 +166,10 @@ public:
     // not_found when the stage is not registered.
     virtual Async<void> SetStageState(std::string arn, StageState state,
                                       std::optional<SystemTime> draining_since) = 0;
-    // Unregisters the stage and ends every session in it; returns those sessions.
-    virtual Async<std::vector<ViewerSession>> RemoveStage(std::string arn) = 0;
+    // Unregisters the stage and ends every session in it; returns those sessions. `now` /
+    // `cutoff` date the end events as for Leave.
+    virtual Async<std::vector<ViewerSession>> RemoveStage(std::string arn, SystemTime now = {},
+                                                          SystemTime cutoff = {}) = 0;
     virtual Async<StageRecord> GetStage(std::string arn, SystemTime cutoff) = 0;
     virtual Async<std::vector<StageRecord>> ListStages(SystemTime cutoff) = 0;
     // Stages being created right now (by any instance), so joins can wait for them.
@@ -162,6 +187,11 @@ public:
     // --- Reads for stats
     virtual Async<HotSnapshot> Snapshot(SystemTime now, SystemTime cutoff) = 0;
     virtual Async<void> Ping() = 0;
+
+    // True when the store appends every session start and end to the durable history outbox
+    // in the same atomic step as the change (Redis: inside the script); callers then publish
+    // no session events of their own.
+    virtual bool RecordsSessionEvents() const { return false; }
 };
 
 }  // namespace ivs::ports

@@ -65,6 +65,9 @@ struct CreateTokenRequest {
     int duration_minutes = 720;
     Tags attributes;
     std::vector<Capability> capabilities;  // empty: IVS default (both)
+    // Self-signed tokens: the participant id (jti) to use, from TokenSigner::NewParticipantId;
+    // empty: a fresh one. IVS chooses its own and ignores this.
+    std::string participant_id;
 };
 
 struct ParticipantToken {

@@ -1,10 +1,14 @@
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
+
 #include <string>
 
 #include "core/clock.hpp"
 
 namespace ivs::ports {
+
+inline constexpr const char* kCancelled = "cancelled";
 
 // A viewing session starting or ending. Every session that starts ends exactly once; the
 // history store applies these idempotently, keyed by session_id.
@@ -19,7 +23,9 @@ struct SessionEvent {
     // For `ended`: when the session ended (leave time, or the last heartbeat for a timeout).
     SystemTime left_at;
     SystemTime last_heartbeat;
-    std::string end_reason;  // "leave", "timeout", "moved", "stage_deleted"
+    // "leave", "timeout", "moved", "stage_deleted"; kCancelled: the start never reached its
+    // viewer (the seat was given back before a token existed), so the row goes away.
+    std::string end_reason;
     std::string user_agent;
     std::string ip_address;
 };
@@ -31,6 +37,14 @@ class SessionEventSink {
 public:
     virtual ~SessionEventSink() = default;
     virtual void Publish(SessionEvent event) = 0;
+    // Publishes and resumes the caller once the event is durable (committed where it survives
+    // a crash of this process), or at once when it cannot be made durable now (it then stays
+    // queued, as with Publish). Used before answering a call whose history must not be lost.
+    // Default: Publish.
+    virtual boost::asio::awaitable<void> PublishDurably(SessionEvent event) {
+        Publish(std::move(event));
+        co_return;
+    }
 };
 
 }  // namespace ivs::ports

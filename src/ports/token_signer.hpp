@@ -21,6 +21,10 @@ public:
     virtual boost::asio::awaitable<Result<ParticipantToken>> Issue(CreateTokenRequest request) = 0;
 
     virtual std::string_view Kind() const = 0;  // "self" or "api"
+
+    // A participant id the next Issue will use when given it in `request.participant_id`, so a
+    // caller can record it before signing; empty when IVS chooses it (after the call).
+    virtual std::string NewParticipantId() const { return {}; }
 };
 
 }  // namespace ivs::ports

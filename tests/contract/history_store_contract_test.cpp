@@ -95,6 +95,17 @@ TYPED_TEST(HistoryStoreContract, StartThenEndMakesOneClosedRowWithDuration) {
     EXPECT_EQ(rows[0].end_reason, "leave");
 }
 
+TYPED_TEST(HistoryStoreContract, ACancelledStartLeavesNoRow) {
+    this->Apply({Started("s1", "u1", kArnA, At(0))});
+    this->Apply({Ended("s1", "u1", kArnA, At(0), At(0), ports::kCancelled)});
+    this->Apply({Started("s2", "u1", kArnA, At(1)),
+                 Ended("s2", "u1", kArnA, At(1), At(1), ports::kCancelled)});
+    this->Apply({Started("s3", "u1", kArnA, At(2))});
+    auto rows = this->All("u1");
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].session_id, "s3");
+}
+
 TYPED_TEST(HistoryStoreContract, RepeatedEventsChangeNothing) {
     this->Apply({Started("s1", "u1", kArnA, At(0)), Started("s1", "u1", kArnA, At(0))});
     this->Apply({Started("s1", "u1", kArnA, At(0))});

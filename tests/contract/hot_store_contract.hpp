@@ -729,6 +729,32 @@ TEST_P(HotStoreContract, PublisherStateRoundTrips) {
     EXPECT_FALSE(snap->publisher->live);
 }
 
+TEST_P(HotStoreContract, ASeatThatNeedsALivePublisherIsCheckedInTheSameStep) {
+    AddStage("a");
+    auto rq = Request("u", "a", 0);
+    rq.require_live_publisher = true;
+    auto nobody = AwaitHot(store_->Seat(rq));  // no publisher ever recorded
+    ASSERT_FALSE(nobody.has_value());
+    EXPECT_EQ(nobody.error().code, Errc::not_found);
+    ports::PublisherState p;
+    p.live = false;
+    p.since = At(0);
+    p.updated_at = At(0);
+    ASSERT_TRUE(AwaitHot(store_->SetPublisher(p)));
+    auto offline = AwaitHot(store_->Seat(rq));
+    ASSERT_FALSE(offline.has_value());
+    EXPECT_EQ(offline.error().code, Errc::not_found);
+    EXPECT_EQ(Viewers("a", 0), 0);
+    EXPECT_FALSE(Session("u", 0).has_value());
+    p.live = true;
+    ASSERT_TRUE(AwaitHot(store_->SetPublisher(p)));
+    auto seated = AwaitHot(store_->Seat(rq));
+    ASSERT_TRUE(seated.has_value()) << seated.error().message;
+    EXPECT_EQ(seated->outcome, Outcome::seated);
+    EXPECT_EQ(seated->session.participant_id, rq.participant_id);
+    EXPECT_EQ(Viewers("a", 0), 1);
+}
+
 TEST_P(HotStoreContract, ReplicationRecordsAreKeyedByDestination) {
     auto empty = AwaitHot(store_->ListReplications());
     ASSERT_TRUE(empty.has_value());

@@ -151,6 +151,27 @@ TEST(HistoryFlow, SigkillWithOpenSessionsThenRestartClosesThemOnce) {
     }
 }
 
+// The start of a session is committed before its 200: killing the server right after the
+// answers (no time for a background drain) still leaves every joined viewer one row.
+TEST(HistoryFlow, ASigkillRightAfterJoinsAnsweredLosesNoRow) {
+    IVS_REQUIRE_HARNESS("IVS_TEST_BINARY");
+    IVS_REQUIRE_HARNESS("IVS_TEST_HARNESS_DIR");
+    TempDir data;
+    std::vector<Seat> seats;
+    {
+        ServerProcess server(data.path(), "");
+        for (int i = 0; i < 20; ++i) seats.push_back(Join(server, fmt::format("sudden-{}", i)));
+        server.Kill(SIGKILL);
+    }
+    ServerProcess server(data.path(), "");
+    ASSERT_TRUE(WaitUntil([&] {
+        for (const auto& s : seats) {
+            if (Rows(server, s.user_id) != std::pair{1, 1}) return false;
+        }
+        return true;
+    }));
+}
+
 // A crash closes a session's row at the last heartbeat the sweeper checkpointed, not at the
 // join: the history keeps the time actually watched.
 TEST(HistoryFlow, ACrashedSessionIsClosedAtItsLastCheckpointedHeartbeat) {

@@ -51,6 +51,55 @@ TEST(HistorySink, SqliteModeAppliesEveryEventOnceInBatches) {
     EXPECT_EQ(*closed, 500);
 }
 
+// SQLite mode has no separate outbox file: the history database is the durable store, so a
+// durable publish resumes only once its event is committed there.
+TEST(HistorySink, ADurablePublishResumesOnlyOnceTheEventIsCommitted) {
+    TempDir dir;
+    auto store = std::make_shared<SqliteHistoryStore>(
+        adapters::history::SqliteStoreOptions{dir.path() + "/ivs.db"});
+    std::atomic<bool> committed{false};
+    OutboxSinkOptions o;
+    o.apply = [store, &committed](const ports::HistoryBatch& b) {
+        auto s = store->ApplySync(b);
+        committed = static_cast<bool>(s);
+        return s;
+    };
+    OutboxSink sink(o);
+    for (int i = 0; i < 50; ++i) {
+        committed = false;
+        RunAwait(sink.PublishDurably(Started(fmt::format("d{}", i), "u1", kArn, At(i))));
+        ASSERT_TRUE(committed.load()) << "resumed before its commit, event " << i;
+        auto page = RunAwait(store->History("u1", 1, ""));
+        ASSERT_TRUE(page);
+        EXPECT_EQ(page->total_records, i + 1);
+    }
+}
+
+// While the history store refuses writes, a durable publish does not wait through the back-off:
+// it resumes at once and its event is applied later.
+TEST(HistorySink, ADurablePublishDoesNotWaitForAFailingStore) {
+    TempDir dir;
+    auto store = std::make_shared<SqliteHistoryStore>(
+        adapters::history::SqliteStoreOptions{dir.path() + "/ivs.db"});
+    std::atomic<bool> failing{true};
+    OutboxSinkOptions o;
+    o.max_backoff = std::chrono::milliseconds(200);
+    o.apply = [store, &failing](const ports::HistoryBatch& b) -> Status {
+        if (failing) return Error(Errc::unavailable, "history store down");
+        return store->ApplySync(b);
+    };
+    OutboxSink sink(o);
+    for (int i = 0; i < 5; ++i) {
+        RunAwait(sink.PublishDurably(Started(fmt::format("f{}", i), "u2", kArn, At(i))));
+    }
+    EXPECT_EQ(sink.Pending(), 5u);
+    failing = false;
+    ASSERT_TRUE(WaitUntil([&] { return sink.Pending() == 0; }));
+    auto page = RunAwait(store->History("u2", 1, ""));
+    ASSERT_TRUE(page);
+    EXPECT_EQ(page->total_records, 5);
+}
+
 TEST(HistorySink, StopFlushesWhatWasPublished) {
     TempDir dir;
     auto store = std::make_shared<SqliteHistoryStore>(

@@ -32,6 +32,9 @@ public:
     boost::asio::awaitable<Result<ports::ParticipantToken>> Issue(
         ports::CreateTokenRequest r) override {
         if (fail) co_return Error(Errc::unavailable, "IVS is down");
+        if (!missing_stage.empty() && r.stage_arn == missing_stage) {
+            co_return Error(Errc::not_found, "Stage not found");
+        }
         std::lock_guard lock(mu);
         requests.push_back(r);
         ports::ParticipantToken t;
@@ -46,6 +49,7 @@ public:
 
     const Clock& clock_;
     std::atomic<bool> fail{false};
+    std::string missing_stage;  // IVS does not know this stage
     std::mutex mu;
     std::vector<ports::CreateTokenRequest> requests;
 };
@@ -83,6 +87,7 @@ protected:
         deps.session_tokens = codec;
         deps.clock = &clock;
         deps.autoscale_trigger = [this] { return trigger; };
+        deps.stage_lost = [this] { return stage_lost; };
         options.seat_wait_seconds = 0;
         service = std::make_shared<AudienceService>(options, std::move(deps));
         AddStage(kMaster, true);
@@ -106,6 +111,7 @@ protected:
     std::shared_ptr<RecordingSink> sink;
     std::shared_ptr<SessionTokenCodec> codec;
     std::shared_ptr<std::function<void()>> trigger;
+    std::shared_ptr<AudienceDeps::StageLostHook> stage_lost;
     std::shared_ptr<AudienceService> service;
 };
 
@@ -134,6 +140,31 @@ TEST_F(AudienceServiceTest, ViewerTokenSeatsAndIssuesARealOneHourToken) {
     EXPECT_EQ(events[0].participant_id, join->token.participant_id);
     EXPECT_EQ(events[0].user_agent, "ua");
     EXPECT_EQ(events[0].ip_address, "1.2.3.4");
+}
+
+TEST_F(AudienceServiceTest, AJoinSeatedOnAStageIvsNoLongerHasIsSeatedElsewhere) {
+    AddStage(kSecond);
+    // Only the second stage takes viewers, and IVS has lost it.
+    ASSERT_TRUE(Await(store->SetStageState(kMaster, ports::StageState::draining, clock.Now())));
+    signer->missing_stage = kSecond;
+    std::vector<std::string> dropped;
+    stage_lost = std::make_shared<AudienceDeps::StageLostHook>(
+        [this, &dropped](std::string arn) -> boost::asio::awaitable<Status> {
+            dropped.push_back(arn);
+            auto removed = co_await store->RemoveStage(arn, clock.Now(), clock.Now());
+            if (!removed) co_return removed.error();
+            co_return co_await store->SetStageState(kMaster, ports::StageState::active,
+                                                    std::nullopt);
+        });
+    auto join = Await(service->JoinAsViewer("alice", "", {}));
+    ASSERT_TRUE(join.has_value()) << join.error().message;
+    EXPECT_EQ(join->token.stage_arn, kMaster);
+    ASSERT_EQ(dropped, std::vector<std::string>{kSecond});
+    // One session, one start: the seat on the lost stage never became a session.
+    auto events = sink->Events();
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_EQ(events[0].kind, ports::SessionEvent::Kind::started);
+    EXPECT_EQ(events[0].stage_arn, kMaster);
 }
 
 TEST_F(AudienceServiceTest, RepeatedJoinKeepsTheSessionAndEmitsNothing) {

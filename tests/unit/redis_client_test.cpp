@@ -188,6 +188,29 @@ TEST(RedisClientPrivate, CommandDeadlineEndsAStalledCallAndTheClientRecovers) {
         WaitUntil([&] { return static_cast<bool>(io.Run(client->Command({"SET", "k", "v"}))); }));
 }
 
+TEST(RedisClientPrivate, AfterAStallEveryCallFailsAtOnceUntilRedisAnswersAgain) {
+    PrivateRedis server;
+    IoThreads io;
+    auto opts = LocalOptions(server.port());
+    opts.connections = 2;
+    auto client = MakeRedisClient(io.ioc(), opts);
+    ASSERT_TRUE(WaitUntil([&] { return client->ReadyConnections() == 2; }));
+    ASSERT_TRUE(server.Signal(SIGSTOP));
+    auto first = io.Run(client->Command({"SET", "k", "v"}));
+    ASSERT_FALSE(first);
+    EXPECT_EQ(first.error().code, Errc::timeout);
+    // The breaker is open on every connection: no call waits for the command timeout again,
+    // and the reconnection probes stay unanswered while Redis is stopped.
+    for (int i = 0; i < 20; ++i) {
+        auto r = io.Run(client->Command({"GET", "k"}));
+        ASSERT_FALSE(r);
+        EXPECT_EQ(r.error().code, Errc::unavailable) << "call " << i;
+    }
+    EXPECT_EQ(client->ReadyConnections(), 0);
+    ASSERT_TRUE(server.Signal(SIGCONT));
+    EXPECT_TRUE(WaitUntil([&] { return static_cast<bool>(io.Run(client->Command({"GET", "k"}))); }));
+}
+
 TEST(RedisClientPrivate, ARedisBusyWithAScriptAnswersUnavailableNotInternal) {
     PrivateRedis server("--busy-reply-threshold 50");
     IoThreads io;

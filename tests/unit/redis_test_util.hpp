@@ -8,6 +8,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include <signal.h>
+
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -73,6 +76,12 @@ public:
         });
     }
     void Stop() { RunCommand(HarnessDir() + "/redis.sh stop " + dir_.path()); }
+    // Sends `signal` (e.g. SIGSTOP / SIGCONT) to this redis-server.
+    bool Signal(int signal) {
+        std::ifstream in(dir_.path() + "/redis.pid");
+        pid_t pid = 0;
+        return (in >> pid) && pid > 0 && ::kill(pid, signal) == 0;
+    }
 
 private:
     TempDir dir_;

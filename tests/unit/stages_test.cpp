@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "adapters/hot_store/memory/memory_hot_store.hpp"
@@ -280,6 +281,38 @@ TEST_F(StagesTest, AutoscalerScalesUpDrainsAndDeletes) {
     for (const auto& s : stages) master += s.is_master;
     EXPECT_EQ(master, 1);
     EXPECT_EQ(emu->ListStages("", 100)->items.size(), 2u);
+}
+
+// A stage deleted behind the server's back: reconciliation at the next start, or a join whose
+// token IVS refused for it, unregisters it and ends its sessions with their history events.
+TEST_F(StagesTest, AStageGoneFromIvsIsUnregisteredAndItsSessionsEnd) {
+    Start();
+    auto first = Sync(ioc, registry->CreateStage(registry->NewStageName(), {}, true));
+    auto second = Sync(ioc, registry->CreateStage(registry->NewStageName(), {}, true));
+    ASSERT_TRUE(first && second);
+    ASSERT_TRUE(Seat("r0", first->arn));
+    ASSERT_TRUE(Seat("r1", first->arn));
+    ASSERT_TRUE(Seat("j0", second->arn));
+    ASSERT_TRUE(emu->DeleteStage(first->arn));
+    ASSERT_TRUE(emu->DeleteStage(second->arn));
+
+    EXPECT_FALSE(Sync(ioc, registry->DropVanished(registry->MasterArn())));  // never the master
+    ASSERT_TRUE(Sync(ioc, registry->DropVanished(second->arn)));  // what a refused token does
+    Start();  // reconciles the registry with IVS
+    for (const auto& s : Stages()) {
+        EXPECT_NE(s.arn, first->arn);
+        EXPECT_NE(s.arn, second->arn);
+    }
+    std::lock_guard lock(sink->mu);
+    ASSERT_EQ(sink->events.size(), 3u);
+    std::set<std::string> users;
+    for (const auto& e : sink->events) {
+        EXPECT_EQ(e.kind, ports::SessionEvent::Kind::ended);
+        EXPECT_EQ(e.end_reason, "stage_deleted");
+        users.insert(e.user_id);
+    }
+    EXPECT_EQ(users, (std::set<std::string>{"r0", "r1", "j0"}));
+    EXPECT_EQ(recorder->Count("stage_deleted"), 2);
 }
 
 TEST_F(StagesTest, DrainTimeoutDeletesStageWithViewersAndEndsTheirSessions) {

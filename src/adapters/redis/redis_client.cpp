@@ -83,6 +83,11 @@ public:
         auto result = co_await asio::async_initiate<const asio::use_awaitable_t<>&,
                                                     void(Result<RedisReply>)>(
             std::move(initiation), asio::use_awaitable, std::move(cmd));
+        // One stalled connection means a stalled Redis: every connection stops waiting and
+        // fails fast until its probe succeeds.
+        if (!result && result.error().code == Errc::timeout) {
+            for (auto& c : conns_) c->Trip();
+        }
         co_return result;
     }
 
@@ -125,6 +130,13 @@ public:
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
         }
         return true;
+    }
+
+    std::chrono::milliseconds ClockOffset() const override {
+        for (const auto& c : conns_) {
+            if (c->Ready()) return c->ClockOffset();
+        }
+        return conns_.front()->ClockOffset();
     }
 
     const std::string& KeyPrefix() const override { return options_.key_prefix; }

@@ -49,7 +49,8 @@ private:
 //
 // Errors: Errc::unavailable at once while the connection is down or its queue is full (no call
 // waits for Redis to come back); Errc::timeout when Redis does not answer within
-// `command_timeout` (the connection is then reset); Errc::internal for an error reply
+// `command_timeout` (then every connection is reset and answers Errc::unavailable at once until
+// a TIME probe on it is answered: a circuit breaker); Errc::internal for an error reply
 // (`Command`, `Eval`). Thread-safe; the returned awaitables may run on any executor.
 class RedisClient {
 public:
@@ -70,6 +71,8 @@ public:
     virtual int ReadyConnections() const = 0;
     // Waits (blocking the caller, not an I/O thread) until connected or `timeout` passes.
     virtual bool WaitConnected(std::chrono::milliseconds timeout) const = 0;
+    // Redis's clock minus this host's, as measured on connecting (zero until connected).
+    virtual std::chrono::milliseconds ClockOffset() const = 0;
     virtual const std::string& KeyPrefix() const = 0;
     virtual const RedisOptions& Options() const = 0;
     // Closes every connection; later calls fail with Errc::unavailable.

@@ -136,6 +136,14 @@ void Connection::Stop() {
     });
 }
 
+void Connection::Trip() {
+    asio::dispatch(strand_, [self = shared_from_this()] {
+        if (self->state_.load() == State::ready) {
+            self->Fail(Errc::timeout, "another connection to Redis timed out");
+        }
+    });
+}
+
 void Connection::Submit(std::string formatted, Handler handler) {
     asio::dispatch(strand_, [self = shared_from_this(), cmd = std::move(formatted),
                              h = std::move(handler)]() mutable {
@@ -236,8 +244,12 @@ asio::awaitable<Status> Connection::Handshake() {
         init += FormatCommand({"SELECT", std::to_string(options_.db)});
         ++expect;
     }
+    // TIME proves Redis answers before the connection takes commands (after a stall, calls
+    // keep failing at once until it does) and measures the Redis clock against ours.
+    init += FormatCommand({"TIME"});
+    ++expect;
     for (const auto& cmd : after_connect_) init += FormatCommand(cmd);
-    if (!init.empty()) {
+    {
         auto [wec, wn] =
             options_.tls
                 ? co_await asio::async_write(link->stream, asio::buffer(init),
@@ -254,7 +266,7 @@ asio::awaitable<Status> Connection::Handshake() {
             freeReplyObject(raw);
             // The server's text (e.g. WRONGPASS) is safe to log; it never holds the password.
             if (r.IsError()) co_return fail("refused the connection set-up: " + r.str);
-            --expect;
+            if (--expect == 0) RecordClockOffset(r);
             continue;
         }
         auto buf = asio::buffer(link->read_buf);
@@ -268,6 +280,17 @@ asio::awaitable<Status> Connection::Handshake() {
     }
     deadline.cancel();
     co_return Ok();
+}
+
+void Connection::RecordClockOffset(const RedisReply& time_reply) {
+    if (!time_reply.IsArray() || time_reply.elements.size() < 2) return;
+    const auto secs = time_reply.elements[0].AsInt();
+    const auto micros = time_reply.elements[1].AsInt();
+    if (!secs || !micros) return;
+    const auto redis_now = std::chrono::microseconds(*secs * 1'000'000 + *micros);
+    const auto ours = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::system_clock::now().time_since_epoch());
+    clock_offset_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(redis_now - ours).count();
 }
 
 void Connection::StartWrite() {

@@ -67,7 +67,9 @@ std::string FormatCommand(const std::vector<std::string>& args);
 // order, a watchdog enforcing the command deadline, and reconnection with backoff.
 //
 // Before the first connection attempt ends, commands wait (up to their deadline); after a
-// failure they fail at once with Errc::unavailable until the connection is back.
+// failure (a timeout included) they fail at once with Errc::unavailable until the connection is
+// back, which takes a TIME answered within the connect timeout: a stalled Redis trips the
+// connection open, and only a probe that succeeds closes it again.
 //
 // In push mode (`on_push` set) every reply after the handshake goes to `on_push` (pub/sub);
 // the `after_connect` commands (e.g. SUBSCRIBE) are sent on each (re)connection. Thread-safe.
@@ -85,9 +87,16 @@ public:
 
     void Start();
     void Stop();
+    // Another connection to the same Redis timed out: treat this one as stalled too (its
+    // waiting calls fail at once with Errc::timeout and it reconnects through the probe).
+    void Trip();
     // Queues a formatted command; `handler` runs on its own associated executor.
     void Submit(std::string formatted, Handler handler);
     bool Ready() const { return state_.load() == State::ready; }
+    // Redis's clock minus ours, measured when the connection was last established.
+    std::chrono::milliseconds ClockOffset() const {
+        return std::chrono::milliseconds(clock_offset_ms_.load());
+    }
 
 private:
     enum class State { initial, ready, down, stopped };
@@ -108,6 +117,7 @@ private:
 
     boost::asio::awaitable<void> ConnectOnce();
     boost::asio::awaitable<Status> Handshake();
+    void RecordClockOffset(const RedisReply& time_reply);
     void StartWrite();
     void StartRead();
     void OnRead(const Link& link, std::size_t n);
@@ -128,6 +138,7 @@ private:
     std::vector<std::vector<std::string>> after_connect_;
 
     std::atomic<State> state_{State::initial};
+    std::atomic<std::int64_t> clock_offset_ms_{0};
     std::shared_ptr<Link> link_;
     std::uint64_t generation_ = 0;
     redisReader* reader_ = nullptr;

@@ -5,9 +5,11 @@
 #include <algorithm>
 
 #include "adapters/redis/redis_batcher.hpp"
+#include "adapters/redis/redis_hot_store_json.hpp"
 #include "adapters/redis/redis_hot_store_scripts.hpp"
 #include "core/json_fields.hpp"
 #include "core/time_format.hpp"
+#include "ports/session_events.hpp"
 
 namespace ivs::adapters::redis {
 namespace asio = boost::asio;
@@ -24,6 +26,8 @@ using ports::ViewerSession;
 namespace {
 
 std::string Ms(SystemTime t) { return std::to_string(ToUnixMillis(t)); }
+// Zero (the port's "not given") leaves the choice to the script.
+std::string MsOrEmpty(SystemTime t) { return t == SystemTime{} ? std::string() : Ms(t); }
 
 SystemTime ParseMs(const RedisReply& r) { return FromUnixMillis(r.AsInt().value_or(0)); }
 
@@ -88,6 +92,9 @@ std::optional<Error> StatusOf(const RedisReply& r, const char* not_found_message
     if (s == "ok" || s == "none") return std::nullopt;
     if (s == "not_found") return Error(Errc::not_found, not_found_message);
     if (s == "stage_full") return Error(Errc::stage_full, "All stages are full");
+    if (s == "not_live") return Error(Errc::not_found, "The broadcast is not live");
+    // The script ran after its deadline, when the caller had already given up: nothing changed.
+    if (s == "late") return Error(Errc::unavailable, "Redis did not answer in time");
     return Unexpected();
 }
 
@@ -100,56 +107,6 @@ std::optional<Error> SeatStatusOf(const RedisReply& r, const std::string& reques
                                            : ports::StageFullMessage(requested_stage));
     }
     return StatusOf(r, "Stage not found");
-}
-
-std::string PublisherToJson(const PublisherState& p) {
-    json::object o{{"live", p.live},
-                   {"participantId", p.participant_id},
-                   {"userId", p.user_id},
-                   {"stageArn", p.stage_arn},
-                   {"since", ToUnixMillis(p.since)},
-                   {"updatedAt", ToUnixMillis(p.updated_at)},
-                   {"source", p.source}};
-    return json::serialize(o);
-}
-
-std::optional<PublisherState> PublisherFromJson(const std::string& text) {
-    boost::system::error_code ec;
-    json::value v = json::parse(text, ec);
-    if (ec || !v.is_object()) return std::nullopt;
-    const auto& o = v.as_object();
-    PublisherState p;
-    p.live = json_fields::Bool(o, "live");
-    p.participant_id = json_fields::String(o, "participantId");
-    p.user_id = json_fields::String(o, "userId");
-    p.stage_arn = json_fields::String(o, "stageArn");
-    p.since = json_fields::UnixMillis(o, "since");
-    p.updated_at = json_fields::UnixMillis(o, "updatedAt");
-    p.source = json_fields::String(o, "source");
-    return p;
-}
-
-std::string ReplicationToJson(const ReplicationRecord& r) {
-    json::object o{{"destinationStageArn", r.destination_stage_arn},
-                   {"sourceStageArn", r.source_stage_arn},
-                   {"participantId", r.participant_id},
-                   {"active", r.active},
-                   {"updatedAt", ToUnixMillis(r.updated_at)}};
-    return json::serialize(o);
-}
-
-std::optional<ReplicationRecord> ReplicationFromJson(const std::string& text) {
-    boost::system::error_code ec;
-    json::value v = json::parse(text, ec);
-    if (ec || !v.is_object()) return std::nullopt;
-    const auto& o = v.as_object();
-    ReplicationRecord r;
-    r.destination_stage_arn = json_fields::String(o, "destinationStageArn");
-    r.source_stage_arn = json_fields::String(o, "sourceStageArn");
-    r.participant_id = json_fields::String(o, "participantId");
-    r.active = json_fields::Bool(o, "active");
-    r.updated_at = json_fields::UnixMillis(o, "updatedAt");
-    return r;
 }
 
 class RedisHotStore final : public ports::HotStore {
@@ -170,7 +127,12 @@ public:
                                       Ms(rq.now),
                                       Ms(rq.cutoff),
                                       std::to_string(rq.capacity),
-                                      std::to_string(rq.scale_up_threshold)};
+                                      std::to_string(rq.scale_up_threshold),
+                                      std::move(rq.user_agent),
+                                      std::move(rq.ip_address),
+                                      SeatDeadline(),
+                                      rq.require_live_publisher ? "1" : "0",
+                                      rq.defer_start ? "1" : "0"};
         auto r = co_await Run(scripts::Seat(), std::move(args));
         if (!r) co_return r.error();
         if (auto e = SeatStatusOf(*r, rq.requested_stage)) co_return std::move(*e);
@@ -202,16 +164,36 @@ public:
     }
 
     Async<std::optional<ViewerSession>> Leave(std::string user_id, std::string stage_arn,
-                                              std::string session_id) override {
-        std::vector<std::string> args{p_, std::move(user_id), std::move(stage_arn),
-                                      std::move(session_id)};
+                                              std::string session_id, SystemTime now,
+                                              SystemTime cutoff) override {
+        std::vector<std::string> args{p_,
+                                      std::move(user_id),
+                                      std::move(stage_arn),
+                                      std::move(session_id),
+                                      MsOrEmpty(now),
+                                      MsOrEmpty(cutoff)};
         co_return co_await OptionalSession(scripts::Leave(), std::move(args));
     }
 
+    Async<void> GiveBack(std::string user_id, std::string stage_arn,
+                         std::string session_id) override {
+        std::vector<std::string> args{p_, std::move(user_id), std::move(stage_arn),
+                                      std::move(session_id), "", "", ports::kCancelled};
+        auto r = co_await Run(scripts::Leave(), std::move(args));
+        if (!r) co_return r.error();
+        if (auto e = StatusOf(*r, "No such session")) co_return std::move(*e);
+        co_return Ok();
+    }
+
     Async<void> SetParticipant(std::string user_id, std::string session_id,
-                               std::string participant_id) override {
-        std::vector<std::string> args{p_, std::move(user_id), std::move(session_id),
-                                      std::move(participant_id)};
+                               std::string participant_id, std::string user_agent,
+                               std::string ip_address) override {
+        std::vector<std::string> args{p_,
+                                      std::move(user_id),
+                                      std::move(session_id),
+                                      std::move(participant_id),
+                                      std::move(user_agent),
+                                      std::move(ip_address)};
         auto r = co_await Run(scripts::SetParticipant(), std::move(args));
         if (!r) co_return r.error();
         if (auto e = StatusOf(*r, "No such session")) co_return std::move(*e);
@@ -281,8 +263,9 @@ public:
         co_return Ok();
     }
 
-    Async<std::vector<ViewerSession>> RemoveStage(std::string arn) override {
-        std::vector<std::string> args{p_, std::move(arn)};
+    Async<std::vector<ViewerSession>> RemoveStage(std::string arn, SystemTime now,
+                                                  SystemTime cutoff) override {
+        std::vector<std::string> args{p_, std::move(arn), MsOrEmpty(now), MsOrEmpty(cutoff)};
         auto r = co_await Run(scripts::RemoveStage(), std::move(args));
         if (!r) co_return r.error();
         co_return ParseSessions(*r);
@@ -395,7 +378,21 @@ public:
         co_return Ok();
     }
 
+    bool RecordsSessionEvents() const override { return true; }
+
 private:
+    // The latest Redis time at which a seat may still take effect: half the command timeout
+    // from now, so its answer can still arrive before the caller's deadline. A seat script
+    // that waited longer in a stalled Redis changes nothing (the caller answered 503).
+    std::string SeatDeadline() const {
+        const auto budget = client_->Options().command_timeout / 2;
+        const auto redis_now = std::chrono::system_clock::now() + client_->ClockOffset();
+        return std::to_string(
+            std::chrono::duration_cast<std::chrono::milliseconds>(
+                (redis_now + budget).time_since_epoch())
+                .count());
+    }
+
     asio::awaitable<Result<RedisReply>> Run(const RedisScript& script,
                                             std::vector<std::string> args) {
         std::vector<std::string> keys;

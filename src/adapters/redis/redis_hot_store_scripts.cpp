@@ -22,10 +22,35 @@ local function hash_to_table(h)
 end
 local function load_session(uid) return hash_to_table(redis.call('HGETALL', ukey(uid))) end
 local function pack(s) return {s.sid, s.uid, s.stage, s.pid or '', s.joined, s.hb} end
-local function end_session(s)
+-- The session outbox: every start and end is appended here in the script that makes the
+-- change, so a change and its history event happen together or not at all.
+local OUTBOX = P .. '{outbox}'
+local function emit(kind, s, reason, left)
+  local e = {k = kind, sid = s.sid, uid = s.uid, stage = s.stage, pid = s.pid or '',
+             joined = tonumber(s.joined) or 0, hb = tonumber(s.hb) or 0,
+             left = tonumber(left) or 0, reason = reason or '', ua = s.ua or '', ip = s.ip or ''}
+  redis.call('XADD', OUTBOX, 'MAXLEN', '~', OUTBOX_MAXLEN, '*', 'e', cjson.encode(e))
+end
+-- A session's start is recorded unless it waits for its participant (st = '0'); sessions
+-- stored before the field existed had their start published separately.
+local function started(s) return s.st ~= '0' end
+-- Ends the session; its end event carries `reason` and `left` (Unix ms) when it had started.
+local function end_session(s, reason, left)
   redis.call('DEL', ukey(s.uid))
   redis.call('ZREM', skey(s.stage, 'seats'), s.uid)
   redis.call('ZREM', EXP, s.uid)
+  if reason and started(s) then
+    emit('ended', s, reason, math.max(tonumber(left) or 0, tonumber(s.joined) or 0))
+  end
+end
+-- Ended by the viewer or the server at `now`: an expired session ends at its last heartbeat.
+local function end_now(s, reason, now, cutoff)
+  if tonumber(s.hb) < cutoff then end_session(s, 'timeout', s.hb)
+  else end_session(s, reason, now) end
+end
+local function redis_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 local function live_count(arn, cutoff)
   return redis.call('ZCOUNT', skey(arn, 'seats'), cutoff, '+inf')
@@ -38,19 +63,35 @@ local function pack_stage(arn, cutoff)
 end
 )lua";
 
-RedisScript Make(const char* body) { return RedisScript(std::string(kPrelude) + body); }
+RedisScript Make(const char* body) {
+    return RedisScript("local OUTBOX_MAXLEN = " + std::to_string(kOutboxMaxLength) + "\n" +
+                       kPrelude + body);
+}
 
 }  // namespace
 
-// ARGV: P, uid, requested, new_sid, pid, now, cutoff, capacity, threshold
+// ARGV: P, uid, requested, new_sid, pid, now, cutoff, capacity, threshold, ua, ip, deadline,
+// require_live, defer_start. `deadline` (Redis clock, Unix ms; '' for none): a script that
+// runs later changes nothing, so a call its caller gave up on never seats anyone.
+// `require_live`: '1' refuses the seat ('not_live') unless the publisher is live.
+// `defer_start`: '1' records the session's start only when SetParticipant names its participant.
+// New arguments go at the end.
 const RedisScript& Seat() {
     static const RedisScript s = Make(R"lua(
 local uid, req, sid, pid, now = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local cutoff, cap, thr = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
+local ua, ip, deadline = ARGV[10] or '', ARGV[11] or '', tonumber(ARGV[12] or '')
+if deadline and redis_ms() > deadline then return {'late'} end
+if ARGV[13] == '1' then
+  local raw = redis.call('GET', P .. 'publisher')
+  local ok, pub = pcall(cjson.decode, raw or '')
+  if not raw or not ok or type(pub) ~= 'table' or pub.live ~= true then return {'not_live'} end
+end
+local defer = ARGV[14] == '1'
 local cur = load_session(uid)
 local ended = false
 if cur and tonumber(cur.hb) < cutoff then
-  end_session(cur)
+  end_session(cur, 'timeout', cur.hb)
   ended = pack(cur)
   cur = nil
 end
@@ -93,15 +134,17 @@ else
 end
 local outcome = 'seated'
 if cur then
-  end_session(cur)
+  end_session(cur, 'moved', now)
   ended = pack(cur)
   outcome = 'moved'
 end
+local st = defer and '0' or '1'
 redis.call('HSET', ukey(uid), 'sid', sid, 'uid', uid, 'stage', target, 'pid', pid,
-           'joined', now, 'hb', now)
+           'joined', now, 'hb', now, 'st', st)
 redis.call('ZADD', skey(target, 'seats'), now, uid)
 redis.call('ZADD', EXP, now, uid)
-local s = {sid = sid, uid = uid, stage = target, pid = pid, joined = now, hb = now}
+local s = {sid = sid, uid = uid, stage = target, pid = pid, joined = now, hb = now, ua = ua, ip = ip}
+if not defer then emit('started', s) end
 return {'ok', outcome, live_count(target, cutoff), pack(s), ended}
 )lua");
     return s;
@@ -135,24 +178,33 @@ return out
     return s;
 }
 
-// ARGV: P, uid, stage, sid
+// ARGV: P, uid, stage, sid, now, cutoff (Unix ms; now '' = Redis's clock, cutoff '' = none),
+// reason ('' = leave / timeout; 'cancelled' for a seat given back).
 const RedisScript& Leave() {
     static const RedisScript s = Make(R"lua(
 local uid, stage, sid = ARGV[2], ARGV[3], ARGV[4]
+local now = tonumber(ARGV[5] or '') or redis_ms()
+local cutoff = tonumber(ARGV[6] or '') or -math.huge
+local reason = ARGV[7] or ''
 local cur = load_session(uid)
 if not cur or cur.stage ~= stage or (sid ~= '' and sid ~= cur.sid) then return {'none'} end
-end_session(cur)
+if reason ~= '' then end_session(cur, reason, now) else end_now(cur, 'leave', now, cutoff) end
 return {'ok', pack(cur)}
 )lua");
     return s;
 }
 
-// ARGV: P, uid, sid, pid
+// ARGV: P, uid, sid, pid, ua, ip. Records the session's start if it waited for its participant.
 const RedisScript& SetParticipant() {
     static const RedisScript s = Make(R"lua(
 local cur = load_session(ARGV[2])
 if not cur or cur.sid ~= ARGV[3] then return {'not_found'} end
 redis.call('HSET', ukey(ARGV[2]), 'pid', ARGV[4])
+if cur.st == '0' then
+  redis.call('HSET', ukey(ARGV[2]), 'st', '1')
+  cur.pid, cur.ua, cur.ip = ARGV[4], ARGV[5] or '', ARGV[6] or ''
+  emit('started', cur)
+end
 return {'ok'}
 )lua");
     return s;
@@ -205,7 +257,7 @@ while #out < limit do
     if not cur then
       redis.call('ZREM', EXP, uid)
     elseif tonumber(cur.hb) < cutoff then
-      end_session(cur)
+      end_session(cur, 'timeout', cur.hb)
       out[#out + 1] = pack(cur)
     else
       redis.call('ZADD', EXP, cur.hb, uid)
@@ -238,15 +290,17 @@ return {'ok'}
     return s;
 }
 
-// ARGV: P, arn
+// ARGV: P, arn, now, cutoff (Unix ms; now '' = Redis's clock, cutoff '' = none)
 const RedisScript& RemoveStage() {
     static const RedisScript s = Make(R"lua(
 local arn = ARGV[2]
+local now = tonumber(ARGV[3] or '') or redis_ms()
+local cutoff = tonumber(ARGV[4] or '') or -math.huge
 local out = {}
 for _, uid in ipairs(redis.call('ZRANGE', skey(arn, 'seats'), 0, -1)) do
   local cur = load_session(uid)
   if cur and cur.stage == arn then
-    end_session(cur)
+    end_now(cur, 'stage_deleted', now, cutoff)
     out[#out + 1] = pack(cur)
   end
 end

@@ -49,6 +49,14 @@ std::string EncodeCheckpoints(const std::vector<HeartbeatCheckpoint>& items) {
 }
 
 
+// A time in Unix ms: written as an integer by this process, possibly as a double by the hot
+// store's Lua scripts (cjson).
+SystemTime Millis(const json::object& o, std::string_view key) {
+    const auto* v = o.if_contains(key);
+    if (v && v->is_double()) return FromUnixMillis(static_cast<std::int64_t>(v->get_double()));
+    return json_fields::UnixMillis(o, key);
+}
+
 // Adds one stream entry's payload to the batch; false when it cannot be decoded.
 bool Decode(const std::string& payload, HistoryBatch& batch) {
     boost::system::error_code ec;
@@ -75,9 +83,9 @@ bool Decode(const std::string& payload, HistoryBatch& batch) {
     e.user_id = json_fields::String(o, "uid");
     e.stage_arn = json_fields::String(o, "stage");
     e.participant_id = json_fields::String(o, "pid");
-    e.joined_at = json_fields::UnixMillis(o, "joined");
-    e.left_at = json_fields::UnixMillis(o, "left");
-    e.last_heartbeat = json_fields::UnixMillis(o, "hb");
+    e.joined_at = Millis(o, "joined");
+    e.left_at = Millis(o, "left");
+    e.last_heartbeat = Millis(o, "hb");
     e.end_reason = json_fields::String(o, "reason");
     e.user_agent = json_fields::String(o, "ua");
     e.ip_address = json_fields::String(o, "ip");

@@ -23,7 +23,9 @@ struct SessionStreamOptions {
 
 // The durable outbox of session events in Redis mode.
 //
-// Writing (every instance): Publish / RecordHeartbeats queue locally (capped; the oldest are
+// Session starts and ends are appended to the same stream by the hot store's scripts (see
+// redis_hot_store_scripts.hpp), atomically with the change; this writer carries what else is
+// published. Writing (every instance): Publish / RecordHeartbeats queue locally (capped; the oldest are
 // dropped and logged beyond `max_local_queue`) and a background writer XADDs them to the stream
 // `Poutbox`, retrying while Redis is down. Never blocks the caller.
 //

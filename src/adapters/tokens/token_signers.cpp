@@ -29,7 +29,8 @@ public:
         if (!endpoints) co_return endpoints.error();
 
         ParticipantClaims c;
-        c.participant_id = RandomAlnum(12);
+        c.participant_id =
+            request.participant_id.empty() ? NewParticipantId() : request.participant_id;
         c.stage_arn = request.stage_arn;
         c.topic = StageIdFromArn(request.stage_arn);
         c.events_url = endpoints->events;
@@ -56,6 +57,7 @@ public:
     }
 
     std::string_view Kind() const override { return "self"; }
+    std::string NewParticipantId() const override { return RandomAlnum(12); }
 
 private:
     struct Cached {

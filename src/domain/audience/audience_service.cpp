@@ -34,7 +34,8 @@ std::optional<SessionTicket> AudienceService::VerifySessionToken(std::string_vie
     return deps_.session_tokens->Verify(token);
 }
 
-AudienceService::Async<IssuedToken> AudienceService::Issue(ports::CreateTokenRequest request) {
+AudienceService::Async<IssuedToken> AudienceService::Issue(ports::CreateTokenRequest request,
+                                                          bool* stage_missing) {
     if (!deps_.token_signer) {
         co_return Error(Errc::token_generation_failed, "Token signing is not configured");
     }
@@ -42,6 +43,7 @@ AudienceService::Async<IssuedToken> AudienceService::Issue(ports::CreateTokenReq
     request.attributes["timestamp"] = FormatIso8601Millis(now);
     auto issued = co_await deps_.token_signer->Issue(request);
     if (!issued) {
+        if (stage_missing) *stage_missing = issued.error().code == Errc::not_found;
         // Upstream text stays in the log; clients get a stable message.
         Error e(Errc::token_generation_failed, "Token generation failed");
         if (issued.error().code == Errc::rate_limited || issued.error().code == Errc::unavailable ||
@@ -128,28 +130,47 @@ AudienceService::Async<ports::SeatResult> AudienceService::SeatWithWait(ports::S
 AudienceService::Async<ViewerJoin> AudienceService::JoinAsViewer(std::string user_id,
                                                                  std::string stage_arn,
                                                                  ClientInfo client) {
-    if (options_.require_live_publisher) {
-        auto publisher = co_await deps_.hot_store->GetPublisher();
-        if (!publisher) co_return publisher.error();
-        if (!*publisher || !(*publisher)->live) {
-            co_return Error(Errc::not_found, "The broadcast is not live");
-        }
-    }
+    std::string missing;
+    auto join = co_await JoinOnce(user_id, stage_arn, client, missing);
+    if (join || missing.empty()) co_return join;
+    // Seated on a stage IVS no longer has: drop it from the registry (its sessions end) and
+    // seat the viewer again, elsewhere.
+    auto hook = deps_.stage_lost ? deps_.stage_lost() : nullptr;
+    if (!hook || !*hook) co_return join;
+    auto dropped = co_await (*hook)(missing);
+    if (!dropped) co_return join;
+    if (!stage_arn.empty()) co_return Error(Errc::not_found, "Stage not found");
+    co_return co_await JoinOnce(user_id, stage_arn, client, missing);
+}
+
+AudienceService::Async<ViewerJoin> AudienceService::JoinOnce(const std::string& user_id,
+                                                             const std::string& stage_arn,
+                                                             const ClientInfo& client,
+                                                             std::string& missing_stage) {
+    // One hot-store operation: the publisher check, the seat and the participant id (known
+    // before signing for self-signed tokens); the token is signed after it.
     ports::SeatRequest request;
     request.user_id = user_id;
     request.requested_stage = stage_arn;
     request.new_session_id = NewSessionId();
     request.capacity = options_.stage_capacity;
     request.scale_up_threshold = options_.scale_up_threshold;
+    request.require_live_publisher = options_.require_live_publisher;
+    request.participant_id = deps_.token_signer ? deps_.token_signer->NewParticipantId() : "";
+    request.defer_start = request.participant_id.empty();
+    request.user_agent = client.user_agent;
+    request.ip_address = client.ip_address;
+    const std::string participant_id = request.participant_id;
+    const bool deferred = request.defer_start;
     auto seat = co_await SeatWithWait(std::move(request));
     if (!seat) co_return seat.error();
     const bool is_new = seat->outcome != ports::SeatResult::Outcome::kept;
+    // At once, before signing or recording: the autoscaler gets every moment to add a stage.
+    if (is_new) MaybeTriggerAutoscale(seat->stage_viewers);
     if (seat->ended) {
-        PublishEnd(*seat->ended,
-                   seat->outcome == ports::SeatResult::Outcome::moved ? "moved" : "timeout",
-                   seat->outcome == ports::SeatResult::Outcome::moved
-                       ? seat->session.joined_at
-                       : seat->ended->last_heartbeat);
+        const bool moved = seat->outcome == ports::SeatResult::Outcome::moved;
+        PublishEnd(*seat->ended, moved ? "moved" : "timeout",
+                   moved ? seat->session.joined_at : seat->ended->last_heartbeat);
         AnnounceCounts(seat->ended->stage_arn);
     }
 
@@ -159,22 +180,33 @@ AudienceService::Async<ViewerJoin> AudienceService::JoinAsViewer(std::string use
     token_request.duration_minutes = options_.viewer_token_ttl_minutes;
     token_request.attributes = {{"role", "viewer"}};
     token_request.capabilities = {Capability::subscribe};
-    auto token = co_await Issue(std::move(token_request));
+    token_request.participant_id = participant_id;
+    bool stage_missing = false;
+    auto token = co_await Issue(std::move(token_request), &stage_missing);
     if (!token) {
+        if (stage_missing) missing_stage = seat->session.stage_arn;
         if (is_new) {
-            // Give the seat back: the session never really started.
-            (void)co_await deps_.hot_store->Leave(user_id, seat->session.stage_arn,
-                                                  seat->session.session_id);
+            // Give the seat back: the viewer never got a token (a recorded start is cancelled).
+            (void)co_await deps_.hot_store->GiveBack(user_id, seat->session.stage_arn,
+                                                     seat->session.session_id);
         }
         co_return token.error();
     }
-    (void)co_await deps_.hot_store->SetParticipant(user_id, seat->session.session_id,
-                                                   token->participant_id);
+    if (deferred || token->participant_id != participant_id) {
+        auto recorded = co_await deps_.hot_store->SetParticipant(
+            user_id, seat->session.session_id, token->participant_id, client.user_agent,
+            client.ip_address);
+        // A deferred start is recorded here: without it the viewer must not get a 200.
+        if (!recorded && deferred && is_new && deps_.hot_store->RecordsSessionEvents()) {
+            (void)co_await deps_.hot_store->GiveBack(user_id, seat->session.stage_arn,
+                                                     seat->session.session_id);
+            co_return recorded.error();
+        }
+    }
     seat->session.participant_id = token->participant_id;
     if (is_new) {
-        PublishStarted(seat->session, client);
+        co_await PublishStarted(seat->session, client);
         AnnounceCounts(seat->session.stage_arn);
-        MaybeTriggerAutoscale(seat->stage_viewers);
     }
     ViewerJoin join;
     join.session_token = deps_.session_tokens->Issue(seat->session.session_id, user_id,
@@ -197,6 +229,8 @@ AudienceService::Async<Rejoin> AudienceService::RejoinStage(std::string user_id,
     request.participant_id = participant_id;
     request.capacity = options_.stage_capacity;
     request.scale_up_threshold = options_.scale_up_threshold;
+    request.user_agent = client.user_agent;
+    request.ip_address = client.ip_address;
     request.now = Now();
     request.cutoff = Cutoff(request.now);
     auto seat = co_await deps_.hot_store->Seat(std::move(request));
@@ -205,6 +239,8 @@ AudienceService::Async<Rejoin> AudienceService::RejoinStage(std::string user_id,
         co_return seat.error();
     }
     const bool is_new = seat->outcome != ports::SeatResult::Outcome::kept;
+    // At once, before signing or recording: the autoscaler gets every moment to add a stage.
+    if (is_new) MaybeTriggerAutoscale(seat->stage_viewers);
     if (seat->ended) {
         const bool moved = seat->outcome == ports::SeatResult::Outcome::moved;
         PublishEnd(*seat->ended, moved ? "moved" : "timeout",
@@ -212,9 +248,8 @@ AudienceService::Async<Rejoin> AudienceService::RejoinStage(std::string user_id,
         AnnounceCounts(seat->ended->stage_arn);
     }
     if (is_new) {
-        PublishStarted(seat->session, client);
+        co_await PublishStarted(seat->session, client);
         AnnounceCounts(seat->session.stage_arn);
-        MaybeTriggerAutoscale(seat->stage_viewers);
     }
     Rejoin out;
     out.session_token = deps_.session_tokens->Issue(seat->session.session_id, user_id,

@@ -43,6 +43,10 @@ struct AudienceDeps {
     std::shared_ptr<ports::EventBus> event_bus;                // optional
     // Returns the autoscaler's "tick now" hook if one is registered (looked up per use).
     std::function<std::shared_ptr<std::function<void()>>()> autoscale_trigger;
+    // Returns the registry's hook for a stage IVS no longer has (unregisters it and ends its
+    // sessions) if one is registered (looked up per use).
+    using StageLostHook = std::function<boost::asio::awaitable<Status>(std::string arn)>;
+    std::function<std::shared_ptr<StageLostHook>()> stage_lost;
     std::shared_ptr<SessionTokenCodec> session_tokens;  // required
     const Clock* clock = nullptr;                          // required
 };
@@ -142,9 +146,14 @@ public:
 
 private:
     Async<ports::SeatResult> SeatWithWait(ports::SeatRequest request);
-    Async<IssuedToken> Issue(ports::CreateTokenRequest request);
+    // `stage_missing` (optional): set when IVS does not know the request's stage.
+    Async<IssuedToken> Issue(ports::CreateTokenRequest request, bool* stage_missing = nullptr);
+    // One seat and token; `missing_stage` is set to the seat's stage when IVS does not know it.
+    Async<ViewerJoin> JoinOnce(const std::string& user_id, const std::string& stage_arn,
+                               const ClientInfo& client, std::string& missing_stage);
     Async<std::string> MasterStageArn();
-    void PublishStarted(const ports::ViewerSession& s, const ClientInfo& client);
+    boost::asio::awaitable<void> PublishStarted(const ports::ViewerSession& s,
+                                                const ClientInfo& client);
     void PublishEnd(const ports::ViewerSession& s, const std::string& reason, SystemTime left_at);
     void AnnounceCounts(const std::string& stage_arn);
     void MaybeTriggerAutoscale(int stage_viewers);

@@ -22,7 +22,7 @@ AudienceService::Async<std::optional<ports::ViewerSession>> AudienceService::Lea
     std::string user_id, std::string stage_arn, std::string session_id) {
     const SystemTime now = Now();
     auto ended = co_await deps_.hot_store->Leave(std::move(user_id), std::move(stage_arn),
-                                                 std::move(session_id));
+                                                 std::move(session_id), now, Cutoff(now));
     if (!ended) co_return ended.error();
     if (*ended) {
         const bool expired = (*ended)->last_heartbeat < Cutoff(now);
@@ -102,17 +102,21 @@ void AudienceService::PublishEnded(const std::vector<ports::ViewerSession>& sess
     for (const auto& arn : stages) AnnounceCounts(arn);
 }
 
-void AudienceService::PublishStarted(const ports::ViewerSession& s, const ClientInfo& client) {
-    if (!deps_.session_events) return;
+// A store that records session events did so in the change itself: nothing to add here.
+// Otherwise the start is durable before the viewer's answer, so a crash right after it loses
+// no row.
+boost::asio::awaitable<void> AudienceService::PublishStarted(const ports::ViewerSession& s,
+                                                             const ClientInfo& client) {
+    if (!deps_.session_events || deps_.hot_store->RecordsSessionEvents()) co_return;
     ports::SessionEvent e = SessionStarted(s);
     e.user_agent = client.user_agent;
     e.ip_address = client.ip_address;
-    deps_.session_events->Publish(std::move(e));
+    co_await deps_.session_events->PublishDurably(std::move(e));
 }
 
 void AudienceService::PublishEnd(const ports::ViewerSession& s, const std::string& reason,
                                  SystemTime left_at) {
-    if (!deps_.session_events) return;
+    if (!deps_.session_events || deps_.hot_store->RecordsSessionEvents()) return;
     deps_.session_events->Publish(SessionEnded(s, reason, left_at));
 }
 

@@ -204,13 +204,46 @@ boost::asio::awaitable<Status> StageRegistry::Reconcile() {
         if (got && IsOurs(got->tags)) continue;
         if (!got && got.error().code != Errc::not_found) continue;
         spdlog::info("unregistering stage {}: no longer in IVS", arn);
-        auto ended = co_await deps_.hot->RemoveStage(arn);
+        auto ended = co_await RemoveAndEnd(arn);
+        if (!ended) co_return ended.error();
         (void)co_await deps_.fanout->StopFor(arn);
         if (deps_.archive) (void)co_await deps_.archive->MarkStageDeleted(arn, deps_.clock->Now());
-        (void)ended;
+        Emit("stage_deleted", {{"stageArn", arn}, {"endedSessions", *ended}});
     }
     spdlog::info("stage registry: master {}, {} managed stage(s)", master, tagged.size());
     co_return Ok();
+}
+
+boost::asio::awaitable<Status> StageRegistry::DropVanished(std::string arn) {
+    if (arn == MasterArn()) co_return Error(Errc::forbidden, "The master stage cannot be dropped");
+    auto got = co_await deps_.ivs->GetStage(arn);
+    if (got) co_return Ok();  // still there: the failure was something else
+    if (got.error().code != Errc::not_found) co_return got.error();
+    spdlog::warn("stage {} no longer exists in IVS: unregistering it", arn);
+    deps_.directory->Forget(arn);
+    auto ended = co_await RemoveAndEnd(arn);
+    if (!ended) co_return ended.error();
+    (void)co_await deps_.fanout->StopFor(arn);
+    if (deps_.archive) (void)co_await deps_.archive->MarkStageDeleted(arn, deps_.clock->Now());
+    Emit("stage_deleted", {{"stageArn", arn}, {"endedSessions", *ended}});
+    Emit("stats_changed", {});
+    co_return Ok();
+}
+
+boost::asio::awaitable<Result<std::size_t>> StageRegistry::RemoveAndEnd(std::string arn) {
+    const auto now = deps_.clock->Now();
+    const auto cutoff = Cutoff();
+    auto ended = co_await deps_.hot->RemoveStage(arn, now, cutoff);
+    if (!ended) co_return ended.error();
+    // A store that records session events ended them in the removal itself.
+    if (deps_.sessions && !deps_.hot->RecordsSessionEvents()) {
+        for (const auto& s : *ended) {
+            const bool expired = s.last_heartbeat < cutoff;
+            deps_.sessions->Publish(audience::SessionEnded(
+                s, expired ? "timeout" : "stage_deleted", expired ? s.last_heartbeat : now));
+        }
+    }
+    co_return ended->size();
 }
 
 boost::asio::awaitable<Result<ports::Stage>> StageRegistry::CreateStage(std::string name,
@@ -317,22 +350,14 @@ boost::asio::awaitable<Status> StageRegistry::Delete(std::string arn) {
     deps_.directory->Forget(arn);
 
     const auto now = deps_.clock->Now();
-    const auto cutoff = Cutoff();
-    auto ended = co_await deps_.hot->RemoveStage(arn);
+    auto ended = co_await RemoveAndEnd(arn);
     if (!ended) co_return ended.error();
-    if (deps_.sessions) {
-        for (const auto& s : *ended) {
-            const bool expired = s.last_heartbeat < cutoff;
-            deps_.sessions->Publish(audience::SessionEnded(
-                s, expired ? "timeout" : "stage_deleted", expired ? s.last_heartbeat : now));
-        }
-    }
     if (deps_.archive) {
         auto marked = co_await deps_.archive->MarkStageDeleted(arn, now);
         if (!marked) spdlog::warn("stage archive: marking {} deleted failed", arn);
     }
-    spdlog::info("stage deleted: {} ({} session(s) ended)", arn, ended->size());
-    Emit("stage_deleted", {{"stageArn", arn}, {"endedSessions", ended->size()}});
+    spdlog::info("stage deleted: {} ({} session(s) ended)", arn, *ended);
+    Emit("stage_deleted", {{"stageArn", arn}, {"endedSessions", *ended}});
     Emit("stats_changed", {});
     co_return Ok();
 }

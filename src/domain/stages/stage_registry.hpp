@@ -85,11 +85,18 @@ public:
     // Stops its replication, deletes it in IVS (already gone is fine), unregisters it and ends
     // its sessions (reason stage_deleted). forbidden for the master, not_found when unmanaged.
     boost::asio::awaitable<Status> Delete(std::string arn);
+    // A registered stage that IVS says does not exist (a token for it failed with not_found):
+    // confirmed with GetStage, then unregistered with its sessions ended (stage_deleted), its
+    // replication stopped and the archive told. not_found in IVS is the only proof; any other
+    // answer leaves it registered. forbidden for the master.
+    boost::asio::awaitable<Status> DropVanished(std::string arn);
 
 private:
     boost::asio::awaitable<Status> ResolveMaster(bool archive);
     boost::asio::awaitable<Status> Reconcile();
     boost::asio::awaitable<void> Archive(const ports::StageRecord& record);
+    // Unregisters the stage and ends its sessions with their history events; how many ended.
+    boost::asio::awaitable<Result<std::size_t>> RemoveAndEnd(std::string arn);
     void Emit(std::string type, boost::json::object data);
 
     RegistryDeps deps_;

@@ -1,5 +1,8 @@
 #include "adapters/history/outbox/outbox_sink.hpp"
 
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
 #include "adapters/history/sqlite/sqlite_db.hpp"
@@ -58,6 +61,7 @@ void OutboxSink::Enqueue(Item item) {
                 spdlog::error("history sink: {} event(s) dropped ({})", n,
                               stopped_ || stopping_ ? "stopped" : "queue full");
             }
+            Release(item);
             return;
         }
         queue_.push_back(std::move(item));
@@ -66,14 +70,25 @@ void OutboxSink::Enqueue(Item item) {
     cv_.notify_one();
 }
 
-void OutboxSink::Publish(SessionEvent event) { Enqueue(Item{false, std::move(event)}); }
+void OutboxSink::Publish(SessionEvent event) { Enqueue(Item{false, std::move(event), {}}); }
+
+boost::asio::awaitable<void> OutboxSink::PublishDurably(SessionEvent event) {
+    // Named, not a temporary inside the co_await expression (GCC 12 coroutine temporaries).
+    auto initiation = [this](auto handler, SessionEvent e) {
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        // The sink thread resumes the caller on the caller's own executor.
+        Enqueue(Item{false, std::move(e), [shared] { boost::asio::post(std::move(*shared)); }});
+    };
+    co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void()>(
+        std::move(initiation), boost::asio::use_awaitable, std::move(event));
+}
 
 void OutboxSink::RecordHeartbeats(std::vector<ports::HeartbeatCheckpoint> checkpoints) {
     for (auto& c : checkpoints) {
         SessionEvent e;
         e.session_id = std::move(c.session_id);
         e.last_heartbeat = c.at;
-        Enqueue(Item{true, std::move(e)});
+        Enqueue(Item{true, std::move(e), {}});
     }
 }
 
@@ -143,8 +158,10 @@ bool OutboxSink::Persist(std::deque<Item>& items) {
         tx.Commit();
     } catch (const std::exception& e) {
         spdlog::error("history outbox: cannot store {} event(s): {}", items.size(), e.what());
+        for (auto& i : items) Release(i);  // not durable yet; retried from the queue
         return false;
     }
+    for (auto& i : items) Release(i);
     backlog_ += items.size();
     items.clear();
     return true;
@@ -206,6 +223,7 @@ bool OutboxSink::DrainOnce() {
     Status applied = options_.apply(batch);
     if (!applied) {
         Fail("writing history", applied.error().message);
+        ReleaseMemoryPending();  // nobody waits through the back-off
         return false;
     }
     if (outbox_) {
@@ -217,6 +235,7 @@ bool OutboxSink::DrainOnce() {
             return false;
         }
     } else {
+        for (std::size_t i = 0; i < taken; ++i) Release(memory_pending_[i]);
         memory_pending_.erase(memory_pending_.begin(),
                               memory_pending_.begin() + static_cast<std::ptrdiff_t>(taken));
     }
@@ -227,6 +246,10 @@ bool OutboxSink::DrainOnce() {
     failing_ = false;
     backoff_ = std::chrono::milliseconds(0);
     return true;
+}
+
+void OutboxSink::ReleaseMemoryPending() {
+    for (auto& i : memory_pending_) Release(i);
 }
 
 void OutboxSink::Loop() {
@@ -262,7 +285,13 @@ void OutboxSink::Loop() {
             Fail("storing events", "outbox write failed");
             continue;
         }
-        if (Steady::now() >= retry_at_) DrainOnce();
+        // Without an outbox file events are applied straight from memory, and a caller waiting
+        // for one resumes once it is in the history store; nobody waits through a back-off.
+        if (Steady::now() >= retry_at_) {
+            DrainOnce();
+        } else {
+            ReleaseMemoryPending();
+        }
         if (backlog_ == 0 && !first_drain_done_ && Steady::now() >= retry_at_) {
             if (!options_.after_first_drain) {
                 first_drain_done_ = true;
@@ -285,6 +314,10 @@ void OutboxSink::Loop() {
             if (backlog_ > 0 && retry_at_ > stop_deadline_) break;
         }
     }
+    // Stopped: nobody keeps waiting for events that stay unapplied.
+    ReleaseMemoryPending();
+    std::lock_guard lock(mu_);
+    for (auto& i : queue_) Release(i);
 }
 
 }  // namespace ivs::adapters::history

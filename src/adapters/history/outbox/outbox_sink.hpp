@@ -10,6 +10,9 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
+
+#include <boost/asio/awaitable.hpp>
 
 #include "core/error.hpp"
 #include "ports/history_store.hpp"
@@ -42,6 +45,9 @@ public:
     ~OutboxSink() override;
 
     void Publish(ports::SessionEvent event) override;
+    // Resumes once the event is committed: in the outbox file, or (without one) in the history
+    // store itself; at once while writing fails (the event stays queued and is retried).
+    boost::asio::awaitable<void> PublishDurably(ports::SessionEvent event) override;
     void RecordHeartbeats(std::vector<ports::HeartbeatCheckpoint> checkpoints) override;
 
     // Moves what is queued into the outbox, tries to apply it for up to `deadline`, then stops
@@ -58,10 +64,15 @@ private:
     struct Item {
         bool heartbeat = false;  // a checkpoint: session_id + last_heartbeat only
         ports::SessionEvent event;
+        std::function<void()> on_durable;  // run once: committed, or cannot be for now
     };
+    static void Release(Item& item) {
+        if (auto done = std::exchange(item.on_durable, nullptr)) done();
+    }
     void Loop();
     bool DrainOnce();  // true when something was applied and more may follow
     bool Persist(std::deque<Item>& items);
+    void ReleaseMemoryPending();
     void Fail(std::string_view what, const std::string& why);
     void Enqueue(Item item);
 

@@ -87,6 +87,15 @@ void UpsertEnded(PgConn& c, const std::vector<const SessionEvent*>& rows) {
         p);
 }
 
+// Starts whose viewer never got a token: the row goes (applied after the batch's starts).
+void DeleteCancelled(PgConn& c, const std::vector<const SessionEvent*>& rows) {
+    PgParams p;
+    for (const SessionEvent* e : rows) p.push_back(e->session_id);
+    c.Exec("DELETE FROM viewer_sessions v USING (VALUES " + ValuesList(rows.size(), {""}) +
+               ") AS x(sid) WHERE v.session_id = x.sid",
+           p);
+}
+
 void UpdateHeartbeats(PgConn& c, const std::vector<std::pair<std::string, std::int64_t>>& rows) {
     PgParams p;
     for (const auto& [sid, ms] : rows) p.insert(p.end(), {sid, std::to_string(ms)});
@@ -109,9 +118,11 @@ void InChunks(const std::vector<T>& all, F&& f) {
 // One transaction. Rows are de-duplicated (a statement may touch a row only once) and sorted
 // by session_id so concurrent batches lock rows in the same order.
 void ApplyOn(PgConn& c, const HistoryBatch& batch) {
-    std::map<std::string, const SessionEvent*> started, ended;
+    std::map<std::string, const SessionEvent*> started, ended, cancelled;
     for (const SessionEvent& e : batch.events) {
-        auto& target = e.kind == SessionEvent::Kind::started ? started : ended;
+        auto& target = e.kind == SessionEvent::Kind::started ? started
+                       : e.end_reason == ports::kCancelled  ? cancelled
+                                                            : ended;
         target.emplace(e.session_id, &e);
     }
     std::map<std::string, std::int64_t> beats;
@@ -127,6 +138,7 @@ void ApplyOn(PgConn& c, const HistoryBatch& batch) {
     PgTransaction tx(c);
     InChunks(values(started), [&](const auto& rows) { InsertStarted(c, rows); });
     InChunks(values(ended), [&](const auto& rows) { UpsertEnded(c, rows); });
+    InChunks(values(cancelled), [&](const auto& rows) { DeleteCancelled(c, rows); });
     std::vector<std::pair<std::string, std::int64_t>> beat_rows(beats.begin(), beats.end());
     InChunks(beat_rows, [&](const auto& rows) { UpdateHeartbeats(c, rows); });
     tx.Commit();

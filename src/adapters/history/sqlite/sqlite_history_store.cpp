@@ -79,6 +79,10 @@ void ApplyOn(SqliteDb& db, const HistoryBatch& batch) {
                 .BindText(6, e.user_agent)
                 .BindText(7, e.ip_address)
                 .Run();
+        } else if (e.end_reason == ports::kCancelled) {
+            db.Prepare("DELETE FROM viewer_sessions WHERE session_id = ?1")
+                .Bind(1, e.session_id)
+                .Run();
         } else {
             db.Prepare(kUpsertEnded)
                 .Bind(1, e.session_id)

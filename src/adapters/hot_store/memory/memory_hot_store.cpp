@@ -109,7 +109,8 @@ public:
     }
 
     Async<std::optional<ViewerSession>> Leave(std::string user_id, std::string stage_arn,
-                                              std::string session_id) override {
+                                              std::string session_id, SystemTime,
+                                              SystemTime) override {
         std::lock_guard lock(mu_);
         SessionNode* node = FindSession(user_id);
         const StageSlot* stage = FindStage(stage_arn);
@@ -123,7 +124,8 @@ public:
     }
 
     Async<void> SetParticipant(std::string user_id, std::string session_id,
-                               std::string participant_id) override {
+                               std::string participant_id, std::string,
+                               std::string) override {
         std::lock_guard lock(mu_);
         SessionNode* node = FindSession(user_id);
         if (!node || !node->session_id.Equals(session_id)) {
@@ -193,7 +195,8 @@ public:
         co_return Ok();
     }
 
-    Async<std::vector<ViewerSession>> RemoveStage(std::string arn) override {
+    Async<std::vector<ViewerSession>> RemoveStage(std::string arn, SystemTime,
+                                                  SystemTime) override {
         std::lock_guard lock(mu_);
         std::vector<ViewerSession> ended;
         auto it = stage_by_arn_.find(arn);
@@ -417,6 +420,9 @@ Result<SeatResult> MemoryHotStore::SeatLocked(const SeatRequest& request) {
     std::lock_guard lock(mu_);
     const Rep now = ToRep(request.now);
     const Rep cutoff = ToRep(request.cutoff);
+    if (request.require_live_publisher && !(publisher_ && publisher_->live)) {
+        return Error(Errc::not_found, "The broadcast is not live");
+    }
     SessionNode* current = FindSession(request.user_id);
     const bool current_live = current && current->heartbeat >= cutoff;
 
