@@ -261,7 +261,7 @@ TEST(HardeningHealthTest, ApiHealthAnswersInTimeAndReportsTheHungCheckDown) {
 // SIGTERM with a dependency gone: the real binary, with its CloudWatch endpoint refusing
 // connections, still exits 0 within SHUTDOWN_GRACE_SECONDS.
 
-// Disabled: the process still hangs now and then after "received signal 15" (see the report).
+// Disabled: now and then the process still stops making progress right after the signal.
 TEST(HardeningProcessTest, DISABLED_SigtermExitsInTimeWithTheCloudWatchEndpointRefusingConnections) {
     // A port nothing listens on: bound then closed.
     unsigned short dead = 0;
