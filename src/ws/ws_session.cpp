@@ -14,17 +14,9 @@ namespace websocket = beast::websocket;
 namespace asio = boost::asio;
 namespace json = boost::json;
 
-namespace {
-constexpr std::chrono::seconds kDropDeadline{10};
-}  // namespace
-
 WsSession::WsSession(beast::tcp_stream stream, std::shared_ptr<Hub> hub, const Clock& clock,
                      SessionOptions options)
-    : ws_(std::move(stream)),
-      hub_(std::move(hub)),
-      clock_(clock),
-      options_(std::move(options)),
-      drop_deadline_(ws_.get_executor()) {}
+    : ws_(std::move(stream)), hub_(std::move(hub)), clock_(clock), options_(std::move(options)) {}
 
 WsSession::~WsSession() { hub_->Release(); }
 
@@ -69,13 +61,7 @@ void WsSession::OnRead(beast::error_code ec) {
         Enqueue(ErrorMessage("Binary messages are not supported"));
     }
     buffer_.consume(buffer_.size());
-    if (finished_) return;
-    // Back-pressure: a client whose answers pile up is not read until half of them are out.
-    if (queue_.size() * 2 >= options_.queue_limit) {
-        read_paused_ = true;
-        return;
-    }
-    DoRead();
+    if (!finished_) DoRead();
 }
 
 void WsSession::HandleText(std::string_view text) {
@@ -132,7 +118,10 @@ void WsSession::Deliver(Message message) {
 void WsSession::Enqueue(Message message) {
     if (!open_ || closing_ || finished_) return;
     if (queue_.size() >= options_.queue_limit) {
-        DropSlowClient();
+        spdlog::warn("websocket client too slow ({} messages queued): disconnecting",
+                     queue_.size());
+        if (options_.on_slow_client) options_.on_slow_client();
+        Abort();
         return;
     }
     queue_.push_back(std::move(message));
@@ -155,12 +144,7 @@ void WsSession::OnWrite(beast::error_code ec) {
         return;
     }
     if (!queue_.empty()) queue_.pop_front();
-    if (closing_ || finished_) return;
-    if (!queue_.empty()) DoWrite();
-    if (read_paused_ && queue_.size() * 2 < options_.queue_limit) {
-        read_paused_ = false;
-        DoRead();
-    }
+    if (!queue_.empty() && !closing_ && !finished_) DoWrite();
 }
 
 void WsSession::CloseGoingAway() {
@@ -169,24 +153,6 @@ void WsSession::CloseGoingAway() {
         self->closing_ = true;
         self->ws_.async_close(websocket::close_code::going_away,
                               [self](beast::error_code) { self->Finish(); });
-    });
-}
-
-void WsSession::DropSlowClient() {
-    spdlog::warn("websocket client too slow ({} messages queued): disconnecting", queue_.size());
-    if (options_.on_slow_client) options_.on_slow_client();
-    closing_ = true;
-    // The backlog goes now, except the message being written (its buffer is in use).
-    queue_.erase(writing_ ? queue_.begin() + 1 : queue_.begin(), queue_.end());
-    hub_->Leave(this);
-    // A close frame saying why (1013, try again later) follows the write in progress; a client
-    // that does not read it within the handshake timeout is cut off.
-    ws_.async_close(websocket::close_reason(websocket::close_code::try_again_later,
-                                            "send queue full"),
-                    [self = shared_from_this()](beast::error_code) { self->Finish(); });
-    drop_deadline_.expires_after(kDropDeadline);
-    drop_deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
-        if (!ec && !self->finished_) self->Abort();
     });
 }
 
@@ -203,7 +169,6 @@ void WsSession::Abort() {
 void WsSession::Finish() {
     if (finished_) return;
     finished_ = true;
-    drop_deadline_.cancel();
     queue_.clear();
     hub_->Leave(this);
 }

@@ -2,7 +2,6 @@
 
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/websocket/stream.hpp>
 
 #include <chrono>
@@ -30,8 +29,7 @@ struct SessionOptions {
 
 // One WebSocket client: accepts the upgrade, reads control messages (subscribe, unsubscribe,
 // ping), and writes queued messages one at a time on the connection's strand. A client whose
-// queue reaches `queue_limit` is disconnected at once (its memory is released): a close frame
-// with code 1013 (try again later) follows the message being written. Keep-alive pings
+// queue reaches `queue_limit` is disconnected at once (its memory is released). Keep-alive pings
 // and close handshakes have deadlines. Deliver/CloseGoingAway are thread-safe. The session holds
 // a connection slot reserved with Hub::TryReserve and releases it when destroyed.
 class WsSession final : public Subscriber, public std::enable_shared_from_this<WsSession> {
@@ -54,7 +52,6 @@ private:
     void Enqueue(Message message);
     void DoWrite();
     void OnWrite(boost::beast::error_code ec);
-    void DropSlowClient();
     void Abort();
     void Finish();
     Message Reply(std::string_view type, std::string_view channel);
@@ -65,11 +62,9 @@ private:
     const Clock& clock_;
     SessionOptions options_;
     boost::beast::flat_buffer buffer_;
-    boost::asio::steady_timer drop_deadline_;
     std::deque<Message> queue_;
     bool open_ = false;
     bool writing_ = false;
-    bool read_paused_ = false;
     bool closing_ = false;
     bool finished_ = false;
 };

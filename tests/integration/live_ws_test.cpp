@@ -192,27 +192,6 @@ TEST(LiveWebSocket, SlowClientIsDisconnectedAndMemoryStaysBounded) {
     EXPECT_TRUE(dropped) << "a client that never reads was not disconnected";
 }
 
-TEST(LiveWebSocket, DroppedSlowClientGetsACloseCodeBeforeTheTcpClose) {
-    LiveRig rig(Environment{{"WS_QUEUE_LIMIT", "4"}});
-    WsClient slow;
-    ASSERT_EQ(slow.Connect(rig.port(), "/ws", KeyHeader()), 101u);
-    Subscribe(slow, "stats");
-    auto hub = rig.ctx().Service<::ivs::ws::Hub>("ws_hub");
-    ASSERT_TRUE(hub);
-    std::string blob(256 * 1024, 'x');
-    ASSERT_TRUE(WaitUntil(
-        [&] {
-            rig.Publish("stage_created", json::object{{"stageArn", kStageA}, {"pad", blob}});
-            return hub->Connections() == 0;
-        },
-        std::chrono::seconds(20), std::chrono::milliseconds(5)));
-    // Reading now, the client finds what was in flight, then a close frame that says why.
-    slow.ReadUntil([](const json::object&) { return false; }, std::chrono::seconds(15));
-    ASSERT_TRUE(slow.closed());
-    ASSERT_TRUE(slow.close_code()) << "a bare TCP close, no close frame";
-    EXPECT_EQ(*slow.close_code(), 1013u);
-}
-
 TEST(LiveWebSocket, ShutdownClosesClientsWithGoingAway) {
     LiveRig rig;
     WsClient c;
