@@ -123,11 +123,11 @@ struct App::Impl {
     }
 
     // SHUTDOWN_GRACE_SECONDS is a promise: whatever a dependency does (a stop step that never
-    // finishes), the process exits 0 a moment after the grace period.
+    // finishes), the process exits 0 when the grace period ends.
     void StartWatchdog() {
         std::thread([stopped = stopped, grace = config.shutdown_grace_seconds] {
             std::unique_lock lock(stopped->mu);
-            auto limit = std::chrono::seconds(grace) + std::chrono::milliseconds(500);
+            auto limit = std::chrono::seconds(grace);
             if (stopped->cv.wait_for(lock, limit, [&] { return stopped->done; })) return;
             spdlog::error("shutdown still running {} s after SIGTERM: exiting now", grace);
             spdlog::default_logger()->flush();
