@@ -7,6 +7,9 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <thread>
 #include <filesystem>
 #include <mutex>
 
@@ -55,6 +58,13 @@ struct App::Impl {
     std::unique_ptr<asio::signal_set> signals;
     std::vector<std::thread> threads;
     std::atomic<bool> shutting_down{false};
+    // Set once the components have stopped; the shutdown watchdog waits for it.
+    struct Stopped {
+        std::mutex mu;
+        std::condition_variable cv;
+        bool done = false;
+    };
+    std::shared_ptr<Stopped> stopped = std::make_shared<Stopped>();
     std::mutex threads_mu;
 
     void EnsureApiKey() {
@@ -121,7 +131,27 @@ struct App::Impl {
         auto timer = std::make_shared<asio::steady_timer>(ioc);
         auto deadline =
             std::chrono::steady_clock::now() + std::chrono::seconds(config.shutdown_grace_seconds);
+        StartWatchdog();
         WaitForDrain(timer, deadline);
+    }
+
+    // SHUTDOWN_GRACE_SECONDS is a promise: whatever a dependency does (a stop step that never
+    // finishes), the process exits 0 when the grace period ends.
+    void StartWatchdog() {
+        std::thread([stopped = stopped, grace = config.shutdown_grace_seconds] {
+            std::unique_lock lock(stopped->mu);
+            auto limit = std::chrono::seconds(grace);
+            if (stopped->cv.wait_for(lock, limit, [&] { return stopped->done; })) return;
+            spdlog::error("shutdown still running {} s after SIGTERM: exiting now", grace);
+            spdlog::default_logger()->flush();
+            std::_Exit(0);
+        }).detach();
+    }
+
+    void MarkStopped() {
+        std::lock_guard lock(stopped->mu);
+        stopped->done = true;
+        stopped->cv.notify_all();
     }
 
     asio::awaitable<void> StopComponents() {
@@ -142,7 +172,10 @@ struct App::Impl {
                              server->ActiveConnections());
             }
             if (signals) signals->cancel();
-            asio::co_spawn(ioc, StopComponents(), [this](std::exception_ptr) { ioc.stop(); });
+            asio::co_spawn(ioc, StopComponents(), [this](std::exception_ptr) {
+                MarkStopped();
+                ioc.stop();
+            });
             return;
         }
         timer->expires_after(std::chrono::milliseconds(20));

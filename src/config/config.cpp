@@ -260,6 +260,9 @@ void Fill(Reader& r, Config& c) {
                                       "Deadline for reading a request and writing its response");
     c.keepalive_timeout_seconds = r.Int("KEEPALIVE_TIMEOUT_SECONDS", 75, 1, 3600,
                                         "Idle keep-alive connections are closed after this");
+    c.max_connections = r.Int("MAX_CONNECTIONS", 0, 0, 1000000,
+                              "Open HTTP connections allowed; more get 503 (0: derived from the "
+                              "descriptor limit, 7/8 of ulimit -n)");
     c.shutdown_grace_seconds = r.Int("SHUTDOWN_GRACE_SECONDS", 30, 0, 3600,
                                      "Time allowed for in-flight work after SIGTERM");
     c.log_level = r.Choice("LOG_LEVEL", "info", {"trace", "debug", "info", "warn", "error"},

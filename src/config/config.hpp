@@ -36,6 +36,7 @@ struct Config {
     std::size_t max_header_bytes = 16 * 1024;
     int request_timeout_seconds = 30;
     int keepalive_timeout_seconds = 75;
+    int max_connections = 0;  // 0: derived from the descriptor limit (RLIMIT_NOFILE)
     int shutdown_grace_seconds = 30;
     std::string log_level = "info";
     bool log_json = false;

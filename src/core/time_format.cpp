@@ -1,5 +1,6 @@
 #include "core/time_format.hpp"
 
+#include <chrono>
 #include <charconv>
 #include <cstdio>
 #include <ctime>
@@ -15,8 +16,28 @@ std::tm UtcTm(std::time_t t) {
 
 bool ReadInt(std::string_view s, size_t pos, size_t len, int& out) {
     if (pos + len > s.size()) return false;
+    for (size_t i = pos; i < pos + len; ++i) {
+        if (s[i] < '0' || s[i] > '9') return false;  // digits only: no sign
+    }
     auto r = std::from_chars(s.data() + pos, s.data() + pos + len, out);
     return r.ec == std::errc() && r.ptr == s.data() + pos + len;
+}
+
+// A calendar date (which must exist: no 30 February) plus seconds into that day, as a time
+// point; nullopt when the date is impossible or the instant lies outside what SystemTime holds.
+std::optional<SystemTime> FromCivil(int y, int mo, int d, std::int64_t day_seconds,
+                                    std::int64_t nanos) {
+    using namespace std::chrono;
+    const year_month_day date{year{y}, month{static_cast<unsigned>(mo)},
+                              day{static_cast<unsigned>(d)}};
+    if (!date.ok()) return std::nullopt;
+    const std::int64_t secs =
+        static_cast<std::int64_t>(sys_days(date).time_since_epoch().count()) * 86400 +
+        day_seconds;
+    constexpr std::int64_t kMin = duration_cast<seconds>(SystemTime::min().time_since_epoch()).count();
+    constexpr std::int64_t kMax = duration_cast<seconds>(SystemTime::max().time_since_epoch()).count();
+    if (secs <= kMin || secs >= kMax) return std::nullopt;
+    return SystemTime(duration_cast<SystemTime::duration>(seconds(secs) + nanoseconds(nanos)));
 }
 
 }  // namespace
@@ -91,16 +112,7 @@ std::optional<SystemTime> ParseIso8601(std::string_view s) {
         return std::nullopt;
     }
     if (pos != s.size()) return std::nullopt;
-    std::tm tm{};
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = sec;
-    std::time_t t = timegm(&tm);
-    auto tp = std::chrono::system_clock::from_time_t(t) - std::chrono::minutes(offset_minutes);
-    return tp + std::chrono::duration_cast<SystemTime::duration>(std::chrono::nanoseconds(nanos));
+    return FromCivil(y, mo, d, (h * 60 + mi) * 60 + sec - offset_minutes * 60, nanos);
 }
 
 }  // namespace ivs

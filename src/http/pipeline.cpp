@@ -44,14 +44,9 @@ Result<boost::json::object> ParseBody(const Request& req) {
     if (blank) return boost::json::object{};
     boost::system::error_code ec;
     boost::json::value v = boost::json::parse(body, ec);
-    if (ec) {
-        boost::json::object details;
-        details["reason"] = "Request body is not valid JSON";
-        return Error(Errc::invalid_argument, "Malformed JSON in request body", std::move(details));
-    }
-    if (!v.is_object()) {
-        return Error(Errc::invalid_argument, "Request body must be a JSON object");
-    }
+    // The body as a whole is the invalid field.
+    if (ec) return InvalidFields({"body"}, "Malformed JSON in request body");
+    if (!v.is_object()) return InvalidFields({"body"}, "Request body must be a JSON object");
     return std::move(v.as_object());
 }
 

@@ -5,6 +5,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -17,10 +18,14 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <list>
 #include <memory_resource>
 #include <mutex>
+
+#include "core/log_throttle.hpp"
+#include "http/connection_limits.hpp"
 
 namespace ivs::http {
 
@@ -77,6 +82,15 @@ std::string SerializeFieldLines(const std::vector<std::pair<std::string, std::st
     return out.substr(start + 2, out.size() - start - 4);
 }
 
+// RFC 9112 6.1 and 6.3: a request whose Transfer-Encoding does not end in "chunked", or that
+// carries Content-Length as well, has no reliable length. Beast reads the first as bodiless
+// (the chunks would become the next request), so it is refused here: 400, then close.
+bool AmbiguousFraming(const bhttp::request_parser<bhttp::string_body>& parser) {
+    const auto& h = parser.get();
+    if (h.find(bhttp::field::transfer_encoding) == h.end()) return false;
+    return !parser.chunked() || h.find(bhttp::field::content_length) != h.end();
+}
+
 }  // namespace
 
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
@@ -85,7 +99,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
           config(config),
           pipeline(pipeline),
           acceptor(ioc),
-          shared_lines(SerializeFieldLines(pipeline.SharedHeaders())) {}
+          shared_lines(SerializeFieldLines(pipeline.SharedHeaders())),
+          limits(static_cast<std::size_t>(std::max(0, config.max_connections))) {}
 
     asio::io_context& ioc;
     const Config& config;
@@ -98,23 +113,77 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 
     mutable std::mutex mu;
     std::list<std::shared_ptr<Connection>> connections;
+    ConnectionLimits limits;
+    log::Throttle accept_log{std::chrono::seconds(10)};
+    log::Throttle capacity_log{std::chrono::seconds(10)};
 
     asio::awaitable<void> AcceptLoop() {
         auto self = shared_from_this();
+        asio::steady_timer pause(acceptor.get_executor());
+        std::chrono::milliseconds backoff{0};
         while (!stopping) {
             auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), kTuple);
             if (ec) {
                 if (stopping || ec == asio::error::operation_aborted) break;
-                spdlog::warn("accept failed: {}", ec.message());
+                // Out of descriptors (or memory) the same accept fails again at once: pause,
+                // longer each time, and let the log say so once per interval.
+                backoff = std::clamp(backoff * 2, std::chrono::milliseconds(5),
+                                     std::chrono::milliseconds(200));
+                OnAcceptError(ec);
+                pause.expires_after(backoff);
+                co_await pause.async_wait(kTuple);
+                continue;
+            }
+            backoff = std::chrono::milliseconds(0);
+            const Admission admission = limits.Admit();
+            if (admission != Admission::normal) {
+                if (auto skipped = capacity_log.Hit()) {
+                    spdlog::warn("connection limit of {} reached: new connections get 503 "
+                                 "({} more since the last report)",
+                                 limits.cap(), *skipped);
+                }
+            }
+            if (admission == Admission::refused) {
+                RefuseNow(socket);
                 continue;
             }
             socket.set_option(tcp::no_delay(true), ec);
             auto exec = socket.get_executor();
-            asio::co_spawn(exec, self->Serve(std::move(socket)), asio::detached);
+            asio::co_spawn(exec, self->Serve(std::move(socket), admission), asio::detached);
         }
     }
 
-    asio::awaitable<void> Serve(tcp::socket socket) {
+    void OnAcceptError(const boost::system::error_code& ec) {
+        if (auto skipped = accept_log.Hit()) {
+            spdlog::warn("accept failed: {}; pausing new connections ({} more since the last "
+                         "report)",
+                         ec.message(), *skipped);
+        }
+        const bool no_descriptors = ec == asio::error::no_descriptors || ec.value() == ENFILE;
+        if (!no_descriptors || !limits.FreeSpare()) return;
+        // The spare descriptor answers the client at the head of the backlog, so it hears 503
+        // rather than nothing.
+        tcp::socket socket(ioc);
+        boost::system::error_code aec;
+        acceptor.accept(socket, aec);
+        if (!aec) RefuseNow(socket);
+        limits.RestoreSpare();
+    }
+
+    // Writes the capacity refusal without waiting (it fits any socket buffer), then closes.
+    template <class Socket>
+    static void RefuseNow(Socket& socket) {
+        static const std::string refusal = CapacityRefusal();
+        boost::system::error_code ec;
+        socket.non_blocking(true, ec);
+        socket.write_some(asio::buffer(refusal), ec);
+        socket.shutdown(tcp::socket::shutdown_send, ec);
+        std::array<char, 4096> sink;  // what the client already sent, so close sends no reset
+        socket.read_some(asio::buffer(sink), ec);
+        socket.close(ec);
+    }
+
+    asio::awaitable<void> Serve(tcp::socket socket, Admission admission) {
         auto self = shared_from_this();
         std::string peer_ip;
         {
@@ -132,7 +201,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
             pos = connections.insert(connections.end(), conn);
         }
         try {
-            co_await ServeRequests(stream, *conn, peer_ip);
+            co_await ServeRequests(stream, *conn, peer_ip, admission == Admission::overflow);
         } catch (const std::exception& e) {
             spdlog::debug("connection ended: {}", e.what());
         }
@@ -141,6 +210,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
             connections.erase(pos);
             conn->stream = nullptr;
         }
+        limits.Release(admission);
         if (stream.socket().is_open()) {
             boost::system::error_code ec;
             stream.socket().shutdown(tcp::socket::shutdown_both, ec);
@@ -148,20 +218,43 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         }
     }
 
+    // The answer to a request that could not be read.
+    Error ReadError(const boost::system::error_code& ec) const {
+        if (ec == bhttp::error::body_limit) {
+            return Error(Errc::payload_too_large,
+                         "Request body exceeds " + std::to_string(config.max_body_bytes) +
+                             " bytes");
+        }
+        if (ec == bhttp::error::bad_transfer_encoding) {
+            return Error(Errc::invalid_argument,
+                         "Transfer-Encoding must end in chunked, without Content-Length");
+        }
+        if (ec == bhttp::error::header_limit) {
+            return Error(Errc::headers_too_large, "Request headers exceed " +
+                                                      std::to_string(config.max_header_bytes) +
+                                                      " bytes");
+        }
+        return Error(Errc::invalid_argument, "Malformed HTTP request");
+    }
+
+    // A connection over the cap (`overflow`) gets one request, with a short deadline: /health
+    // is answered as usual (it needs no dependency), anything else 503.
     asio::awaitable<void> ServeRequests(beast::tcp_stream& stream, Connection& conn,
-                                        const std::string& peer_ip) {
+                                        const std::string& peer_ip, bool overflow) {
         beast::flat_buffer buffer;
         bool first = true;
         while (!stopping) {
             bhttp::request_parser<bhttp::string_body> parser;
             parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
             parser.body_limit(config.max_body_bytes);
-            stream.expires_after(std::chrono::seconds(first ? config.request_timeout_seconds
-                                                            : config.keepalive_timeout_seconds));
+            stream.expires_after(overflow ? std::chrono::seconds(1)
+                                 : std::chrono::seconds(first ? config.request_timeout_seconds
+                                                              : config.keepalive_timeout_seconds));
             first = false;
             // Wait for the first bytes idle; once a request starts it must arrive in time.
             auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
             conn.busy = true;
+            if (!ec && AmbiguousFraming(parser)) ec = bhttp::error::bad_transfer_encoding;
             if (!ec && !parser.is_done() && buffer.size() > 0) {
                 // A small body usually came with the header: parse it from the buffer rather
                 // than through another read operation.
@@ -179,22 +272,16 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
                 co_return;
             }
             if (ec) {
-                Error err(Errc::invalid_argument, "Malformed HTTP request");
-                if (ec == bhttp::error::body_limit) {
-                    err = Error(Errc::payload_too_large,
-                                "Request body exceeds " + std::to_string(config.max_body_bytes) +
-                                    " bytes");
-                } else if (ec == bhttp::error::header_limit) {
-                    err = Error(Errc::headers_too_large,
-                                "Request headers exceed " +
-                                    std::to_string(config.max_header_bytes) + " bytes");
-                }
-                Reply reply = pipeline.Reject(parser.get(), peer_ip, std::move(err));
+                Reply reply = pipeline.Reject(parser.get(), peer_ip, ReadError(ec));
                 co_await Write(stream, parser.get(), std::move(reply), false);
                 co_await DrainAndClose(stream);
                 co_return;
             }
             Request req = parser.release();
+            if (overflow) {
+                co_await Write(stream, req, co_await OverflowReply(req, peer_ip), false);
+                co_return;
+            }
 
             if (beast::websocket::is_upgrade(req)) {
                 std::string_view path = req.target();
@@ -217,6 +304,16 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
             conn.busy = false;
             if (!keep_alive) co_return;
         }
+    }
+
+    asio::awaitable<Reply> OverflowReply(const Request& req, const std::string& peer_ip) {
+        std::string_view path = req.target();
+        path = path.substr(0, path.find('?'));
+        if (path == "/health" &&
+            (req.method() == bhttp::verb::get || req.method() == bhttp::verb::head)) {
+            co_return co_await pipeline.Handle(req, peer_ip);
+        }
+        co_return EnvelopeError(CapacityError());
     }
 
     asio::awaitable<void> Write(beast::tcp_stream& stream, const Request& req, Reply reply,
@@ -302,6 +399,8 @@ void Server::Start(const std::string& host, unsigned short port) {
     if (!ec) impl_->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
     if (!ec) impl_->acceptor.bind(ep, ec);
     if (!ec) impl_->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    // Only the accept after a descriptor shortage is synchronous: it must never block.
+    if (!ec) impl_->acceptor.non_blocking(true, ec);
     if (ec) {
         throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(port) + ": " +
                                  ec.message());

@@ -7,4 +7,5 @@ ivs_add_test(foundation_unit_tests unit SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/auth_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/rate_limiter_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/crypto_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/connection_limits_test.cpp
   LIBS ivs_http ivs_config ivs_core)

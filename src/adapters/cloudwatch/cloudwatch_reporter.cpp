@@ -82,6 +82,9 @@ asio::awaitable<Status> CloudWatchClient::PutMetricData(const std::string& metri
             t.expires_after(base + std::chrono::milliseconds(jitter(rng)));
             boost::system::error_code ec;
             co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            // A wait cut short means the call is being cancelled (shutdown): retrying at once
+            // would spin, so the round ends with the last error.
+            if (ec) co_return last;
         }
         if (!last) co_return last;
     }

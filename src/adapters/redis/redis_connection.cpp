@@ -22,38 +22,6 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-RedisReply Convert(const redisReply* r) {
-    RedisReply out;
-    switch (r->type) {
-        case REDIS_REPLY_STRING:
-            out.type = RedisReply::Type::string;
-            out.str.assign(r->str, r->len);
-            break;
-        case REDIS_REPLY_STATUS:
-            out.type = RedisReply::Type::status;
-            out.str.assign(r->str, r->len);
-            break;
-        case REDIS_REPLY_ERROR:
-            out.type = RedisReply::Type::error;
-            out.str.assign(r->str, r->len);
-            break;
-        case REDIS_REPLY_INTEGER:
-            out.type = RedisReply::Type::integer;
-            out.integer = r->integer;
-            break;
-        case REDIS_REPLY_ARRAY:
-            out.type = RedisReply::Type::array;
-            out.elements.reserve(r->elements);
-            for (std::size_t i = 0; i < r->elements; ++i) {
-                out.elements.push_back(Convert(r->element[i]));
-            }
-            break;
-        default:
-            out.type = RedisReply::Type::nil;
-    }
-    return out;
-}
-
 std::chrono::milliseconds WatchdogTick(std::chrono::milliseconds timeout) {
     return std::clamp(timeout / 4, std::chrono::milliseconds(5), std::chrono::milliseconds(250));
 }
@@ -262,7 +230,7 @@ asio::awaitable<Status> Connection::Handshake() {
         void* raw = nullptr;
         if (redisReaderGetReply(reader_, &raw) != REDIS_OK) co_return fail("protocol error");
         if (raw != nullptr) {
-            RedisReply r = Convert(static_cast<redisReply*>(raw));
+            RedisReply r = ConvertReply(static_cast<redisReply*>(raw));
             freeReplyObject(raw);
             // The server's text (e.g. WRONGPASS) is safe to log; it never holds the password.
             if (r.IsError()) co_return fail("refused the connection set-up: " + r.str);
@@ -349,7 +317,7 @@ bool Connection::DrainReader() {
         void* raw = nullptr;
         if (redisReaderGetReply(reader_, &raw) != REDIS_OK) return false;
         if (raw == nullptr) return true;
-        RedisReply reply = Convert(static_cast<redisReply*>(raw));
+        RedisReply reply = ConvertReply(static_cast<redisReply*>(raw));
         freeReplyObject(raw);
         if (on_push_) {
             on_push_(std::move(reply));

@@ -1,5 +1,7 @@
 #include "adapters/redis/redis_reply.hpp"
 
+#include <hiredis/hiredis.h>
+
 #include <charconv>
 
 namespace ivs::adapters::redis {
@@ -11,6 +13,38 @@ std::optional<std::int64_t> RedisReply::AsInt() const {
     auto [p, ec] = std::from_chars(str.data(), str.data() + str.size(), v);
     if (ec != std::errc() || p != str.data() + str.size()) return std::nullopt;
     return v;
+}
+
+RedisReply ConvertReply(const redisReply* r) {
+    RedisReply out;
+    switch (r->type) {
+        case REDIS_REPLY_STRING:
+            out.type = RedisReply::Type::string;
+            out.str.assign(r->str, r->len);
+            break;
+        case REDIS_REPLY_STATUS:
+            out.type = RedisReply::Type::status;
+            out.str.assign(r->str, r->len);
+            break;
+        case REDIS_REPLY_ERROR:
+            out.type = RedisReply::Type::error;
+            out.str.assign(r->str, r->len);
+            break;
+        case REDIS_REPLY_INTEGER:
+            out.type = RedisReply::Type::integer;
+            out.integer = r->integer;
+            break;
+        case REDIS_REPLY_ARRAY:
+            out.type = RedisReply::Type::array;
+            out.elements.reserve(r->elements);
+            for (std::size_t i = 0; i < r->elements; ++i) {
+                out.elements.push_back(ConvertReply(r->element[i]));
+            }
+            break;
+        default:
+            out.type = RedisReply::Type::nil;
+    }
+    return out;
 }
 
 }  // namespace ivs::adapters::redis

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+struct redisReply;
+
 namespace ivs::adapters::redis {
 
 // One decoded RESP reply (RESP2 types). A plain value: copyable, no ties to the connection.
@@ -24,5 +26,8 @@ struct RedisReply {
     // Integer reply, or a string reply holding an integer; nullopt otherwise.
     std::optional<std::int64_t> AsInt() const;
 };
+
+// A reply hiredis' reader decoded, as a plain value (RESP3-only types read as nil).
+RedisReply ConvertReply(const redisReply* r);
 
 }  // namespace ivs::adapters::redis

@@ -2,13 +2,14 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <optional>
 #include <fstream>
 #include <unistd.h>
 #include <memory>
@@ -19,7 +20,6 @@
 namespace ivs::http {
 namespace asio = boost::asio;
 namespace json = boost::json;
-using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
@@ -85,48 +85,74 @@ std::string LastKnownRedis(const HealthFacts& facts) {
 
 struct ProbeOutcome {
     bool up = false;
-    std::string error;
+    std::string error = "no answer within the 1 s deadline";
     double ms = 0;
 };
 
-asio::awaitable<ProbeOutcome> RunProbe(const DependencyCheck& check) {
+// What a probe started by an earlier request left behind: a check still running is not started
+// again (a hung dependency would otherwise pile up probes), and reads as down.
+struct CheckState {
+    std::atomic<bool> running{false};
+};
+
+// The outcomes of one /api/health call, shared with its probes: a probe that finishes after the
+// deadline writes into it harmlessly.
+struct Round {
+    std::vector<ProbeOutcome> outcomes;
+    std::size_t pending = 0;
+    std::optional<asio::steady_timer> deadline;
+};
+
+asio::awaitable<void> RunProbe(const DependencyCheck& check, std::shared_ptr<CheckState> state,
+                               std::shared_ptr<Round> round, std::size_t i) {
     auto started = std::chrono::steady_clock::now();
-    asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::seconds(1));
     ProbeOutcome out;
     try {
-        auto winner = co_await (check.probe() ||
-                                timer.async_wait(asio::as_tuple(asio::use_awaitable)));
-        if (winner.index() == 0) {
-            const Status& s = std::get<0>(winner);
-            out.up = s.has_value();
-            if (!s) out.error = s.error().message;
-        } else {
-            out.error = "no answer within 1 s";
-        }
+        Status s = co_await check.probe();
+        out.up = s.has_value();
+        out.error = s ? std::string() : s.error().message;
     } catch (const std::exception& e) {
         out.error = e.what();
     }
+    state->running = false;
     out.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
                  .count();
-    co_return out;
+    round->outcomes[i] = std::move(out);
+    if (--round->pending == 0) round->deadline->cancel();
 }
 
-// Runs every probe at once on this strand; each is bounded by its own 1 s deadline.
+// Runs every probe at once on this strand and waits for them until the deadline, never longer:
+// a probe still running then reads as down, and is left to finish on its own.
 asio::awaitable<std::vector<ProbeOutcome>> RunAll(
-    std::shared_ptr<std::vector<DependencyCheck>> checks) {
+    std::shared_ptr<std::vector<DependencyCheck>> checks,
+    std::shared_ptr<std::vector<std::shared_ptr<CheckState>>> states) {
+    constexpr auto kDeadline = std::chrono::milliseconds(900);  // the reply itself within 1 s
     auto exec = co_await asio::this_coro::executor;
-    auto outcomes = std::make_shared<std::vector<ProbeOutcome>>(checks->size());
-    auto pending = std::make_shared<std::size_t>(checks->size());
-    auto done = std::make_shared<asio::steady_timer>(exec, std::chrono::seconds(5));
+    auto round = std::make_shared<Round>();
+    round->outcomes.resize(checks->size());
+    round->deadline.emplace(exec, kDeadline);
     for (std::size_t i = 0; i < checks->size(); ++i) {
-        asio::co_spawn(exec, RunProbe((*checks)[i]),
-                       [outcomes, pending, done, i, checks](std::exception_ptr, ProbeOutcome o) {
-                           (*outcomes)[i] = std::move(o);
-                           if (--*pending == 0) done->cancel();
-                       });
+        auto state = (*states)[i];
+        if (state->running.exchange(true)) {
+            round->outcomes[i].error = "an earlier probe is still waiting for an answer";
+            continue;
+        }
+        ++round->pending;
+        asio::co_spawn(exec, RunProbe((*checks)[i], state, round, i),
+                       [checks](std::exception_ptr) {});
     }
-    if (*pending > 0) co_await done->async_wait(asio::as_tuple(asio::use_awaitable));
-    co_return *outcomes;
+    const auto started = std::chrono::steady_clock::now();
+    if (round->pending > 0) {
+        co_await round->deadline->async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    auto outcomes = round->outcomes;
+    const double waited =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+            .count();
+    for (auto& o : outcomes) {
+        if (!o.up && o.ms == 0) o.ms = waited;
+    }
+    co_return outcomes;
 }
 
 }  // namespace
@@ -166,14 +192,18 @@ void RegisterSystemRoutes(Router& router, const Config& config,
         {Access::open, false, "Liveness: answers while the process serves, no dependency calls"});
 
     auto shared_checks = std::make_shared<std::vector<DependencyCheck>>(std::move(checks));
+    auto states = std::make_shared<std::vector<std::shared_ptr<CheckState>>>();
+    for (std::size_t i = 0; i < shared_checks->size(); ++i) {
+        states->push_back(std::make_shared<CheckState>());
+    }
     router.Add(
         Verb::get, "/api/health",
-        [shared_checks, shared_facts,
+        [shared_checks, states, shared_facts,
          shared_config](RequestContext&) -> asio::awaitable<Reply> {
             json::object data = CompatFields(*shared_config, *shared_facts, "not configured");
             json::object& services = data["services"].as_object();
             bool all_up = true;
-            std::vector<ProbeOutcome> outcomes = co_await RunAll(shared_checks);
+            std::vector<ProbeOutcome> outcomes = co_await RunAll(shared_checks, states);
             for (std::size_t i = 0; i < shared_checks->size(); ++i) {
                 const DependencyCheck& check = (*shared_checks)[i];
                 const ProbeOutcome& out = outcomes[i];

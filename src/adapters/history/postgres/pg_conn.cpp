@@ -1,6 +1,7 @@
 #include "adapters/history/postgres/pg_conn.hpp"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <charconv>
 #include <cstdlib>
@@ -70,9 +71,13 @@ void PgConn::Ensure() {
                                  std::to_string(options_.statement_timeout_ms) +
                                  " -c TimeZone=UTC -c client_min_messages=warning";
     if (!options_.schema.empty()) server_options += " -c search_path=" + options_.schema;
+    // TCP keep-alives and a user timeout notice a peer that vanished (host down, network cut);
+    // a server that still holds the socket but stopped answering is Await's deadline.
     const char* keys[] = {"host",     "port",           "dbname",  "user",
                           "password", "connect_timeout", "sslmode", "application_name",
-                          "options",  "keepalives",      nullptr};
+                          "options",  "keepalives",      "keepalives_idle",
+                          "keepalives_interval",       "keepalives_count",
+                          "tcp_user_timeout",          nullptr};
     const char* values[] = {options_.host.c_str(),
                             port.c_str(),
                             options_.dbname.c_str(),
@@ -83,6 +88,10 @@ void PgConn::Ensure() {
                             "ivs-server",
                             server_options.c_str(),
                             "1",
+                            "10",
+                            "5",
+                            "3",
+                            "10000",
                             nullptr};
     conn_ = PQconnectdbParams(keys, values, 0);
     if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
@@ -121,11 +130,51 @@ std::vector<const char*> Pointers(const PgParams& params) {
 }
 }  // namespace
 
+pg_result* PgConn::Await(int sent, const std::string& what) {
+    if (!sent) return nullptr;  // Check reports the connection's error
+    const auto limit = std::chrono::milliseconds(options_.statement_timeout_ms + 1000);
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    pg_result* last = nullptr;
+    pg_result* failed = nullptr;
+    for (;;) {
+        while (PQisBusy(conn_)) {
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
+            pollfd p{PQsocket(conn_), POLLIN, 0};
+            if (left.count() <= 0 || poll(&p, 1, static_cast<int>(left.count())) == 0) {
+                // Hung server: give the connection up (its backend ends when it notices).
+                if (last) PQclear(last);
+                if (failed) PQclear(failed);
+                Drop();
+                throw DbError(Errc::timeout, "postgres " + what + ": no answer within " +
+                                                 std::to_string(limit.count()) + " ms");
+            }
+            if (!PQconsumeInput(conn_)) break;  // broken: PQgetResult reports it
+        }
+        pg_result* r = PQgetResult(conn_);
+        if (!r) break;
+        const auto status = PQresultStatus(r);
+        if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && !failed) {
+            failed = r;  // the first error is the answer, as PQexec gives it
+        } else {
+            if (last) PQclear(last);
+            last = r;
+        }
+        if (PQstatus(conn_) == CONNECTION_BAD) break;
+    }
+    if (failed) {
+        if (last) PQclear(last);
+        return failed;
+    }
+    return last;
+}
+
 PgResult PgConn::Exec(const std::string& sql, const PgParams& params) {
     Ensure();
     auto ptrs = Pointers(params);
-    return Check(PQexecParams(conn_, sql.c_str(), static_cast<int>(params.size()), nullptr,
-                              ptrs.data(), nullptr, nullptr, 0),
+    return Check(Await(PQsendQueryParams(conn_, sql.c_str(), static_cast<int>(params.size()),
+                                         nullptr, ptrs.data(), nullptr, nullptr, 0),
+                       "query"),
                  "query");
 }
 
@@ -133,20 +182,22 @@ PgResult PgConn::Prepared(const std::string& name, const std::string& sql,
                           const PgParams& params) {
     Ensure();
     if (!prepared_.count(name)) {
-        Check(PQprepare(conn_, name.c_str(), sql.c_str(), static_cast<int>(params.size()),
-                        nullptr),
+        Check(Await(PQsendPrepare(conn_, name.c_str(), sql.c_str(),
+                                  static_cast<int>(params.size()), nullptr),
+                    "prepare " + name),
               "prepare " + name);
         prepared_.insert(name);
     }
     auto ptrs = Pointers(params);
-    return Check(PQexecPrepared(conn_, name.c_str(), static_cast<int>(params.size()), ptrs.data(),
-                                nullptr, nullptr, 0),
+    return Check(Await(PQsendQueryPrepared(conn_, name.c_str(), static_cast<int>(params.size()),
+                                           ptrs.data(), nullptr, nullptr, 0),
+                       name),
                  name);
 }
 
 void PgConn::Command(const std::string& sql) {
     Ensure();
-    Check(PQexec(conn_, sql.c_str()), "command");
+    Check(Await(PQsendQuery(conn_, sql.c_str()), "command"), "command");
 }
 
 PgTransaction::PgTransaction(PgConn& c) : c_(c) { c_.Command("BEGIN"); }

@@ -69,6 +69,9 @@ public:
 private:
     void Ensure();
     PgResult Check(pg_result* r, const std::string& what);
+    // The result of the query just sent (0 when sending failed), waiting at most the statement
+    // timeout plus a second; past that the connection is dropped and DbError(timeout) thrown.
+    pg_result* Await(int sent, const std::string& what);
     void Drop();
 
     PgOptions options_;

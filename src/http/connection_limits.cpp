@@ -1,0 +1,111 @@
+#include "http/connection_limits.hpp"
+
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <boost/beast/core/buffers_range.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <algorithm>
+
+#include "http/reply.hpp"
+
+namespace ivs::http {
+namespace {
+
+std::size_t NoFileLimit() {
+    rlimit rl{};
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return 1 << 20;
+    return static_cast<std::size_t>(rl.rlim_cur);
+}
+
+int OpenSpare() { return ::open("/dev/null", O_RDONLY | O_CLOEXEC); }
+
+// A synchronous write stream appending to a string, for Beast's serializer.
+struct StringStream {
+    std::string& out;
+    template <class Buffers>
+    std::size_t write_some(const Buffers& buffers, boost::system::error_code& ec) {
+        ec = {};
+        std::size_t n = 0;
+        for (auto b : boost::beast::buffers_range_ref(buffers)) {
+            out.append(static_cast<const char*>(b.data()), b.size());
+            n += b.size();
+        }
+        return n;
+    }
+    template <class Buffers>
+    std::size_t write_some(const Buffers& buffers) {
+        boost::system::error_code ec;
+        return write_some(buffers, ec);
+    }
+};
+
+}  // namespace
+
+std::size_t ConnectionLimits::DerivedCap(std::size_t nofile) {
+    if (nofile < 128) return std::max<std::size_t>(8, nofile / 2);
+    // An eighth of the descriptors (at least 64) stays for log files, the SQLite database,
+    // Redis, PostgreSQL and AWS connections, WebSockets and the overflow slots.
+    return nofile - std::max<std::size_t>(64, nofile / 8);
+}
+
+ConnectionLimits::ConnectionLimits(std::size_t configured)
+    : cap_(configured > 0 ? configured : DerivedCap(NoFileLimit())),
+      overflow_(std::clamp<std::size_t>(cap_ / 32, 4, 16)),
+      spare_fd_(OpenSpare()) {}
+
+ConnectionLimits::~ConnectionLimits() {
+    if (spare_fd_ >= 0) ::close(spare_fd_);
+}
+
+Admission ConnectionLimits::Admit() {
+    if (open_.fetch_add(1) < cap_) return Admission::normal;
+    open_.fetch_sub(1);
+    if (overflowing_.fetch_add(1) < overflow_) return Admission::overflow;
+    overflowing_.fetch_sub(1);
+    return Admission::refused;
+}
+
+void ConnectionLimits::Release(Admission admission) {
+    if (admission == Admission::normal) open_.fetch_sub(1);
+    if (admission == Admission::overflow) overflowing_.fetch_sub(1);
+}
+
+bool ConnectionLimits::FreeSpare() {
+    if (spare_fd_ < 0) return false;
+    ::close(spare_fd_);
+    spare_fd_ = -1;
+    return true;
+}
+
+void ConnectionLimits::RestoreSpare() {
+    if (spare_fd_ < 0) spare_fd_ = OpenSpare();
+}
+
+Error CapacityError() {
+    return Error(Errc::unavailable, "Too many open connections, retry shortly").WithRetryAfter(1);
+}
+
+std::string CapacityRefusal() {
+    namespace bhttp = boost::beast::http;
+    Reply reply = EnvelopeError(CapacityError());
+    bhttp::response<bhttp::string_body> res{reply.status, 11};
+    res.set(bhttp::field::server, "ivs-server");
+    res.set(bhttp::field::content_type, reply.content_type);
+    reply.ForEachHeader([&](const std::string& name, const std::string& value) {
+        res.insert(name, value);
+    });
+    res.body() = std::move(reply.body);
+    res.keep_alive(false);
+    res.prepare_payload();
+    std::string out;
+    StringStream sink{out};
+    boost::system::error_code ec;
+    bhttp::write(sink, res, ec);
+    return out;
+}
+
+}  // namespace ivs::http
