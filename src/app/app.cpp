@@ -82,6 +82,7 @@ struct App::Impl {
         WireHistory(*ctx);
         WireAudience(*ctx);
         WireStages(*ctx);
+        WireSandbox(*ctx);
         WireLive(*ctx);
 
         http::RegisterSystemRoutes(
