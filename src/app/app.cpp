@@ -110,6 +110,7 @@ struct App::Impl {
         WireHistory(*ctx);
         WireAudience(*ctx);
         WireStages(*ctx);
+        WireSandbox(*ctx);
         WireLive(*ctx);
 
         http::RegisterSystemRoutes(*router, config, ctx->health_checks, HealthFacts());

@@ -73,6 +73,7 @@ void WireIvs(AppContext& ctx);        // IVS client (emulator or AWS) and the to
 void WireHistory(AppContext& ctx);    // history store, migrations, outbox, snapshots
 void WireAudience(AppContext& ctx);   // hot store, seating, viewers, tokens, sweeper
 void WireStages(AppContext& ctx);     // stage registry, autoscaler, fan-out, publisher, stats
+void WireSandbox(AppContext& ctx);    // embedded emulator's events into the event path
 void WireLive(AppContext& ctx);       // WebSocket, dashboard, metrics, CloudWatch, OpenAPI
 
 }  // namespace ivs

@@ -12,7 +12,9 @@
 
 namespace {
 
-int LoadOrExit(ivs::Config& out, bool quiet_ok) {
+// `quiet_ok`: no mode line; `server_warnings`: log the server's configuration warnings (not
+// for the standalone emulator, which serves none of what they are about).
+int LoadOrExit(ivs::Config& out, bool quiet_ok, bool server_warnings = true) {
     auto loaded = ivs::LoadConfig(ivs::ReadEnvironment(".env"));
     if (!loaded.errors.empty()) {
         std::cerr << "ivs-server: invalid configuration:\n";
@@ -23,8 +25,10 @@ int LoadOrExit(ivs::Config& out, bool quiet_ok) {
     ivs::log::Init(loaded.config.log_level,
                    loaded.config.log_json ? ivs::log::Format::json : ivs::log::Format::text);
     if (!quiet_ok) spdlog::info("{}", ivs::DescribeModes(loaded.config));
-    for (const auto& w : loaded.warnings) spdlog::warn("{}", w);
-    if (loaded.config.skip_auth) {
+    if (server_warnings) {
+        for (const auto& w : loaded.warnings) spdlog::warn("{}", w);
+    }
+    if (server_warnings && loaded.config.skip_auth) {
         spdlog::warn("SKIP_AUTH=true with NODE_ENV=development: API keys are NOT checked");
     }
     out = std::move(loaded.config);
@@ -102,7 +106,7 @@ int main(int argc, char** argv) {
     }
     if (cmd == "emulator") {
         ivs::Config config;
-        if (int rc = LoadOrExit(config, true)) return rc;
+        if (int rc = LoadOrExit(config, true, false)) return rc;
         return ivs::emulator::RunEmulatorCommand(config, argc - 2, argv + 2);
     }
     if (cmd == "migrate") return Migrate();

@@ -7,6 +7,7 @@
 #include "adapters/aws/ivs_aws_client.hpp"
 #include "adapters/ivs/emulator.hpp"
 #include "adapters/ivs/emulator_ivs_client.hpp"
+#include "adapters/ivs/emulator_server.hpp"
 #include "adapters/tokens/es384_key.hpp"
 #include "adapters/tokens/token_signers.hpp"
 #include "app/app_context.hpp"
@@ -17,6 +18,31 @@ namespace {
 
 constexpr const char* kEmulatorAccountId = "123456789012";
 
+// The embedded emulator's own HTTP front on 127.0.0.1 (a free port): what participants reach
+// with their tokens (WHIP at endpoints.whip, the subscribe endpoint) and the AWS wire API for
+// the AWS CLI. Bound now, before any stage exists, so every stage's endpoints point here; it
+// answers once the server runs. Loopback only: its control routes are unauthenticated.
+void StartEmulatorFront(AppContext& ctx, const std::shared_ptr<emulator::Emulator>& emu) {
+    emulator::EmulatorServerOptions front;
+    front.access_key_id = ctx.config.ivs_emulator_access_key_id;
+    front.secret_access_key = ctx.config.ivs_emulator_secret_access_key;
+    front.region = ctx.config.aws_region;
+    auto server = std::make_shared<emulator::EmulatorServer>(ctx.ioc, emu, front);
+    server->Start("127.0.0.1", 0);
+    std::string base = "http://127.0.0.1:" + std::to_string(server->Port());
+    emu->SetEndpointBase(base);
+    ctx.services["ivs_emulator_front"] = server;
+    ctx.on_start.push_back([base] {
+        spdlog::info("IVS emulator: WHIP at {}/whip, subscribe at {}/subscribe, AWS API at {}",
+                     base, base, base);
+    });
+    ctx.on_stop.push_back([server, emu]() -> boost::asio::awaitable<void> {
+        server->Stop();
+        emu->SetEventSink(nullptr);
+        co_return;
+    });
+}
+
 void WireLocalIvs(AppContext& ctx) {
     const Config& config = ctx.config;
     emulator::EmulatorOptions options;
@@ -26,6 +52,7 @@ void WireLocalIvs(AppContext& ctx) {
     options.clock = &ctx.clock;
     auto emu = std::make_shared<emulator::Emulator>(options);
     ctx.services["ivs_emulator"] = emu;
+    StartEmulatorFront(ctx, emu);
     // Every IVS call is counted and timed (Prometheus, CloudWatch StageCreationTime).
     ctx.ivs = metrics::InstrumentIvs(emulator::MakeEmulatorIvsClient(emu));
 

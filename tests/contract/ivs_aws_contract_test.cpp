@@ -170,13 +170,13 @@ TEST_F(AwsIvsClientWire, WrongSecretIsAClearCredentialsError) {
     auto page = Await(client->ListStages("", 10));
     ASSERT_FALSE(page.has_value());
     EXPECT_EQ(page.error().code, Errc::unavailable);
-    EXPECT_EQ(IvsErrorOf(page.error()), "SignatureDoesNotMatch");
+    EXPECT_EQ(IvsErrorOf(page.error()), "InvalidSignatureException");
     EXPECT_NE(page.error().message.find("credentials"), std::string::npos) << page.error().message;
 
     auto unknown = Client(std::nullopt, {"AKIDUNKNOWN", kSecret, "", std::nullopt});
     auto page2 = Await(unknown->ListStages("", 10));
     ASSERT_FALSE(page2.has_value());
-    EXPECT_EQ(IvsErrorOf(page2.error()), "InvalidClientTokenId");
+    EXPECT_EQ(IvsErrorOf(page2.error()), "UnrecognizedClientException");
 }
 
 TEST_F(AwsIvsClientWire, SessionTokenIsSentAndSigned) {

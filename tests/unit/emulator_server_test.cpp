@@ -45,7 +45,7 @@ TEST_F(EmulatorServerTest, SignedCallsWorkAndUnsignedOrWrongOnesAreRefused) {
 
     auto wrong = Signed("POST", "/ListStages", "{}", "not-the-secret");
     EXPECT_EQ(wrong.status, 403u);
-    EXPECT_EQ(wrong.Header("x-amzn-errortype"), "SignatureDoesNotMatch");
+    EXPECT_EQ(wrong.Header("x-amzn-errortype"), "InvalidSignatureException");
 
     auto unsigned_call = test::HttpCall(server_.Port(), "POST", "/ListStages", "{}");
     EXPECT_TRUE(unsigned_call.status == 400u || unsigned_call.status == 403u) << unsigned_call.status;

@@ -132,7 +132,13 @@ Result<VerifiedCaller> VerifyRequest(
                          "Date in Credential scope does not match YYYYMMDD from ISO-8601 version "
                          "of date from HTTP: '" + scope[1] + "' != '" + DateOnly(*when) + "'");
     }
-    if (*when > now + max_skew || *when < now - max_skew) {
+    if (*when > now + max_skew) {
+        return AuthError("RequestExpired",
+                         "Signature not yet current: " + AmzDate(*when) + " is still later than " +
+                             AmzDate(now + max_skew) + " (" + AmzDate(now) + " + " +
+                             std::to_string(max_skew.count() / 60) + " min.)");
+    }
+    if (*when < now - max_skew) {
         return AuthError("RequestExpired",
                          "Signature expired: " + AmzDate(*when) + " is now earlier than " +
                              AmzDate(now - max_skew) + " (" + AmzDate(now) + " - " +

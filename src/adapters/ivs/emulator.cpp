@@ -12,15 +12,6 @@
 namespace ivs::emulator {
 namespace {
 
-bool MatchesCharset(std::string_view s, std::string_view extra) {
-    for (char c : s) {
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  extra.find(c) != std::string_view::npos;
-        if (!ok) return false;
-    }
-    return true;
-}
-
 Status CheckName(std::string_view name, std::string_view field) {
     if (name.size() > 128 || !MatchesCharset(name, "-_")) {
         return IvsError(kValidation, std::string(field) +
@@ -62,6 +53,7 @@ ports::Stage ToStage(const StageRec& s) {
     out.tags = s.tags;
     out.endpoints = s.endpoints;
     out.raw = StageToJson(out);
+    if (s.recording) out.raw["autoParticipantRecordingConfiguration"] = *s.recording;
     return out;
 }
 
@@ -75,97 +67,8 @@ Error StageNotFound(std::string_view arn) {
 
 }  // namespace
 
-// --- errors ---
-
-Error IvsError(std::string_view type, std::string message) {
-    Errc code = Errc::internal;
-    if (type == kValidation) code = Errc::invalid_argument;
-    else if (type == kNotFound) code = Errc::not_found;
-    else if (type == kConflict) code = Errc::conflict;
-    else if (type == kQuota) code = Errc::quota_exceeded;
-    else if (type == kAccessDenied || type == "PendingVerification") code = Errc::forbidden;
-    else if (type == "ThrottlingException" || type == "TooManyRequestsException" ||
-             type == "Throttling" || type == "LimitExceededException" ||
-             type == "RequestLimitExceeded") {
-        code = Errc::rate_limited;
-    } else if (type == kInternal || type == "ServiceUnavailableException" ||
-               type == "InternalFailure" || type == "ServiceUnavailable") {
-        code = Errc::unavailable;
-    }
-    boost::json::object details;
-    details["ivsError"] = type;
-    return Error(code, std::move(message), std::move(details));
-}
-
-std::string IvsErrorType(const Error& error) {
-    auto it = error.details.find("ivsError");
-    return it != error.details.end() && it->value().is_string()
-               ? std::string(it->value().as_string())
-               : std::string();
-}
-
-unsigned HttpStatusForIvsError(std::string_view type) {
-    if (type == kValidation) return 400;
-    if (type == kAccessDenied || type == "PendingVerification") return 403;
-    if (type == kNotFound) return 404;
-    if (type == kConflict) return 409;
-    if (type == kQuota) return 402;
-    if (type == kInternal || type == "InternalFailure") return 500;
-    if (type == "ServiceUnavailableException" || type == "ServiceUnavailable") return 503;
-    if (type == "TooManyRequestsException") return 429;
-    return 400;
-}
-
-// --- shared checks ---
-
 Status CheckStageArn(std::string_view arn, std::string_view field) {
     return CheckArn(arn, field, StageArnPattern());
-}
-
-Status CheckParticipantId(std::string_view id, std::string_view field) {
-    if (id.empty()) return IvsError(kValidation, std::string(field) + " is required");
-    if (id.size() > 64 || !MatchesCharset(id, "-")) {
-        return IvsError(kValidation, std::string(field) + " must be 1-64 characters of [a-zA-Z0-9-]");
-    }
-    return Ok();
-}
-
-Status CheckMaxResults(int max_results, int max) {
-    if (max_results < 1 || max_results > max) {
-        return IvsError(kValidation, "maxResults must be between 1 and " + std::to_string(max));
-    }
-    return Ok();
-}
-
-Status CheckTags(const ports::Tags& tags) {
-    if (tags.size() > 50) return IvsError(kValidation, "a resource can have at most 50 tags");
-    for (const auto& [k, v] : tags) {
-        if (k.empty() || k.size() > 128) {
-            return IvsError(kValidation, "tag keys must be 1-128 characters");
-        }
-        if (v.size() > 256) return IvsError(kValidation, "tag values must be at most 256 characters");
-    }
-    return Ok();
-}
-
-std::string MakePageToken(std::string_view kind, std::uint64_t n) {
-    return Base64Encode(std::string(kind) + ":" + std::to_string(n));
-}
-
-Result<std::uint64_t> ParsePageToken(std::string_view token, std::string_view kind) {
-    std::string raw;
-    auto bad = [] { return IvsError(kValidation, "The nextToken is invalid"); };
-    if (token.size() > 1024 || !Base64Decode(token, raw)) return bad();
-    if (raw.size() <= kind.size() + 1 || raw.compare(0, kind.size(), kind) != 0 ||
-        raw[kind.size()] != ':') {
-        return bad();
-    }
-    std::uint64_t n = 0;
-    for (std::size_t i = kind.size() + 1; i < raw.size(); ++i) {
-        if (raw[i] < '0' || raw[i] > '9' || n > (1ULL << 60)) return bad();
-        n = n * 10 + static_cast<std::uint64_t>(raw[i] - '0');
-    }
-    return n;
 }
 
 // --- lifecycle, faults ---
@@ -175,6 +78,8 @@ Emulator::Emulator(EmulatorOptions options)
       clock_(options_.clock ? *options_.clock : SystemClock::Instance()),
       state_(std::make_unique<State>()) {
     state_->internal_key = tokens::Es384Key::Generate();
+    state_->region = options_.region;
+    state_->account_id = options_.account_id;
     state_->internal_key_arn = "arn:aws:ivs:" + options_.region + ":" + options_.account_id +
                                ":public-key/" + RandomAlnum(12);
 }
@@ -233,7 +138,9 @@ Result<ports::Stage> Emulator::CreateStage(const ports::CreateStageRequest& requ
     s.tags = request.tags;
     std::string host = RandomAlnum(12);
     s.endpoints.events = "wss://global.events.live-video.net";
-    s.endpoints.whip = "https://" + host + ".global-bm.whip.live-video.net";
+    s.endpoints.whip = state_->endpoint_base.empty()
+                           ? "https://" + host + ".global-bm.whip.live-video.net"
+                           : state_->endpoint_base + "/whip";
     s.endpoints.rtmp = "rtmp://" + host + ".global-contribute-staging.live-video.net/app/";
     s.endpoints.rtmps = "rtmps://" + host + ".global-contribute-staging.live-video.net:443/app/";
     s.seq = state_->next_seq++;
@@ -258,6 +165,19 @@ Result<ports::Stage> Emulator::UpdateStage(std::string_view arn, std::string_vie
     if (it == state_->stages.end()) return StageNotFound(arn);
     it->second.name = std::string(name);
     return ToStage(it->second);
+}
+
+Status Emulator::SetRecordingConfiguration(std::string_view arn, boost::json::object config) {
+    if (auto st = CheckStageArn(arn, "arn"); !st) return st.error();
+    if (auto st = CheckRecordingConfiguration(config); !st) return st.error();
+    config.emplace("mediaTypes", boost::json::array{"AUDIO_VIDEO"});
+    config.emplace("recordingReconnectWindowSeconds", 0);
+    config.emplace("recordParticipantReplicas", false);
+    std::lock_guard lock(mu_);
+    auto it = state_->stages.find(arn);
+    if (it == state_->stages.end()) return StageNotFound(arn);
+    it->second.recording = std::move(config);
+    return Ok();
 }
 
 Result<ports::Page<ports::StageSummary>> Emulator::ListStages(std::string_view next_token,
@@ -288,9 +208,7 @@ Result<ports::Page<ports::StageSummary>> Emulator::ListStages(std::string_view n
 Result<ports::ParticipantToken> Emulator::CreateParticipantToken(
     const ports::CreateTokenRequest& req) {
     if (auto st = CheckStageArn(req.stage_arn, "stageArn"); !st) return st.error();
-    if (auto st = tokens::ValidateTokenRequest(req); !st) {
-        return IvsError(kValidation, st.error().message);
-    }
+    if (auto st = CheckTokenRequest(req); !st) return st.error();
     std::lock_guard lock(mu_);
     auto it = state_->stages.find(req.stage_arn);
     if (it == state_->stages.end()) return StageNotFound(req.stage_arn);
@@ -437,9 +355,7 @@ Status Emulator::UntagResource(std::string_view arn, const std::vector<std::stri
         return IvsError(kValidation, "tagKeys must hold 1-50 keys");
     }
     for (const auto& k : keys) {
-        if (k.empty() || k.size() > 128) {
-            return IvsError(kValidation, "tag keys must be 1-128 characters");
-        }
+        if (auto st = CheckTagKey(k); !st) return st.error();
     }
     std::lock_guard lock(mu_);
     ports::Tags* current = FindTags(*state_, arn);

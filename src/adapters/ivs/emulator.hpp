@@ -1,6 +1,9 @@
 #pragma once
 
+#include <boost/json/object.hpp>
+
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -39,6 +42,9 @@ struct EmulatorOptions {
     int max_subscribers_per_stage = 10'000;
     int max_replicas_per_participant = 5;
     int max_public_keys = 3;
+    // A media session (WHIP or subscribe) without a refresh (PATCH) for this long is ended, as
+    // IVS ends a participant whose connection stops answering (ICE consent freshness).
+    std::chrono::seconds media_timeout{30};
     Clock* clock = nullptr;  // nullptr: SystemClock::Instance()
 };
 
@@ -47,6 +53,21 @@ struct JoinResult {
     std::string participant_id;
     std::string session_id;
 };
+
+// What a WHIP (publisher) or subscribe request opened: the resource its Location names.
+struct MediaSession {
+    std::string resource_id;  // unguessable; the Location is <base>/whip/<resource_id>
+    std::string stage_arn;
+    std::string participant_id;
+    std::string session_id;
+    bool publisher = false;
+};
+
+// Receives the EventBridge events the emulator emits ("IVS Stage Update", AWS envelope:
+// version, id, detail-type, source "aws.ivs", account, time, region, resources, detail), in
+// the order they happened. Called with the emulator's lock held: it must not block and must
+// not call back into the emulator (queue the event and return).
+using EventSink = std::function<void(boost::json::object event)>;
 
 // A canned failure for the next API calls (fault injection for client retry tests).
 struct Fault {
@@ -130,6 +151,39 @@ public:
     // Disconnects; replications whose source this participant is stop.
     Status Leave(std::string_view stage_arn, std::string_view participant_id);
 
+    // --- media sessions: what WHIP (publish) and subscribe requests do ---
+    // Joins the stage the token names (`resource`), verified like Join, and publishes when
+    // `publish` (the token must allow publishing) or subscribes (the token must allow
+    // subscribing). AccessDeniedException with details["reason"] when refused
+    // ("insufficient_capabilities" for a missing capability).
+    Result<MediaSession> OpenMedia(std::string_view token, bool publish);
+    // Keeps a media session alive (WHIP PATCH). ResourceNotFoundException when unknown.
+    Status RefreshMedia(std::string_view resource_id);
+    // Unpublishes and leaves (WHIP DELETE). ResourceNotFoundException when unknown.
+    Status CloseMedia(std::string_view resource_id);
+    // Ends media sessions idle for longer than media_timeout; returns how many.
+    int ExpireIdleMedia();
+
+    // --- operations the IvsClient port does not need (answered as model JSON shapes) ---
+    Result<boost::json::object> GetParticipant(std::string_view stage_arn,
+                                               std::string_view session_id,
+                                               std::string_view participant_id);
+    Result<boost::json::object> GetStageSession(std::string_view stage_arn,
+                                                std::string_view session_id);
+    Result<boost::json::object> ListParticipantEvents(std::string_view stage_arn,
+                                                      std::string_view session_id,
+                                                      std::string_view participant_id,
+                                                      std::string_view next_token,
+                                                      int max_results);
+    // autoParticipantRecordingConfiguration of a stage, as given to Create/UpdateStage
+    // (validated by CheckRecordingConfiguration).
+    Status SetRecordingConfiguration(std::string_view stage_arn, boost::json::object config);
+
+    // Where the emulator's own front answers ("http://127.0.0.1:4566"): stages created after
+    // this get endpoints.whip = <base>/whip, so their tokens lead participants here.
+    void SetEndpointBase(std::string base);
+    void SetEventSink(EventSink sink);
+
     // --- fault injection (used by the wire server and the in-process client) ---
     // The next `count` API calls fail with `fault` instead of running.
     void InjectFaults(Fault fault, int count);
@@ -146,6 +200,7 @@ public:
     struct State;
 
 private:
+
     EmulatorOptions options_;
     Clock& clock_;
     mutable std::mutex mu_;

@@ -4,6 +4,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -47,13 +48,26 @@ struct EmulatorServer::Impl : std::enable_shared_from_this<EmulatorServer::Impl>
             co_await bhttp::async_read(stream, buffer, parser,
                                        asio::redirect_error(asio::use_awaitable, ec));
             if (ec == bhttp::error::body_limit) {
-                WireResponse too_big{413, {{"Content-Type", "application/json"},
-                                           {"x-amzn-ErrorType", "ValidationException"}},
-                                     "{\"message\":\"request body too large\"}"};
-                co_await Write(stream, too_big, false, 11);
+                co_await Write(stream, Refusal(413, "The request body is too large"), false, 11);
                 break;
             }
-            if (ec) break;
+            if (ec == bhttp::error::header_limit) {
+                co_await Write(stream, Refusal(431, "The request headers are too large"), false,
+                               11);
+                break;
+            }
+            // A clean close between requests, a timeout or a reset gets no answer; anything
+            // else that is not HTTP/1.x (bad framing, HTTP/0.9, TLS bytes) gets a 400.
+            if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+                ec == beast::error::timeout || ec == asio::error::connection_reset ||
+                ec == asio::error::operation_aborted) {
+                break;
+            }
+            if (ec) {
+                co_await Write(stream, Refusal(400, "The request is not valid HTTP/1.1"), false,
+                               11);
+                break;
+            }
             auto& req = parser.get();
             WireRequest wire;
             wire.method = std::string(req.method_string());
@@ -73,6 +87,25 @@ struct EmulatorServer::Impl : std::enable_shared_from_this<EmulatorServer::Impl>
         }
         boost::system::error_code ignored;
         stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    }
+
+    static WireResponse Refusal(unsigned status, const std::string& message) {
+        return ErrorResponse(status, status == 413 ? "PayloadTooLargeException"
+                                                   : "ValidationException",
+                             message);
+    }
+
+    // Ends media sessions that stopped refreshing, every few seconds while accepting.
+    asio::awaitable<void> ExpireMedia() {
+        auto self = shared_from_this();
+        asio::steady_timer timer(ioc);
+        while (acceptor.is_open()) {
+            timer.expires_after(std::chrono::seconds(5));
+            boost::system::error_code ec;
+            co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            if (!acceptor.is_open()) break;
+            emulator->ExpireIdleMedia();
+        }
     }
 
     asio::awaitable<bool> Write(beast::tcp_stream& stream, const WireResponse& resp, bool keep,
@@ -118,6 +151,7 @@ void EmulatorServer::Start(const std::string& host, unsigned short port) {
     }
     impl_->port = acc.local_endpoint().port();
     asio::co_spawn(impl_->ioc, impl_->Accept(), asio::detached);
+    asio::co_spawn(impl_->ioc, impl_->ExpireMedia(), asio::detached);
 }
 
 unsigned short EmulatorServer::Port() const { return impl_->port; }

@@ -14,6 +14,7 @@ namespace ivs::emulator {
 struct EmulatorServerOptions {
     std::string access_key_id = "test";      // IVS_EMULATOR_ACCESS_KEY_ID
     std::string secret_access_key = "test";  // IVS_EMULATOR_SECRET_ACCESS_KEY
+    std::string region = "us-east-1";        // signatures scoped to another region are refused
     std::size_t max_body_bytes = 1 << 20;
     std::chrono::seconds io_timeout{30};     // per read and per write
 };

@@ -13,6 +13,15 @@
 
 namespace ivs::emulator {
 
+// One entry of ListParticipantEvents.
+struct ParticipantEventRec {
+    std::string name;  // JOINED, LEFT, PUBLISH_STARTED, PUBLISH_STOPPED, SUBSCRIBE_STARTED, ...
+    SystemTime time;
+    std::string destination_stage_arn;   // REPLICATION_*
+    std::string destination_session_id;  // REPLICATION_*
+    bool replica = false;
+};
+
 struct ParticipantRec {
     std::string id;
     std::string user_id;
@@ -26,6 +35,8 @@ struct ParticipantRec {
     std::string replication_state;          // ACTIVE | STOPPED | ""
     std::string source_stage_arn;
     std::string source_session_id;
+    std::string protocol = "UNKNOWN";  // WHIP when joined through the WHIP endpoint
+    std::vector<ParticipantEventRec> events;
 };
 
 struct SessionRec {
@@ -42,6 +53,7 @@ struct StageRec {
     ports::Tags tags;
     ports::StageEndpoints endpoints;
     std::uint64_t seq = 0;
+    std::optional<boost::json::object> recording;  // autoParticipantRecordingConfiguration
     std::vector<SessionRec> sessions;  // oldest first; the last is active when it has no end
 };
 
@@ -64,6 +76,13 @@ struct KeyRec {
     std::uint64_t seq = 0;
 };
 
+struct MediaRec {
+    std::string stage_arn;
+    std::string participant_id;
+    bool publisher = false;
+    SystemTime last_seen;
+};
+
 struct Emulator::State {
     std::map<std::string, StageRec, std::less<>> stages;            // by ARN
     std::map<std::uint64_t, std::string> stage_order;               // seq -> ARN
@@ -75,6 +94,11 @@ struct Emulator::State {
     std::string internal_key_arn;
     std::deque<Fault> faults;
     std::uint64_t api_calls = 0;
+    std::map<std::string, MediaRec, std::less<>> media;  // by resource id
+    std::string endpoint_base;
+    EventSink sink;
+    std::string region;
+    std::string account_id;
 
     // Active session of a stage, or nullptr.
     static SessionRec* ActiveSession(StageRec& stage) {
@@ -90,13 +114,55 @@ struct Emulator::State {
     }
 };
 
+// --- session bookkeeping shared by the emulator's parts (called with the lock held) ---
+SessionRec& EnsureSession(Emulator::State& state, StageRec& stage, SystemTime now);
+void MaybeEndSession(Emulator::State& state, StageRec& stage, SystemTime now);
+int CountPublished(const SessionRec* s, std::string_view except_id = {});
+void StopReplication(Emulator::State& state, ReplicationRec& r, SystemTime now);
+void Disconnect(Emulator::State& state, StageRec& stage, ParticipantRec& p, SystemTime now);
+// Appends to the participant's event list (capped) and, for the names IVS sends to EventBridge,
+// emits the matching "IVS Stage Update" event through the sink.
+void RecordEvent(Emulator::State& state, const StageRec& stage, const SessionRec& session,
+                 ParticipantRec& p, ParticipantEventRec event);
+// Emits an "IVS Stage Update" event with `event_name` for the stage (session-level events).
+void EmitStageEvent(Emulator::State& state, const StageRec& stage, const SessionRec& session,
+                    std::string_view event_name, const ParticipantRec* p, SystemTime at);
+Status CheckSessionId(std::string_view id);
+
+// True when every character is an ASCII letter, a digit or one of `extra`.
+bool MatchesCharset(std::string_view s, std::string_view extra);
 // Shared checks (return a ValidationException naming `field`).
 Status CheckStageArn(std::string_view arn, std::string_view field);
 Status CheckParticipantId(std::string_view id, std::string_view field);
 Status CheckMaxResults(int max_results, int max);
+// Tags of a resource: at most 50, keys 1-128 characters without the reserved "aws:" prefix,
+// values at most 256.
 Status CheckTags(const ports::Tags& tags);
+Status CheckTagKey(std::string_view key);
+// A participant token configuration (CreateStage) or request (CreateParticipantToken).
+Status CheckTokenRequest(const ports::CreateTokenRequest& request);
+// autoParticipantRecordingConfiguration as the model describes it.
+Status CheckRecordingConfiguration(const boost::json::object& config);
 // Opaque pagination tokens: base64 of "<kind>:<number>".
 std::string MakePageToken(std::string_view kind, std::uint64_t n);
 Result<std::uint64_t> ParsePageToken(std::string_view token, std::string_view kind);
+
+template <class T>
+Result<ports::Page<T>> Paginate(std::vector<T> all, std::string_view next_token,
+                                std::string_view kind, int max_results) {
+    std::uint64_t offset = 0;
+    if (!next_token.empty()) {
+        auto n = ParsePageToken(next_token, kind);
+        if (!n) return n.error();
+        offset = *n;
+    }
+    ports::Page<T> page;
+    auto max = static_cast<std::uint64_t>(max_results);
+    for (std::uint64_t i = offset; i < all.size() && i < offset + max; ++i) {
+        page.items.push_back(std::move(all[i]));
+    }
+    if (offset + max < all.size()) page.next_token = MakePageToken(kind, offset + max);
+    return page;
+}
 
 }  // namespace ivs::emulator

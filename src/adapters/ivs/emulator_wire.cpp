@@ -7,15 +7,12 @@
 
 #include "adapters/aws/sigv4.hpp"
 #include "adapters/ivs/emulator_json.hpp"
+#include "adapters/ivs/emulator_state.hpp"
 #include "core/random.hpp"
 #include "http/router.hpp"
 
 namespace ivs::emulator {
 namespace json = boost::json;
-namespace {
-
-using Body = json::object;
-using OpResult = Result<json::object>;
 
 WireResponse JsonResponse(unsigned status, const json::object& body) {
     WireResponse r;
@@ -27,7 +24,7 @@ WireResponse JsonResponse(unsigned status, const json::object& body) {
 }
 
 WireResponse ErrorResponse(unsigned status, std::string_view type, const std::string& message,
-                           const json::object& extra = {}) {
+                           const json::object& extra) {
     json::object body{{"exceptionMessage", message}, {"message", message}};
     for (const auto& kv : extra) body[kv.key()] = kv.value();
     WireResponse r = JsonResponse(status, body);
@@ -95,6 +92,24 @@ Result<ports::Tags> Map(const Body& b, std::string_view name) {
     return out;
 }
 
+Result<Body> ParseBody(const std::string& body) {
+    if (body.empty()) return Body{};
+    boost::system::error_code ec;
+    json::value v = json::parse(body, ec);
+    if (ec || !v.is_object()) {
+        return IvsError(kValidation, "The request body is not a JSON object");
+    }
+    return v.as_object();
+}
+
+std::string Decode(std::string_view s) {
+    std::string out;
+    if (!http::PercentDecode(s, out, false)) return std::string(s);
+    return out;
+}
+
+namespace {
+
 Result<std::vector<ports::Capability>> Capabilities(const Body& b) {
     std::vector<ports::Capability> out;
     auto it = b.find("capabilities");
@@ -108,11 +123,6 @@ Result<std::vector<ports::Capability>> Capabilities(const Body& b) {
     if (out.size() > 2) return IvsError(kValidation, "at most two capabilities");
     return out;
 }
-
-#define IVS_TRY(var, expr)              \
-    auto var##_r = (expr);              \
-    if (!var##_r) return var##_r.error(); \
-    auto var = std::move(*var##_r)
 
 template <class T, class F>
 json::object PageJson(const ports::Page<T>& page, std::string_view member, F to_json) {
@@ -138,28 +148,51 @@ Result<ports::CreateTokenRequest> TokenRequest(const Body& b, std::string stage_
     return r;
 }
 
-using Op = std::function<OpResult(Emulator&, const Body&)>;
+Result<std::optional<json::object>> Recording(const Body& b) {
+    auto it = b.find("autoParticipantRecordingConfiguration");
+    if (it == b.end() || it->value().is_null()) return std::optional<json::object>();
+    if (!it->value().is_object()) {
+        return BadType("autoParticipantRecordingConfiguration", "an object");
+    }
+    const json::object& config = it->value().as_object();
+    if (auto st = CheckRecordingConfiguration(config); !st) return st.error();
+    return std::optional<json::object>(config);
+}
 
-const std::map<std::string, Op, std::less<>>& Operations() {
-    static const std::map<std::string, Op, std::less<>> ops = {
+// participantTokenConfigurations of CreateStage, each checked like CreateParticipantToken.
+Result<std::vector<ports::CreateTokenRequest>> TokenConfigurations(const Body& b) {
+    std::vector<ports::CreateTokenRequest> out;
+    auto it = b.find("participantTokenConfigurations");
+    if (it == b.end() || it->value().is_null()) return out;
+    if (!it->value().is_array() || it->value().as_array().size() > 12) {
+        return IvsError(kValidation, "participantTokenConfigurations must be a list of at most 12");
+    }
+    for (const auto& c : it->value().as_array()) {
+        if (!c.is_object()) return BadType("participantTokenConfigurations", "a list of objects");
+        IVS_TRY(req, TokenRequest(c.as_object(), ""));
+        if (auto st = CheckTokenRequest(req); !st) return st.error();
+        out.push_back(std::move(req));
+    }
+    return out;
+}
+
+const OpTable& Operations() {
+    static const OpTable ops = {
         {"CreateStage",
          [](Emulator& e, const Body& b) -> OpResult {
              IVS_TRY(name, Str(b, "name"));
              IVS_TRY(tags, Map(b, "tags"));
-             std::vector<ports::CreateTokenRequest> token_requests;
-             if (auto it = b.find("participantTokenConfigurations");
-                 it != b.end() && !it->value().is_null()) {
-                 if (!it->value().is_array() || it->value().as_array().size() > 12) {
-                     return IvsError(kValidation,
-                                     "participantTokenConfigurations must be a list of at most 12");
-                 }
-                 for (const auto& c : it->value().as_array()) {
-                     if (!c.is_object()) return BadType("participantTokenConfigurations", "a list of objects");
-                     IVS_TRY(req, TokenRequest(c.as_object(), ""));
-                     token_requests.push_back(std::move(req));
-                 }
-             }
+             IVS_TRY(recording, Recording(b));
+             IVS_TRY(token_requests, TokenConfigurations(b));
+             // Everything is validated before the stage exists: a refused call creates nothing.
              IVS_TRY(stage, e.CreateStage({name, tags}));
+             if (recording) {
+                 if (auto st = e.SetRecordingConfiguration(stage.arn, *recording); !st) {
+                     return st.error();
+                 }
+                 IVS_TRY(with_recording, e.GetStage(stage.arn));
+                 stage = std::move(with_recording);
+             }
              json::array tokens;
              for (auto& req : token_requests) {
                  req.stage_arn = stage.arn;
@@ -185,7 +218,16 @@ const std::map<std::string, Op, std::less<>>& Operations() {
                  IVS_TRY(current, e.GetStage(arn));
                  name = current.name;
              }
+             IVS_TRY(recording, Recording(b));
+             if (recording) {
+                 if (auto st = CheckRecordingConfiguration(*recording); !st) return st.error();
+             }
              IVS_TRY(stage, e.UpdateStage(arn, name));
+             if (recording) {
+                 if (auto st = e.SetRecordingConfiguration(arn, *recording); !st) return st.error();
+                 IVS_TRY(updated, e.GetStage(arn));
+                 return json::object{{"stage", updated.raw}};
+             }
              return json::object{{"stage", stage.raw}};
          }},
         {"DeleteStage",
@@ -227,6 +269,8 @@ const std::map<std::string, Op, std::less<>>& Operations() {
              IVS_TRY(recording, Str(b, "filterByRecordingState"));
              IVS_TRY(token, Str(b, "nextToken"));
              IVS_TRY(max, IntOr(b, "maxResults", 50));
+             // The model's @default(false): false means "not set".
+             if (published && !*published) published.reset();
              if (!recording.empty() &&
                  (published || !state.empty() || !user.empty())) {
                  return IvsError(kValidation, "Only one filter may be set");
@@ -313,112 +357,19 @@ const std::map<std::string, Op, std::less<>>& Operations() {
     return ops;
 }
 
-Result<Body> ParseBody(const std::string& body) {
-    if (body.empty()) return Body{};
-    boost::system::error_code ec;
-    json::value v = json::parse(body, ec);
-    if (ec || !v.is_object()) {
-        return IvsError(kValidation, "The request body is not a JSON object");
-    }
-    return v.as_object();
+// The REST-JSON front end's names for SigV4 failures (all 403).
+std::string RestJsonAuthError(std::string_view verifier_type) {
+    if (verifier_type == "InvalidClientTokenId") return "UnrecognizedClientException";
+    if (verifier_type == "IncompleteSignature") return "IncompleteSignatureException";
+    return "InvalidSignatureException";  // SignatureDoesNotMatch, RequestExpired
 }
 
-std::string Decode(std::string_view s) {
-    std::string out;
-    if (!http::PercentDecode(s, out, false)) return std::string(s);
-    return out;
-}
-
-// --- tag routes ---
-
-OpResult HandleTags(Emulator& e, const WireRequest& req, const Body& body) {
-    std::string arn = Decode(std::string_view(req.path).substr(6));
-    if (req.method == "GET") {
-        IVS_TRY(tags, e.ListTagsForResource(arn));
-        return json::object{{"tags", TagsToJson(tags)}};
+std::optional<WireResponse> CheckSignature(const EmulatorServerOptions& options,
+                                           const WireRequest& req) {
+    if (HeaderOf(req, "authorization").empty()) {
+        return ErrorResponse(403, "MissingAuthenticationTokenException",
+                             "Missing Authentication Token");
     }
-    if (req.method == "POST") {
-        if (!body.contains("tags")) return IvsError(kValidation, "tags is required");
-        IVS_TRY(tags, Map(body, "tags"));
-        if (auto st = e.TagResource(arn, tags); !st) return st.error();
-        return json::object{};
-    }
-    if (req.method == "DELETE") {
-        std::vector<std::string> keys;
-        std::string_view q = req.query;
-        while (!q.empty()) {
-            auto amp = q.find('&');
-            std::string_view part = q.substr(0, amp);
-            q = amp == std::string_view::npos ? std::string_view() : q.substr(amp + 1);
-            auto eq = part.find('=');
-            if (eq == std::string_view::npos) continue;
-            if (Decode(part.substr(0, eq)) == "tagKeys") {
-                std::string v;
-                if (!http::PercentDecode(part.substr(eq + 1), v, true)) v = std::string(part.substr(eq + 1));
-                keys.push_back(std::move(v));
-            }
-        }
-        if (keys.empty()) return IvsError(kValidation, "tagKeys is required");
-        if (auto st = e.UntagResource(arn, keys); !st) return st.error();
-        return json::object{};
-    }
-    return IvsError(kValidation, "Unsupported method for /tags");
-}
-
-// --- control API ---
-
-WireResponse HandleControl(Emulator& e, const WireRequest& req) {
-    auto body = ParseBody(req.body);
-    if (!body) return FromError(body.error());
-    std::string_view action = std::string_view(req.path).substr(std::string_view("/_emulator/").size());
-    auto str = [&](std::string_view name) {
-        auto s = Str(*body, name);
-        return s ? *s : std::string();
-    };
-    auto done = [](const Status& st) {
-        return st ? JsonResponse(200, json::object{}) : FromError(st.error());
-    };
-    if (req.method == "POST" && action == "join") {
-        auto joined = e.Join(str("stageArn"), str("token"));
-        if (!joined) return FromError(joined.error());
-        return JsonResponse(200, json::object{{"participantId", joined->participant_id},
-                                              {"sessionId", joined->session_id}});
-    }
-    if (req.method == "POST" && action == "publish") {
-        return done(e.Publish(str("stageArn"), str("participantId")));
-    }
-    if (req.method == "POST" && action == "unpublish") {
-        return done(e.Unpublish(str("stageArn"), str("participantId")));
-    }
-    if (req.method == "POST" && action == "leave") {
-        return done(e.Leave(str("stageArn"), str("participantId")));
-    }
-    if (action == "faults") {
-        if (req.method == "DELETE") {
-            e.ClearFaults();
-            return JsonResponse(200, json::object{});
-        }
-        if (req.method == "POST") {
-            Fault f;
-            auto status = IntOr(*body, "status", 503);
-            auto count = IntOr(*body, "count", 1);
-            if (!status || !count || *status < 400 || *status > 599 || *count < 0) {
-                return FromError(IvsError(kValidation, "status must be 400-599 and count >= 0"));
-            }
-            f.status = static_cast<unsigned>(*status);
-            if (auto t = str("errorType"); !t.empty()) f.error_type = t;
-            if (auto m = str("message"); !m.empty()) f.message = m;
-            e.InjectFaults(f, *count);
-            return JsonResponse(200, json::object{});
-        }
-    }
-    if (req.method == "GET" && action == "stats") {
-        return JsonResponse(200, json::object{{"apiCalls", e.ApiCalls()}});
-    }
-    return ErrorResponse(404, "ResourceNotFoundException", "Unknown control route");
-}
-
-Status CheckSignature(const EmulatorServerOptions& options, const WireRequest& req) {
     aws::HttpRequestToSign r{req.method, req.path, req.query, req.headers, req.body};
     auto caller = aws::VerifyRequest(
         r,
@@ -427,34 +378,47 @@ Status CheckSignature(const EmulatorServerOptions& options, const WireRequest& r
             return std::nullopt;
         },
         std::chrono::system_clock::now());
-    if (!caller) return caller.error();
-    if (caller->service != "ivs" && caller->service != "ivsrealtime") {
-        json::object d{{"awsError", "SignatureDoesNotMatch"}};
-        return Error(Errc::unauthorized,
-                     "Credential should be scoped to correct service: 'ivs'", d);
-    }
-    return Ok();
-}
-
-unsigned AuthErrorStatus(std::string_view type) {
-    return type == "IncompleteSignature" || type == "RequestExpired" ? 400 : 403;
-}
-
-}  // namespace
-
-WireResponse HandleWire(Emulator& e, const EmulatorServerOptions& options,
-                        const WireRequest& req) {
-    if (req.path.rfind("/_emulator/", 0) == 0) return HandleControl(e, req);
-
-    if (auto st = CheckSignature(options, req); !st) {
-        const Error error = st.error();  // result::error() returns a copy: keep it alive
+    if (!caller) {
+        const Error error = caller.error();  // result::error() returns a copy: keep it alive
         std::string type = "SignatureDoesNotMatch";
         if (auto it = error.details.find("awsError");
             it != error.details.end() && it->value().is_string()) {
             type = std::string(it->value().as_string());
         }
-        return ErrorResponse(AuthErrorStatus(type), type, error.message);
+        return ErrorResponse(403, RestJsonAuthError(type), error.message);
     }
+    if (caller->service != "ivs" && caller->service != "ivsrealtime") {
+        return ErrorResponse(403, "InvalidSignatureException",
+                             "Credential should be scoped to correct service: 'ivs'.");
+    }
+    if (!options.region.empty() && caller->region != options.region) {
+        return ErrorResponse(403, "InvalidSignatureException",
+                             "Credential should be scoped to a valid region. ");
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::string HeaderOf(const WireRequest& req, std::string_view name) {
+    for (const auto& [k, v] : req.headers) {
+        if (k.size() == name.size() &&
+            std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
+                return std::tolower(static_cast<unsigned char>(a)) ==
+                       std::tolower(static_cast<unsigned char>(b));
+            })) {
+            return v;
+        }
+    }
+    return {};
+}
+
+WireResponse HandleWire(Emulator& e, const EmulatorServerOptions& options,
+                        const WireRequest& req) {
+    if (req.path.rfind("/_emulator/", 0) == 0) return HandleControl(e, req);
+    if (IsMediaPath(req.path)) return HandleMedia(e, options, req);
+
+    if (auto refused = CheckSignature(options, req)) return *refused;
     e.CountApiCall();
     if (auto fault = e.TakeFault()) {
         return ErrorResponse(fault->status, fault->error_type, fault->message);
@@ -467,13 +431,15 @@ WireResponse HandleWire(Emulator& e, const EmulatorServerOptions& options,
         result = HandleTags(e, req, *body);
     } else {
         std::string_view name = std::string_view(req.path).substr(1);
-        auto& ops = Operations();
-        auto it = ops.find(name);
-        if (req.method != "POST" || it == ops.end()) {
+        const Op* op = nullptr;
+        for (const OpTable* table : {&Operations(), &SessionOperations()}) {
+            if (auto it = table->find(name); it != table->end()) op = &it->second;
+        }
+        if (req.method != "POST" || !op) {
             return ErrorResponse(404, "UnknownOperationException",
                                  "Unknown operation " + req.method + " " + req.path);
         }
-        result = it->second(e, *body);
+        result = (*op)(e, *body);
     }
     if (!result) return FromError(result.error());
     return JsonResponse(200, *result);

@@ -3,6 +3,11 @@
 // Internal to the emulator server: one HTTP exchange of the restJson1 protocol and the control
 // API, independent of the transport.
 
+#include <boost/json/object.hpp>
+
+#include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,5 +33,46 @@ struct WireResponse {
 
 WireResponse HandleWire(Emulator& emulator, const EmulatorServerOptions& options,
                         const WireRequest& request);
+
+// --- shared by the parts of the wire front ---
+using Body = boost::json::object;
+using OpResult = Result<boost::json::object>;
+
+using Op = std::function<OpResult(Emulator&, const Body&)>;
+using OpTable = std::map<std::string, Op, std::less<>>;
+// GetParticipant, GetStageSession, ListParticipantEvents.
+const OpTable& SessionOperations();
+
+#define IVS_TRY(var, expr)                \
+    auto var##_r = (expr);                \
+    if (!var##_r) return var##_r.error(); \
+    auto var = std::move(*var##_r)
+
+WireResponse JsonResponse(unsigned status, const boost::json::object& body);
+// The AWS error shape: status, x-amzn-ErrorType, {"exceptionMessage","message",...extra}.
+WireResponse ErrorResponse(unsigned status, std::string_view type, const std::string& message,
+                           const boost::json::object& extra = {});
+WireResponse FromError(const Error& e);
+// Typed request members; a wrong type is a ValidationException. Absent or null members give
+// "" / nullopt / the fallback.
+Result<std::string> Str(const Body& b, std::string_view name);
+Result<int> IntOr(const Body& b, std::string_view name, int fallback);
+Result<std::optional<bool>> Bool(const Body& b, std::string_view name);
+Result<ports::Tags> Map(const Body& b, std::string_view name);
+Result<Body> ParseBody(const std::string& body);
+// Percent-decoded path segment (the input as is when malformed).
+std::string Decode(std::string_view s);
+// The header's value (case-insensitive name), or "".
+std::string HeaderOf(const WireRequest& req, std::string_view name);
+
+// /tags/{arn}: ListTagsForResource (GET), TagResource (POST), UntagResource (DELETE).
+OpResult HandleTags(Emulator& e, const WireRequest& req, const Body& body);
+// /_emulator/*: the unsigned control API.
+WireResponse HandleControl(Emulator& e, const WireRequest& req);
+// /whip, /whip/{resource}, /subscribe, /subscribe/{resource}: media sessions.
+WireResponse HandleMedia(Emulator& e, const EmulatorServerOptions& options,
+                         const WireRequest& req);
+// True for the paths HandleMedia answers.
+bool IsMediaPath(std::string_view path);
 
 }  // namespace ivs::emulator

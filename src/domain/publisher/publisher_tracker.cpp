@@ -122,6 +122,7 @@ boost::asio::awaitable<Result<EventOutcome>> PublisherTracker::HandleEvent(
     if (*current && at < (*current)->since) co_return EventOutcome::ignored;  // stale
 
     Status applied = Ok();
+    contradicting_polls_ = 0;
     if (name == "Participant Published") {
         applied = co_await GoLive(participant, json_fields::String(detail, "user_id"), at, "event");
     } else {
@@ -147,6 +148,7 @@ boost::asio::awaitable<Status> PublisherTracker::Poll() {
 
     const auto now = clock_.Now();
     if (session_id.empty()) {
+        if (!co_await PollMayApply(false, "")) co_return Ok();
         std::string none;
         co_return co_await GoOffline(none, now, "poll");
     }
@@ -170,6 +172,7 @@ boost::asio::awaitable<Status> PublisherTracker::Poll() {
     } while (!token.empty());
 
     if (published.empty()) {
+        if (!co_await PollMayApply(false, "")) co_return Ok();
         std::string none;
         co_return co_await GoOffline(none, now, "poll");
     }
@@ -184,7 +187,32 @@ boost::asio::awaitable<Status> PublisherTracker::Poll() {
         }
         if (p.first_join_time > chosen->first_join_time) chosen = &p;  // else the newest
     }
+    if (!co_await PollMayApply(true, chosen->participant_id)) co_return Ok();
     co_return co_await GoLive(chosen->participant_id, chosen->user_id, now, "poll");
+}
+
+boost::asio::awaitable<bool> PublisherTracker::PollMayApply(bool live,
+                                                            std::string participant_id) {
+    auto current = co_await hot_->GetPublisher();
+    if (!current || !*current) {
+        contradicting_polls_ = 0;
+        co_return true;
+    }
+    const ports::PublisherState& s = **current;
+    const bool contradicts = s.live != live || (live && s.participant_id != participant_id);
+    if (!contradicts || s.source != "event") {
+        contradicting_polls_ = 0;
+        co_return true;
+    }
+    // The state comes from an event and this poll says otherwise: IVS's lists may lag its
+    // events, so only a second poll in a row that says the same wins.
+    if (++contradicting_polls_ < 2) {
+        spdlog::info("publisher poll disagrees with the last event ({}); waiting for the next poll",
+                     live ? "poll sees a publisher" : "poll sees none");
+        co_return false;
+    }
+    contradicting_polls_ = 0;
+    co_return true;
 }
 
 }  // namespace ivs::publisher

@@ -3,6 +3,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -43,7 +44,10 @@ public:
     // Errors: invalid_argument (not an event: no id / detail-type), unavailable (hot store).
     boost::asio::awaitable<Result<EventOutcome>> HandleEvent(const boost::json::object& event);
 
-    // Asks IVS who publishes in the master's active session now and records it. Errors: those
+    // Asks IVS who publishes in the master's active session now and records it. A poll that
+    // contradicts a state set by an event (live vs offline, or another participant) is applied
+    // only when the next poll says the same (two polls in a row), so a list that lags the
+    // events does not flip the broadcast; a state set by polls follows each poll. Errors: those
     // of IVS or the hot store; the state is left unchanged on error.
     boost::asio::awaitable<Status> Poll();
 
@@ -55,6 +59,7 @@ private:
     boost::asio::awaitable<Status> GoOffline(std::string participant_id, SystemTime at,
                                              std::string source);
     void Changed(const ports::PublisherState& state);
+    boost::asio::awaitable<bool> PollMayApply(bool live, std::string participant_id);
 
     std::shared_ptr<ports::IvsClient> ivs_;
     std::shared_ptr<ports::HotStore> hot_;
@@ -62,6 +67,7 @@ private:
     std::shared_ptr<ports::EventBus> events_;
     Clock& clock_;
     std::function<void()> on_change_;
+    std::atomic<int> contradicting_polls_{0};
 };
 
 }  // namespace ivs::publisher
