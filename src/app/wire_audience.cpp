@@ -84,6 +84,7 @@ void WireAudience(AppContext& ctx) {
     deps.autoscale_trigger = [&ctx] {
         return ctx.Service<std::function<void()>>("autoscale_trigger");
     };
+    deps.seat_supply = [&ctx] { return ctx.Service<audience::SeatSupply>("seat_supply"); };
     if (!ctx.token_signer) spdlog::warn("no token signer wired: token endpoints will fail");
     auto service = std::make_shared<audience::AudienceService>(OptionsFrom(cfg), std::move(deps));
     ctx.services["audience"] = service;

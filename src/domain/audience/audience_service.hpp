@@ -11,6 +11,7 @@
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "domain/audience/seat_supply.hpp"
 #include "domain/audience/session_token.hpp"
 #include "ports/audience_stats.hpp"
 #include "ports/event_bus.hpp"
@@ -43,6 +44,9 @@ struct AudienceDeps {
     std::shared_ptr<ports::EventBus> event_bus;                // optional
     // Returns the autoscaler's "tick now" hook if one is registered (looked up per use).
     std::function<std::shared_ptr<std::function<void()>>()> autoscale_trigger;
+    // Returns the stage side's seat supply if one is registered (looked up per use). Without
+    // one, a join that finds every stage full is refused at once.
+    std::function<std::shared_ptr<SeatSupply>()> seat_supply;
     std::shared_ptr<SessionTokenCodec> session_tokens;  // required
     const Clock* clock = nullptr;                          // required
 };
@@ -95,8 +99,8 @@ struct StageViewers {
 // thread (waiting for a seat uses a timer on the caller's executor).
 //
 // Errors: invalid_argument (bad input), not_found (unknown stage or session, publisher not
-// live), stage_full (no seat, with retry_after_seconds), token_generation_failed, unavailable
-// (hot store down).
+// live), stage_full (no seat, with retry_after_seconds), stage_limit_reached (no seat and no
+// stage can be created), token_generation_failed, unavailable (hot store down).
 class AudienceService : public ports::AudienceStats {
 public:
     template <class T>
