@@ -200,7 +200,8 @@ asio::awaitable<Status> ScaleUp::NeedSeat(std::string join_id, SystemTime until)
     if (!added) co_return added.error();
     auto provisioned = co_await Provision();
     if (!provisioned) co_return provisioned.error();
-    if (*provisioned == 0) co_return LimitError(false);
+    // Nothing under way but below the limit (another instance's claim took the target just
+    // now): wait; the next wake or lapse provisions again.
     co_return Ok();
 }
 
