@@ -125,6 +125,22 @@ void WireStages(AppContext& ctx) {
                                                           demand, ctx.event_bus, ctx.clock,
                                                           scale_options);
     if (ctx.event_bus) {
+        // A stage created by another instance: its endpoints come with the event.
+        ctx.event_bus->Subscribe([directory](const ports::LiveEvent& e) {
+            const auto* ep = e.data.if_contains("endpoints");
+            const auto* arn = e.data.if_contains("stageArn");
+            if (e.type != "stage_created" || !ep || !ep->is_object() || !arn || !arn->is_string()) {
+                return;
+            }
+            auto text = [&](const char* k) {
+                const auto* v = ep->as_object().if_contains(k);
+                return v && v->is_string() ? std::string(v->as_string()) : std::string();
+            };
+            ports::Stage stage;
+            stage.arn = std::string(arn->as_string());
+            stage.endpoints = {text("events"), text("whip"), text("rtmp"), text("rtmps")};
+            if (!stage.endpoints.events.empty()) directory->Remember(stage);
+        });
         ctx.event_bus->Subscribe(
             [weak = std::weak_ptr<autoscaler::ScaleUp>(scale_up)](const ports::LiveEvent& e) {
                 if (auto s = weak.lock()) s->OnEvent(e);

@@ -285,10 +285,16 @@ boost::asio::awaitable<Result<ports::Stage>> StageRegistry::CreateWithClaim(std:
     (void)co_await deps_.demand->Release(claim_id);
     co_await Archive(record);
     spdlog::info("stage created: {} ({})", record.name, record.arn);
+    // The endpoints let every instance sign tokens for it without asking IVS (GetStage).
+    const auto& ep = created->endpoints;
     Emit("stage_created", {{"stageArn", record.arn},
                            {"name", record.name},
                            {"autoScaled", auto_scaled},
-                           {"createdAt", FormatIso8601Millis(record.created_at)}});
+                           {"createdAt", FormatIso8601Millis(record.created_at)},
+                           {"endpoints", {{"events", ep.events},
+                                          {"whip", ep.whip},
+                                          {"rtmp", ep.rtmp},
+                                          {"rtmps", ep.rtmps}}}});
     co_return *created;
 }
 
