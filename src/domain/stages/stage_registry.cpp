@@ -285,16 +285,7 @@ boost::asio::awaitable<Result<ports::Stage>> StageRegistry::CreateWithClaim(std:
     (void)co_await deps_.demand->Release(claim_id);
     co_await Archive(record);
     spdlog::info("stage created: {} ({})", record.name, record.arn);
-    // The endpoints let every instance sign tokens for it without asking IVS (GetStage).
-    const auto& ep = created->endpoints;
-    Emit("stage_created", {{"stageArn", record.arn},
-                           {"name", record.name},
-                           {"autoScaled", auto_scaled},
-                           {"createdAt", FormatIso8601Millis(record.created_at)},
-                           {"endpoints", {{"events", ep.events},
-                                          {"whip", ep.whip},
-                                          {"rtmp", ep.rtmp},
-                                          {"rtmps", ep.rtmps}}}});
+    EmitCreated(record, created->endpoints);
     co_return *created;
 }
 
@@ -326,14 +317,28 @@ boost::asio::awaitable<Result<int>> StageRegistry::AdoptOrphans() {
             ++adopted;
             spdlog::info("stage adopted: {} ({}): created by an instance that stopped", s.name,
                          s.arn);
-            Emit("stage_created", {{"stageArn", record.arn},
-                                   {"name", record.name},
-                                   {"autoScaled", true},
-                                   {"createdAt", FormatIso8601Millis(record.created_at)}});
+            ports::StageEndpoints endpoints;
+            if (auto got = co_await deps_.ivs->GetStage(s.arn)) {
+                deps_.directory->Remember(*got);
+                endpoints = got->endpoints;
+            }
+            EmitCreated(record, endpoints);
         }
         token = page->next_token;
     } while (!token.empty());
     co_return adopted;
+}
+
+void StageRegistry::EmitCreated(const ports::StageRecord& r, const ports::StageEndpoints& ep) {
+    // The endpoints let every instance sign tokens for it without asking IVS (GetStage).
+    Emit("stage_created", {{"stageArn", r.arn},
+                           {"name", r.name},
+                           {"autoScaled", r.auto_scaled},
+                           {"createdAt", FormatIso8601Millis(r.created_at)},
+                           {"endpoints", {{"events", ep.events},
+                                          {"whip", ep.whip},
+                                          {"rtmp", ep.rtmp},
+                                          {"rtmps", ep.rtmps}}}});
 }
 
 boost::asio::awaitable<Result<ports::StageRecord>> StageRegistry::Find(std::string arn) {

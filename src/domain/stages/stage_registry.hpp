@@ -108,6 +108,7 @@ private:
     boost::asio::awaitable<void> KeepClaim(std::string claim_id);
     boost::asio::awaitable<void> Archive(const ports::StageRecord& record);
     void Emit(std::string type, boost::json::object data);
+    void EmitCreated(const ports::StageRecord& record, const ports::StageEndpoints& endpoints);
 
     RegistryDeps deps_;
     RegistryOptions options_;
