@@ -90,6 +90,7 @@ void WireAudience(AppContext& ctx) {
     deps.stage_lost = [&ctx] {
         return ctx.Service<audience::AudienceDeps::StageLostHook>("stage_lost");
     };
+    deps.seat_supply = [&ctx] { return ctx.Service<audience::SeatSupply>("seat_supply"); };
     if (!ctx.token_signer) spdlog::warn("no token signer wired: token endpoints will fail");
     auto service = std::make_shared<audience::AudienceService>(OptionsFrom(cfg), std::move(deps));
     ctx.services["audience"] = service;

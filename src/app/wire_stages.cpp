@@ -10,9 +10,12 @@
 
 #include <atomic>
 
+#include "adapters/local/local_stage_demand.hpp"
+#include "adapters/redis/redis_stage_demand.hpp"
 #include "app/app_context.hpp"
 #include "domain/audience/audience_service.hpp"
 #include "domain/autoscaler/runner.hpp"
+#include "domain/autoscaler/scale_up.hpp"
 #include "domain/publisher/publisher_tracker.hpp"
 #include "domain/stages/fanout.hpp"
 #include "domain/stages/stage_directory.hpp"
@@ -61,12 +64,22 @@ void WireStages(AppContext& ctx) {
         return;
     }
     const bool replication = cfg.fanout_mode == FanoutMode::replication;
-    if (replication && cfg.max_stages > kMaxReplicatedStages) {
+    // IVS replicates a participant to at most 5 stages: in replication mode no viewer is seated
+    // on a stage the publisher cannot reach, so the effective limit is the master plus 5.
+    const bool replication_limited = replication && cfg.max_stages > kMaxReplicatedStages;
+    const int max_stages = replication_limited ? kMaxReplicatedStages : cfg.max_stages;
+    if (replication_limited) {
         spdlog::warn(
             "MAX_STAGES={} with FANOUT_MODE=replication: IVS replicates a participant to at most 5 "
-            "stages, so stages beyond the master plus 5 get no video (use MAX_STAGES<=6 or "
-            "FANOUT_MODE=mediaserver)",
-            cfg.max_stages);
+            "stages, so at most {} stages (the master plus 5) are used; joins beyond them get "
+            "STAGE_LIMIT_REACHED (FANOUT_MODE=mediaserver has no such limit)",
+            cfg.max_stages, max_stages);
+    }
+    std::shared_ptr<ports::StageDemand> demand;
+    if (auto redis = ctx.Service<adapters::redis::RedisClient>("redis")) {
+        demand = adapters::redis::MakeRedisStageDemand(redis);
+    } else {
+        demand = adapters::MakeLocalStageDemand(hot);
     }
 
     auto directory = std::make_shared<stages::StageDirectory>(ctx.ivs);
@@ -78,7 +91,7 @@ void WireStages(AppContext& ctx) {
     options.environment = cfg.node_env;
     options.master_stage_arn = cfg.master_stage_arn;
     options.create_master = cfg.ivs_backend == IvsBackendKind::local;
-    options.max_stages = cfg.max_stages;
+    options.max_stages = max_stages;
     options.heartbeat_timeout = std::chrono::seconds(cfg.heartbeat_timeout_seconds);
     stages::RegistryDeps deps{ctx.ivs,
                               hot,
@@ -87,6 +100,7 @@ void WireStages(AppContext& ctx) {
                               ctx.session_events,
                               directory,
                               fanout,
+                              demand,
                               &ctx.clock};
     auto registry = std::make_shared<stages::StageRegistry>(std::move(deps), options);
     auto tracker = std::make_shared<publisher::PublisherTracker>(ctx.ivs, hot, directory,
@@ -99,15 +113,43 @@ void WireStages(AppContext& ctx) {
     runner_options.policy.scale_up_threshold = cfg.scale_up_threshold;
     runner_options.policy.scale_down_threshold = cfg.scale_down_threshold;
     runner_options.policy.spare_stages = cfg.spare_stages;
-    runner_options.policy.max_stages = cfg.max_stages;
+    runner_options.policy.max_stages = max_stages;
     runner_options.policy.warmup = std::chrono::seconds(cfg.stage_warmup_seconds);
     runner_options.policy.drain_timeout = std::chrono::seconds(cfg.drain_timeout_seconds);
     runner_options.interval = std::chrono::seconds(cfg.autoscale_interval_seconds);
     runner_options.publisher_poll = std::chrono::seconds(cfg.publisher_poll_seconds);
     runner_options.autoscale = cfg.autoscale_enabled;
+    autoscaler::ScaleUpOptions scale_options;
+    scale_options.policy = runner_options.policy;
+    scale_options.replication_limit = replication_limited;
+    auto scale_up = std::make_shared<autoscaler::ScaleUp>(ctx.ioc.get_executor(), registry, hot,
+                                                          demand, ctx.event_bus, ctx.clock,
+                                                          scale_options);
+    if (ctx.event_bus) {
+        // A stage created by another instance: its endpoints come with the event.
+        ctx.event_bus->Subscribe([directory](const ports::LiveEvent& e) {
+            const auto* ep = e.data.if_contains("endpoints");
+            const auto* arn = e.data.if_contains("stageArn");
+            if (e.type != "stage_created" || !ep || !ep->is_object() || !arn || !arn->is_string()) {
+                return;
+            }
+            auto text = [&](const char* k) {
+                const auto* v = ep->as_object().if_contains(k);
+                return v && v->is_string() ? std::string(v->as_string()) : std::string();
+            };
+            ports::Stage stage;
+            stage.arn = std::string(arn->as_string());
+            stage.endpoints = {text("events"), text("whip"), text("rtmp"), text("rtmps")};
+            if (!stage.endpoints.events.empty()) directory->Remember(stage);
+        });
+        ctx.event_bus->Subscribe(
+            [weak = std::weak_ptr<autoscaler::ScaleUp>(scale_up)](const ports::LiveEvent& e) {
+                if (auto s = weak.lock()) s->OnEvent(e);
+            });
+    }
     auto runner = std::make_shared<autoscaler::Runner>(ctx.ioc.get_executor(), registry, fanout,
-                                                       tracker, hot, ctx.leadership, ctx.clock,
-                                                       runner_options);
+                                                       tracker, hot, ctx.leadership, scale_up,
+                                                       demand, ctx.clock, runner_options);
     std::weak_ptr<autoscaler::Runner> weak_runner = runner;
     tracker->SetOnChange([weak_runner] {
         if (auto r = weak_runner.lock()) r->Trigger();
@@ -117,16 +159,29 @@ void WireStages(AppContext& ctx) {
     ctx.services["stage_registry"] = registry;
     ctx.services["publisher_tracker"] = tracker;
     ctx.services["autoscaler"] = runner;
+    ctx.services["stage_demand"] = demand;
+    ctx.services["seat_supply"] = std::static_pointer_cast<audience::SeatSupply>(scale_up);
     ctx.services["audience_stats"] = std::static_pointer_cast<ports::AudienceStats>(stats);
-    ctx.services["autoscale_trigger"] = std::make_shared<std::function<void()>>([weak_runner] {
-        if (auto r = weak_runner.lock()) r->Trigger();
-    });
+    // A join at the threshold: the leader ticks; any other instance pre-warms by itself (its
+    // claims count against the same targets, so instances do not add up).
+    std::weak_ptr<autoscaler::ScaleUp> weak_scale = scale_up;
+    auto trigger = std::make_shared<std::function<void()>>(
+        [weak_runner, weak_scale, leadership = ctx.leadership, registry,
+         enabled = cfg.autoscale_enabled] {
+            if (leadership && !leadership->IsLeader()) {
+                auto s = weak_scale.lock();
+                if (s && enabled && registry->Ready()) s->ProvisionSoon();
+                return;
+            }
+            if (auto r = weak_runner.lock()) r->Trigger();
+        });
+    ctx.services["autoscale_trigger"] = trigger;
     // A join whose token IVS refused for an unknown stage: drop the stage, then let the
     // autoscaler replace the capacity at once.
     ctx.services["stage_lost"] = std::make_shared<audience::AudienceDeps::StageLostHook>(
-        [registry, weak_runner](std::string arn) -> asio::awaitable<Status> {
+        [registry, trigger](std::string arn) -> asio::awaitable<Status> {
             auto dropped = co_await registry->DropVanished(std::move(arn));
-            if (auto r = weak_runner.lock()) r->Trigger();
+            (*trigger)();
             co_return dropped;
         });
 
@@ -138,6 +193,9 @@ void WireStages(AppContext& ctx) {
     api->ivs = ctx.ivs;
     api->aws_region = cfg.aws_region;
     api->aws_account_id = cfg.aws_account_id;
+    api->demand = demand;
+    api->max_stages = cfg.max_stages;
+    api->effective_max_stages = max_stages;
     http::RegisterStageRoutes(ctx.router, api);
     http::RegisterStatsRoutes(ctx.router, api);
     http::RegisterEventRoutes(ctx.router, api);

@@ -259,42 +259,6 @@ TEST_F(AudienceServiceTest, FullStagesAreStageFullWithRetryAfterAndTriggerTheAut
     EXPECT_GE(triggered, 2);
 }
 
-TEST_F(AudienceServiceTest, AJoinWaitsForAStageBeingCreated) {
-    options.stage_capacity = 1;
-    options.scale_up_threshold = 1;
-    store = nullptr;
-    // Real clock: the wait is a real timer.
-    auto real_store = adapters::MakeMemoryHotStore();
-    AudienceDeps deps;
-    deps.hot_store = real_store;
-    deps.token_signer = signer;
-    deps.session_tokens = codec;
-    deps.clock = &SystemClock::Instance();
-    options.seat_wait_seconds = 10;
-    options.require_live_publisher = false;
-    auto svc = std::make_shared<AudienceService>(options, std::move(deps));
-    ports::StageRecord s;
-    s.arn = kMaster;
-    s.is_master = true;
-    ASSERT_TRUE(Await(real_store->UpsertStage(s)));
-    ASSERT_TRUE(Await(svc->JoinAsViewer("a", "", {})).has_value());
-    ASSERT_TRUE(Await(real_store->SetPendingStageCreations(
-        1, std::chrono::system_clock::now() + std::chrono::seconds(30))));
-
-    boost::asio::io_context ioc;
-    auto pending = boost::asio::co_spawn(ioc, svc->JoinAsViewer("b", "", {}), boost::asio::use_future);
-    std::thread runner([&] { ioc.run(); });
-    // The join is parked (not failed) until the new stage appears.
-    EXPECT_EQ(pending.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout);
-    s.arn = kSecond;
-    s.is_master = false;
-    ASSERT_TRUE(Await(real_store->UpsertStage(s)));
-    auto joined = pending.get();
-    runner.join();
-    ASSERT_TRUE(joined.has_value()) << joined.error().message;
-    EXPECT_EQ(joined->session.stage_arn, kSecond);
-}
-
 TEST_F(AudienceServiceTest, PublisherAndMediaServerTokens) {
     auto pub = Await(service->IssuePublisherToken("alice"));
     ASSERT_TRUE(pub.has_value()) << pub.error().message;

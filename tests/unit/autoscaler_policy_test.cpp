@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <functional>
+#include <utility>
+#include <vector>
 #include <ostream>
 
 #include "domain/autoscaler/policy.hpp"
@@ -211,6 +213,90 @@ TEST(AutoscalerPolicy, ConvergesWithoutThrash) {
         int want = std::min(cfg.max_stages, std::max(1, (demand + 44) / 45) + cfg.spare_stages);
         EXPECT_EQ(active, want) << "demand " << demand;
     }
+}
+
+// Runs the policy every 5 s for `seconds_total` over a simulated fleet, the audience given per
+// second, seated evenly over the active stages (a draining stage's viewers move at once), with
+// the recent peak over the warm-up as the runner computes it. Returns CreateStage + DeleteStage.
+struct Calls {
+    int creates = 0;
+    int deletes = 0;
+    int active_at_end = 0;
+};
+Calls Simulate(const PolicyConfig& cfg, int seconds_total, const std::function<int(int)>& audience,
+               bool peak_hold) {
+    std::vector<StageView> stages{Master(0), Active("spare", 0, 0)};
+    std::vector<std::pair<int, int>> window;  // (t, demand)
+    Calls calls;
+    int next_id = 0;
+    for (int t = 0; t < seconds_total; t += 5) {
+        const int demand = audience(t);
+        std::vector<StageView*> act;
+        for (auto& s : stages) {
+            s.viewers = 0;
+            s.age += seconds(5);
+            if (s.draining) s.draining_for = s.draining_for.value_or(seconds(0)) + seconds(5);
+            if (!s.draining) act.push_back(&s);
+        }
+        for (int v = 0; v < demand; ++v) {
+            auto* best = *std::min_element(act.begin(), act.end(),
+                                           [](auto* a, auto* b) { return a->viewers < b->viewers; });
+            if (best->viewers >= cfg.capacity) break;
+            ++best->viewers;
+        }
+        window.emplace_back(t, demand);
+        std::erase_if(window, [&](const auto& w) { return t - w.first > cfg.warmup.count(); });
+        PolicyInput in{stages, 0};
+        for (const auto& w : window) in.recent_peak = std::max(in.recent_peak, peak_hold ? w.second : 0);
+        Decision d = Decide(in, cfg);
+        calls.creates += d.create;
+        calls.deletes += static_cast<int>(d.remove.size());
+        for (int i = 0; i < d.create; ++i) stages.push_back(Active(Name("n", next_id++), 0, 0));
+        for (auto& s : stages) {
+            if (std::count(d.drain.begin(), d.drain.end(), s.arn)) s.draining = true;
+            if (std::count(d.undrain.begin(), d.undrain.end(), s.arn)) {
+                s.draining = false;
+                s.draining_for.reset();
+            }
+        }
+        std::erase_if(stages, [&](const StageView& s) {
+            return std::count(d.remove.begin(), d.remove.end(), s.arn) > 0;
+        });
+    }
+    for (const auto& s : stages) calls.active_at_end += s.draining ? 0 : 1;
+    return calls;
+}
+
+TEST(AutoscalerPolicy, AnAudienceSwingingFasterThanTheWarmUpKeepsItsStages) {
+    // 10 <-> 60 viewers every minute for two hours, then 5 viewers for 20 minutes. The bound:
+    // stages are drained only when the peak of the last STAGE_WARMUP_SECONDS no longer needs
+    // them, so the swing costs the creations its peak needs (60 viewers: 2 + 1 spare, one more
+    // than at start) and the drop one delete per stage it frees, once: 1 + 1 calls in all.
+    const PolicyConfig cfg = Defaults();
+    auto swing = [](int t) { return t >= 7200 ? 5 : (t / 60) % 2 ? 60 : 10; };
+    Calls held = Simulate(cfg, 7200 + 1200, swing, true);
+    EXPECT_EQ(held.creates, 1);
+    EXPECT_EQ(held.deletes, 1);
+    EXPECT_EQ(held.active_at_end, 2);  // back to the master and its spare
+    // Without the peak (current demand only) the same swing would create and delete a stage
+    // once per warm-up period: what the peak rule removes.
+    Calls current = Simulate(cfg, 7200 + 1200, swing, false);
+    EXPECT_GT(current.creates + current.deletes, 10);
+}
+
+TEST(AutoscalerPolicy, WaitingJoinsAndExpectedArrivalsAskForStagesAndBlockDrains) {
+    // Two full stages and 60 joins waiting: ceil((100 + 60) / 45) + 1 spare = 5 active wanted.
+    PolicyInput in{{Master(50), Active("s1", 50)}, 0};
+    in.waiting_joins = 60;
+    EXPECT_EQ(Decide(in, Defaults()).create, 3);
+    // Pre-warming: 90 joins expected during one CreateStage, nobody waiting yet.
+    PolicyInput warm{{Master(10), Active("s1", 10)}, 0};
+    warm.expected_arrivals = 90;
+    EXPECT_EQ(Decide(warm, Defaults()).create, 2);
+    // An old quiet stage is not drained while joins wait for seats.
+    PolicyInput quiet{{Master(3), Active("s1", 0), Active("s2", 2)}, 0};
+    quiet.waiting_joins = 1;
+    EXPECT_TRUE(Decide(quiet, Defaults()).drain.empty());
 }
 
 }  // namespace

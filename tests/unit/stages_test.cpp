@@ -17,6 +17,7 @@
 #include "adapters/ivs/emulator_ivs_client.hpp"
 #include "core/time_format.hpp"
 #include "adapters/local/local_event_bus.hpp"
+#include "adapters/local/local_stage_demand.hpp"
 #include "domain/autoscaler/runner.hpp"
 #include "domain/publisher/publisher_tracker.hpp"
 #include "domain/stages/fanout.hpp"
@@ -98,13 +99,19 @@ protected:
         ro.create_master = true;
         ro.max_stages = policy.max_stages;
         ro.heartbeat_timeout = 60s;
+        demand = adapters::MakeLocalStageDemand(hot);
         registry = std::make_shared<stages::StageRegistry>(
-            stages::RegistryDeps{ivs, hot, nullptr, bus, sink, directory, fanout, &clock}, ro);
+            stages::RegistryDeps{ivs, hot, nullptr, bus, sink, directory, fanout, demand, &clock},
+            ro);
         tracker = std::make_shared<publisher::PublisherTracker>(ivs, hot, directory, bus, clock);
         autoscaler::RunnerOptions opts;
         opts.policy = policy;
+        autoscaler::ScaleUpOptions so;
+        so.policy = policy;
+        scale_up = std::make_shared<autoscaler::ScaleUp>(ioc.get_executor(), registry, hot, demand,
+                                                         bus, clock, so);
         runner = std::make_shared<autoscaler::Runner>(ioc.get_executor(), registry, fanout, tracker,
-                                                      hot, nullptr, clock, opts);
+                                                      hot, nullptr, scale_up, demand, clock, opts);
     }
 
     static autoscaler::PolicyConfig Small() {
@@ -182,6 +189,8 @@ protected:
     std::shared_ptr<stages::FanOut> fanout;
     std::shared_ptr<stages::StageRegistry> registry;
     std::shared_ptr<publisher::PublisherTracker> tracker;
+    std::shared_ptr<ports::StageDemand> demand;
+    std::shared_ptr<autoscaler::ScaleUp> scale_up;
     std::shared_ptr<autoscaler::Runner> runner;
 };
 
@@ -206,7 +215,7 @@ TEST_F(StagesTest, EmbeddedStartCreatesTaggedMasterAndReusesItAfterRestart) {
     emu = old_emu;
     directory = std::make_shared<stages::StageDirectory>(ivs);
     registry = std::make_shared<stages::StageRegistry>(
-        stages::RegistryDeps{ivs, hot, nullptr, bus, sink, directory, fanout, &clock},
+        stages::RegistryDeps{ivs, hot, nullptr, bus, sink, directory, fanout, demand, &clock},
         stages::RegistryOptions{"test", "t", "production", "", true, 4, 60s});
     Start();
     EXPECT_EQ(registry->MasterArn(), master);
@@ -519,7 +528,7 @@ TEST_F(StagesTest, RunnerTicksOnTriggerOnlyOnTheLeader) {
     opts.publisher_poll = std::chrono::seconds(3600);
     asio::io_context loop;
     auto r = std::make_shared<autoscaler::Runner>(loop.get_executor(), registry, fanout, tracker,
-                                                  hot, leadership, clock, opts);
+                                                  hot, leadership, scale_up, demand, clock, opts);
     auto guard = asio::make_work_guard(loop);
     std::thread thread([&] { loop.run(); });
     r->Start();

@@ -1,10 +1,5 @@
 #include "domain/audience/audience_service.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-
 #include "core/crypto.hpp"
 #include "core/random.hpp"
 #include "core/time_format.hpp"
@@ -16,7 +11,6 @@ using ports::Capability;
 
 namespace {
 
-constexpr auto kSeatRetryInterval = std::chrono::milliseconds(250);
 constexpr int kStageFullRetryAfterSeconds = 5;
 
 std::string NewSessionId() { return HexEncode(RandomBytes(16)); }
@@ -107,24 +101,40 @@ AudienceService::Async<IssuedToken> AudienceService::IssueMediaServerToken(std::
 }
 
 AudienceService::Async<ports::SeatResult> AudienceService::SeatWithWait(ports::SeatRequest request) {
+    auto supply = deps_.seat_supply ? deps_.seat_supply() : nullptr;
     const auto deadline = deps_.clock->Steady() + std::chrono::seconds(options_.seat_wait_seconds);
-    std::optional<asio::steady_timer> timer;
-    for (;;) {
+    bool waiting = false;  // the join's demand is registered
+    std::optional<Result<ports::SeatResult>> out;
+    while (!out) {
+        const std::uint64_t seen = supply ? supply->Generation() : 0;
         request.now = Now();
         request.cutoff = Cutoff(request.now);
         auto seat = co_await deps_.hot_store->Seat(request);
-        if (seat || seat.error().code != Errc::stage_full) co_return seat;
-        if (!request.requested_stage.empty()) co_return StageFull(seat.error().message);
-        MaybeTriggerAutoscale(options_.scale_up_threshold);
-        // Wait only while a stage is actually on its way.
-        auto snap = co_await deps_.hot_store->Snapshot(request.now, request.cutoff);
-        if (!snap || snap->pending_stage_creations <= 0 || deps_.clock->Steady() >= deadline) {
-            co_return StageFull("All stages are full, please try again later");
+        if (seat || seat.error().code != Errc::stage_full) {
+            out = std::move(seat);
+            break;
         }
-        if (!timer) timer.emplace(co_await asio::this_coro::executor);
-        timer->expires_after(kSeatRetryInterval);
-        co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
+        MaybeTriggerAutoscale(options_.scale_up_threshold);
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - deps_.clock->Steady());
+        if (!request.requested_stage.empty() || !supply || left.count() <= 0) {
+            out = StageFull(request.requested_stage.empty()
+                                ? "All stages are full, please try again later"
+                                : seat.error().message);
+            break;
+        }
+        // No seat: the demand is registered (a separate step from seating) and the stages it
+        // needs are on their way, or the join is refused now when none can be made.
+        waiting = true;
+        auto need = co_await supply->NeedSeat(request.new_session_id, request.now + left);
+        if (!need) {
+            out = need.error();
+            break;
+        }
+        co_await supply->WaitChange(seen, left);
     }
+    if (waiting) co_await supply->Done(request.new_session_id);
+    co_return std::move(*out);
 }
 
 AudienceService::Async<ViewerJoin> AudienceService::JoinAsViewer(std::string user_id,

@@ -11,6 +11,7 @@
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "domain/audience/seat_supply.hpp"
 #include "domain/audience/session_token.hpp"
 #include "ports/audience_stats.hpp"
 #include "ports/event_bus.hpp"
@@ -47,6 +48,9 @@ struct AudienceDeps {
     // sessions) if one is registered (looked up per use).
     using StageLostHook = std::function<boost::asio::awaitable<Status>(std::string arn)>;
     std::function<std::shared_ptr<StageLostHook>()> stage_lost;
+    // Returns the stage side's seat supply if one is registered (looked up per use). Without
+    // one, a join that finds every stage full is refused at once.
+    std::function<std::shared_ptr<SeatSupply>()> seat_supply;
     std::shared_ptr<SessionTokenCodec> session_tokens;  // required
     const Clock* clock = nullptr;                          // required
 };
@@ -99,8 +103,8 @@ struct StageViewers {
 // thread (waiting for a seat uses a timer on the caller's executor).
 //
 // Errors: invalid_argument (bad input), not_found (unknown stage or session, publisher not
-// live), stage_full (no seat, with retry_after_seconds), token_generation_failed, unavailable
-// (hot store down).
+// live), stage_full (no seat, with retry_after_seconds), stage_limit_reached (no seat and no
+// stage can be created), token_generation_failed, unavailable (hot store down).
 class AudienceService : public ports::AudienceStats {
 public:
     template <class T>

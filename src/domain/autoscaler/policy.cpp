@@ -10,12 +10,17 @@ int CeilDiv(int a, int b) { return (a + b - 1) / b; }
 
 }  // namespace
 
+int DesiredActive(int demand, const PolicyConfig& config) {
+    const int threshold = std::max(1, config.scale_up_threshold);
+    return std::max(1, CeilDiv(std::max(0, demand), threshold)) + std::max(0, config.spare_stages);
+}
+
 Decision Decide(const PolicyInput& input, const PolicyConfig& config) {
     Decision d;
     const int threshold = std::max(1, config.scale_up_threshold);
-    const int spare = std::max(0, config.spare_stages);
     const int pending = std::max(0, input.pending_creations);
-    auto wanted_for = [&](int viewers) { return std::max(1, CeilDiv(viewers, threshold)) + spare; };
+    const int waiting = std::max(0, input.waiting_joins);
+    auto wanted_for = [&](int viewers) { return DesiredActive(viewers, config); };
 
     int total_viewers = 0;
     std::vector<const StageView*> active;
@@ -37,7 +42,8 @@ Decision Decide(const PolicyInput& input, const PolicyConfig& config) {
         pending == 0 && !active.empty() &&
         std::all_of(active.begin(), active.end(),
                     [&](const StageView* s) { return s->viewers >= threshold; });
-    int desired = wanted_for(total_viewers);
+    const int demand = total_viewers + waiting + std::max(0, input.expected_arrivals);
+    int desired = wanted_for(demand);
     if (all_at_threshold) desired = std::max(desired, active_count + 1);
     int missing = std::max(0, desired - active_count);
     const bool scaling_up = missing > 0;
@@ -63,7 +69,7 @@ Decision Decide(const PolicyInput& input, const PolicyConfig& config) {
         if (s->viewers <= 0 || drained_for >= config.drain_timeout) d.remove.push_back(s->arn);
     }
 
-    if (!scaling_up && pending == 0) {
+    if (!scaling_up && pending == 0 && waiting == 0) {
         std::vector<const StageView*> candidates;
         for (const auto* s : active) {
             if (s->is_master || s->pinned || s->age < config.warmup) continue;
@@ -76,7 +82,7 @@ Decision Decide(const PolicyInput& input, const PolicyConfig& config) {
                       return a->age < b->age;
                   });
         std::set<std::string> drained;
-        const int wanted = wanted_for(total_viewers);
+        const int wanted = wanted_for(std::max(demand, input.recent_peak));
         for (const auto* c : candidates) {
             const int remaining = static_cast<int>(active.size() - drained.size()) - 1;
             if (remaining < wanted) break;
@@ -95,6 +101,7 @@ Decision Decide(const PolicyInput& input, const PolicyConfig& config) {
 
     if (!d.Empty()) {
         d.reason = "viewers=" + std::to_string(total_viewers) +
+                   " waiting=" + std::to_string(waiting) +
                    " active=" + std::to_string(active.size()) +
                    " draining=" + std::to_string(draining.size()) +
                    " pending=" + std::to_string(pending) + " wanted=" + std::to_string(desired);

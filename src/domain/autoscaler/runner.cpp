@@ -17,6 +17,7 @@ Runner::Runner(asio::any_io_executor executor, std::shared_ptr<stages::StageRegi
                std::shared_ptr<stages::FanOut> fanout,
                std::shared_ptr<publisher::PublisherTracker> publisher,
                std::shared_ptr<ports::HotStore> hot, std::shared_ptr<ports::Leadership> leadership,
+               std::shared_ptr<ScaleUp> scale_up, std::shared_ptr<ports::StageDemand> demand,
                Clock& clock, RunnerOptions options)
     : strand_(asio::make_strand(executor)),
       registry_(std::move(registry)),
@@ -24,6 +25,8 @@ Runner::Runner(asio::any_io_executor executor, std::shared_ptr<stages::StageRegi
       publisher_(std::move(publisher)),
       hot_(std::move(hot)),
       leadership_(std::move(leadership)),
+      scale_up_(std::move(scale_up)),
+      demand_(std::move(demand)),
       clock_(clock),
       options_(options),
       scale_timer_(strand_),
@@ -103,8 +106,19 @@ asio::awaitable<Decision> Runner::TickOnce() {
             spdlog::warn("autoscaler: hot store unavailable: {}", snapshot.error().message);
             co_return d;
         }
+        auto demand = co_await demand_->View(now);
+        if (!demand) {
+            spdlog::warn("autoscaler: demand unavailable: {}", demand.error().message);
+            co_return d;
+        }
+        co_await MaybeAdopt();
         PolicyInput input;
-        input.pending_creations = snapshot->pending_stage_creations;
+        input.pending_creations = demand->creating;
+        input.waiting_joins = demand->waiting;
+        input.expected_arrivals = scale_up_->ExpectedArrivals();
+        int viewers = 0;
+        for (const auto& s : snapshot->stages) viewers += s.viewers;
+        input.recent_peak = RecentPeak(viewers + demand->waiting);
         for (const auto& s : snapshot->stages) {
             StageView v;
             v.arn = s.arn;
@@ -145,25 +159,36 @@ asio::awaitable<Decision> Runner::Execute(const Decision& d) {
         if (!r) spdlog::warn("autoscaler: delete {} failed: {}", arn, r.error().message);
     }
     if (d.create > 0) {
-        // Joins that find every stage full wait for these instead of failing at once.
-        (void)co_await hot_->SetPendingStageCreations(d.create,
-                                                      clock_.Now() + std::chrono::seconds(60));
-        int left = d.create;
-        for (int i = 0; i < d.create; ++i) {
-            std::string name = registry_->NewStageName();
-            ports::Tags no_tags;
-            auto created = co_await registry_->CreateStage(std::move(name), std::move(no_tags), true);
-            --left;
-            (void)co_await hot_->SetPendingStageCreations(left, clock_.Now() +
-                                                                    std::chrono::seconds(60));
-            if (!created) {
-                spdlog::warn("autoscaler: create failed: {}", created.error().message);
-                break;
-            }
+        // ScaleUp works out the same want (plus what arrived since) and claims it.
+        auto provisioned = co_await scale_up_->Provision(true);
+        if (!provisioned && provisioned.error().code == Errc::unavailable) {
+            spdlog::warn("autoscaler: create failed: {}", provisioned.error().message);
         }
-        if (left > 0) (void)co_await hot_->SetPendingStageCreations(0, clock_.Now());
     }
     co_return d;
+}
+
+asio::awaitable<void> Runner::MaybeAdopt() {
+    const auto now = clock_.Steady();
+    const std::uint64_t fence = leadership_ ? leadership_->FencingToken() : 1;
+    if (adopted_at_ && fence == adopted_fence_ && now - *adopted_at_ < options_.adopt_interval) {
+        co_return;
+    }
+    adopted_at_ = now;
+    adopted_fence_ = fence;
+    auto adopted = co_await registry_->AdoptOrphans();
+    if (!adopted) spdlog::warn("autoscaler: orphan check failed: {}", adopted.error().message);
+}
+
+int Runner::RecentPeak(int demand) {
+    const auto now = clock_.Steady();
+    peaks_.emplace_back(now, demand);
+    while (!peaks_.empty() && now - peaks_.front().first > options_.policy.warmup) {
+        peaks_.pop_front();
+    }
+    int peak = 0;
+    for (const auto& [_, p] : peaks_) peak = std::max(peak, p);
+    return peak;
 }
 
 }  // namespace ivs::autoscaler

@@ -7,11 +7,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <memory>
 #include <optional>
 
 #include "core/clock.hpp"
 #include "domain/autoscaler/policy.hpp"
+#include "domain/autoscaler/scale_up.hpp"
 #include "domain/publisher/publisher_tracker.hpp"
 #include "domain/stages/fanout.hpp"
 #include "domain/stages/stage_registry.hpp"
@@ -25,13 +27,16 @@ struct RunnerOptions {
     std::chrono::seconds interval{5};          // AUTOSCALE_INTERVAL_SECONDS
     std::chrono::seconds publisher_poll{30};   // PUBLISHER_POLL_SECONDS
     bool autoscale = true;                     // AUTO_SCALE_ENABLED (fan-out still reconciles)
+    std::chrono::seconds adopt_interval{15};   // how often the leader looks for orphaned stages
 };
 
 // The background jobs of the stage side, on the leader only:
 //   - the autoscaler tick, every `interval` and at once when triggered: reads the registry with
-//     live counts, asks the policy, executes its decision through the registry (create with the
-//     pending count announced in the hot store first, undrain, drain, delete), then reconciles
-//     fan-out. One tick at a time: a trigger during a tick runs one more tick right after it.
+//     live counts and the shared demand, asks the policy, executes its decision (undrain, drain,
+//     delete through the registry; creations through ScaleUp, which claims and runs them in
+//     parallel without holding up the tick), adopts stages whose creator died before registering
+//     them (every `adopt_interval` and on becoming leader), then reconciles fan-out. One tick at
+//     a time: a trigger during a tick runs one more tick right after it.
 //   - the publisher poll, every `publisher_poll`.
 // Thread-safe: Trigger may be called from any thread.
 class Runner : public std::enable_shared_from_this<Runner> {
@@ -40,6 +45,7 @@ public:
            std::shared_ptr<stages::FanOut> fanout,
            std::shared_ptr<publisher::PublisherTracker> publisher,
            std::shared_ptr<ports::HotStore> hot, std::shared_ptr<ports::Leadership> leadership,
+           std::shared_ptr<ScaleUp> scale_up, std::shared_ptr<ports::StageDemand> demand,
            Clock& clock, RunnerOptions options);
 
     // Starts both loops (the registry must have started, or they wait for it).
@@ -59,6 +65,8 @@ private:
     boost::asio::awaitable<void> ScaleLoop();
     boost::asio::awaitable<void> PollLoop();
     boost::asio::awaitable<Decision> Execute(const Decision& d);
+    boost::asio::awaitable<void> MaybeAdopt();
+    int RecentPeak(int demand);
 
     boost::asio::strand<boost::asio::any_io_executor> strand_;
     std::shared_ptr<stages::StageRegistry> registry_;
@@ -66,6 +74,8 @@ private:
     std::shared_ptr<publisher::PublisherTracker> publisher_;
     std::shared_ptr<ports::HotStore> hot_;
     std::shared_ptr<ports::Leadership> leadership_;
+    std::shared_ptr<ScaleUp> scale_up_;
+    std::shared_ptr<ports::StageDemand> demand_;
     Clock& clock_;
     RunnerOptions options_;
 
@@ -75,6 +85,10 @@ private:
     std::atomic<bool> stopping_{false};
     std::atomic<int> running_loops_{0};
     std::atomic<std::uint64_t> ticks_{0};
+    // Touched by ticks only (one at a time, on the strand).
+    std::deque<std::pair<SteadyTime, int>> peaks_;  // demand per tick over the warm-up
+    std::optional<SteadyTime> adopted_at_;
+    std::uint64_t adopted_fence_ = 0;
 };
 
 }  // namespace ivs::autoscaler

@@ -1,7 +1,12 @@
 #include "domain/stages/stage_registry.hpp"
 
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include <limits>
 #include <set>
 
 #include "core/time_format.hpp"
@@ -12,6 +17,7 @@ namespace {
 
 constexpr const char* kManagedBy = "ManagedBy";
 constexpr const char* kDeployment = "Deployment";
+constexpr const char* kCreationClaim = "CreationClaim";
 
 std::string StateName(ports::StageState s) {
     return s == ports::StageState::draining ? "draining" : "active";
@@ -249,31 +255,51 @@ boost::asio::awaitable<Result<std::size_t>> StageRegistry::RemoveAndEnd(std::str
 boost::asio::awaitable<Result<ports::Stage>> StageRegistry::CreateStage(std::string name,
                                                                         ports::Tags extra_tags,
                                                                         bool auto_scaled) {
-    struct InFlight {
-        std::atomic<int>& n;
-        ~InFlight() { --n; }
-    };
-    const int in_flight = ++creating_;
-    InFlight guard{creating_};
-    auto snapshot = co_await deps_.hot->Snapshot(deps_.clock->Now(), Cutoff());
-    if (!snapshot) co_return snapshot.error();
-    // Pending creations are announced by the autoscaler (which never exceeds the limit itself);
-    // requests through the API also count every creation still in flight here.
-    const int pending = auto_scaled ? 0 : std::max(snapshot->pending_stage_creations, 0);
-    const int existing =
-        static_cast<int>(snapshot->stages.size()) + std::max(pending, in_flight - 1);
-    if (existing >= options_.max_stages) {
+    const auto now = deps_.clock->Now();
+    // Any number of stages wanted: only the limit bounds a creation asked for through the API.
+    ports::ClaimRequest request{1, std::numeric_limits<int>::max() / 2, options_.max_stages, now,
+                                now + options_.claim_ttl};
+    auto claims = co_await deps_.demand->Claim(request);
+    if (!claims) co_return claims.error();
+    if (claims->empty()) {
         co_return Error(Errc::stage_limit_reached,
                         "Stage limit reached (" + std::to_string(options_.max_stages) + ")",
                         boost::json::object{{"maxStages", options_.max_stages}});
     }
+    co_return co_await CreateWithClaim(std::move(name), std::move(extra_tags), auto_scaled,
+                                       claims->front());
+}
 
+boost::asio::awaitable<Result<ports::Stage>> StageRegistry::CreateClaimed(std::string claim_id) {
+    co_return co_await CreateWithClaim(NewStageName(), {}, true, std::move(claim_id));
+}
+
+boost::asio::awaitable<void> StageRegistry::KeepClaim(std::string claim_id) {
+    // Runs until cancelled (the creation finished): a cancelled wait throws and ends it.
+    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+    for (;;) {
+        timer.expires_after(options_.claim_ttl / 3);
+        co_await timer.async_wait(boost::asio::use_awaitable);
+        (void)co_await deps_.demand->Extend(claim_id, deps_.clock->Now() + options_.claim_ttl);
+    }
+}
+
+boost::asio::awaitable<Result<ports::Stage>> StageRegistry::CreateWithClaim(std::string name,
+                                                                            ports::Tags extra_tags,
+                                                                            bool auto_scaled,
+                                                                            std::string claim_id) {
+    using namespace boost::asio::experimental::awaitable_operators;
     ports::Tags tags{{"Environment", options_.environment}};
     for (auto& [k, v] : extra_tags) tags[k] = v;
+    tags[kCreationClaim] = claim_id;
     for (auto& [k, v] : ManagedTags()) tags[k] = v;
     ports::CreateStageRequest request{name, std::move(tags)};
-    auto created = co_await deps_.ivs->CreateStage(std::move(request));
-    if (!created) co_return created.error();
+    auto raced = co_await (deps_.ivs->CreateStage(std::move(request)) || KeepClaim(claim_id));
+    auto created = std::get<0>(std::move(raced));
+    if (!created) {
+        (void)co_await deps_.demand->Release(claim_id);
+        co_return created.error();
+    }
     deps_.directory->Remember(*created);
 
     ports::StageRecord record;
@@ -285,15 +311,67 @@ boost::asio::awaitable<Result<ports::Stage>> StageRegistry::CreateStage(std::str
     if (!up) {
         // Not registered means not ours to keep: do not leak it in IVS.
         (void)co_await deps_.ivs->DeleteStage(created->arn);
+        (void)co_await deps_.demand->Release(claim_id);
         co_return up.error();
     }
+    // Registered first, released second: the stage is never missing from both counts.
+    (void)co_await deps_.demand->Release(claim_id);
     co_await Archive(record);
     spdlog::info("stage created: {} ({})", record.name, record.arn);
-    Emit("stage_created", {{"stageArn", record.arn},
-                           {"name", record.name},
-                           {"autoScaled", auto_scaled},
-                           {"createdAt", FormatIso8601Millis(record.created_at)}});
+    EmitCreated(record, created->endpoints);
     co_return *created;
+}
+
+boost::asio::awaitable<Result<int>> StageRegistry::AdoptOrphans() {
+    const std::string master = MasterArn();
+    auto known = co_await deps_.hot->ListStages(Cutoff());
+    if (!known) co_return known.error();
+    std::set<std::string> registered;
+    for (const auto& s : *known) registered.insert(s.arn);
+    int adopted = 0;
+    std::string token;
+    do {
+        auto page = co_await deps_.ivs->ListStages(token, 100);
+        if (!page) co_return page.error();
+        for (const auto& s : page->items) {
+            if (!IsOurs(s.tags) || s.arn == master || registered.count(s.arn)) continue;
+            if (auto c = s.tags.find(kCreationClaim); c != s.tags.end()) {
+                auto live = co_await deps_.demand->ClaimLive(c->second, deps_.clock->Now());
+                if (!live || *live) continue;  // still being registered by its creator
+            }
+            ports::StageRecord record;
+            record.arn = s.arn;
+            record.name = s.name;
+            record.auto_scaled = true;
+            record.created_at = deps_.clock->Now();
+            auto up = co_await deps_.hot->UpsertStage(record);
+            if (!up) co_return up.error();
+            co_await Archive(record);
+            ++adopted;
+            spdlog::info("stage adopted: {} ({}): created by an instance that stopped", s.name,
+                         s.arn);
+            ports::StageEndpoints endpoints;
+            if (auto got = co_await deps_.ivs->GetStage(s.arn)) {
+                deps_.directory->Remember(*got);
+                endpoints = got->endpoints;
+            }
+            EmitCreated(record, endpoints);
+        }
+        token = page->next_token;
+    } while (!token.empty());
+    co_return adopted;
+}
+
+void StageRegistry::EmitCreated(const ports::StageRecord& r, const ports::StageEndpoints& ep) {
+    // The endpoints let every instance sign tokens for it without asking IVS (GetStage).
+    Emit("stage_created", {{"stageArn", r.arn},
+                           {"name", r.name},
+                           {"autoScaled", r.auto_scaled},
+                           {"createdAt", FormatIso8601Millis(r.created_at)},
+                           {"endpoints", {{"events", ep.events},
+                                          {"whip", ep.whip},
+                                          {"rtmp", ep.rtmp},
+                                          {"rtmps", ep.rtmps}}}});
 }
 
 boost::asio::awaitable<Result<ports::StageRecord>> StageRegistry::Find(std::string arn) {

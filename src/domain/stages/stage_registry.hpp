@@ -18,6 +18,7 @@
 #include "ports/ivs_client.hpp"
 #include "ports/session_events.hpp"
 #include "ports/stage_archive.hpp"
+#include "ports/stage_demand.hpp"
 
 namespace ivs::stages {
 
@@ -27,8 +28,9 @@ struct RegistryOptions {
     std::string environment = "production";  // tag Environment (NODE_ENV)
     std::string master_stage_arn;             // MASTER_STAGE_ARN; empty: see create_master
     bool create_master = false;               // embedded mode: create the master at start
-    int max_stages = 20;
+    int max_stages = 20;  // the effective limit (master included)
     std::chrono::seconds heartbeat_timeout{60};
+    std::chrono::seconds claim_ttl{3};  // a creation claim lapses this long after its last renewal
 };
 
 struct RegistryDeps {
@@ -39,6 +41,7 @@ struct RegistryDeps {
     std::shared_ptr<ports::SessionEventSink> sessions;  // may be null
     std::shared_ptr<StageDirectory> directory;
     std::shared_ptr<FanOut> fanout;
+    std::shared_ptr<ports::StageDemand> demand;  // creation claims; required
     Clock* clock = nullptr;
 };
 
@@ -69,12 +72,21 @@ public:
     std::string NewStageName();
 
     // Creates and registers a managed stage (tags: Environment, `extra_tags`, then ManagedBy and
-    // Deployment, which cannot be overridden). Errors: stage_limit_reached at MAX_STAGES
-    // (registered + being created; the autoscaler's own announced creations are not counted
-    // against itself), IVS errors (invalid_argument, quota_exceeded, unavailable).
+    // Deployment, which cannot be overridden), under a creation claim of its own. Errors:
+    // stage_limit_reached at the stage limit (registered + being created by any instance), IVS
+    // errors (invalid_argument, quota_exceeded, unavailable).
     boost::asio::awaitable<Result<ports::Stage>> CreateStage(std::string name,
                                                              ports::Tags extra_tags,
                                                              bool auto_scaled);
+    // Creates and registers an auto-scaled stage for a claim already granted (tagged with it, so
+    // a creator that dies between CreateStage and registering leaves a stage AdoptOrphans can
+    // tell apart from one still being registered). Renews the claim while IVS works and releases
+    // it once the stage is registered, before announcing it (stage_created).
+    boost::asio::awaitable<Result<ports::Stage>> CreateClaimed(std::string claim_id);
+    // Registers stages IVS lists with our tags that the registry lacks and whose creation claim
+    // is no longer held (their creator died before registering them). Returns how many.
+    boost::asio::awaitable<Result<int>> AdoptOrphans();
+    int MaxStages() const { return options_.max_stages; }
     // Registered stage or not_found. Errors: unavailable.
     boost::asio::awaitable<Result<ports::StageRecord>> Find(std::string arn);
     // draining: no new seats; emits stage_draining. forbidden for the master.
@@ -94,15 +106,20 @@ public:
 private:
     boost::asio::awaitable<Status> ResolveMaster(bool archive);
     boost::asio::awaitable<Status> Reconcile();
+    boost::asio::awaitable<Result<ports::Stage>> CreateWithClaim(std::string name,
+                                                                 ports::Tags extra_tags,
+                                                                 bool auto_scaled,
+                                                                 std::string claim_id);
+    boost::asio::awaitable<void> KeepClaim(std::string claim_id);
     boost::asio::awaitable<void> Archive(const ports::StageRecord& record);
     // Unregisters the stage and ends its sessions with their history events; how many ended.
     boost::asio::awaitable<Result<std::size_t>> RemoveAndEnd(std::string arn);
     void Emit(std::string type, boost::json::object data);
+    void EmitCreated(const ports::StageRecord& record, const ports::StageEndpoints& endpoints);
 
     RegistryDeps deps_;
     RegistryOptions options_;
     std::atomic<bool> ready_{false};
-    std::atomic<int> creating_{0};
     std::mutex name_mu_;
     std::int64_t last_name_ms_ = 0;
     int name_seq_ = 0;

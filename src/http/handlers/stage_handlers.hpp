@@ -21,6 +21,9 @@ struct StagesApi {
     std::shared_ptr<ports::IvsClient> ivs;
     std::string aws_region;      // for /api/stats/stages/:stageId
     std::string aws_account_id;  // idem; empty: the master's account
+    std::shared_ptr<ports::StageDemand> demand;  // waiting joins, creations under way (may be null)
+    int max_stages = 20;            // MAX_STAGES
+    int effective_max_stages = 20;  // what seating really uses (replication: master + 5)
 };
 
 // /api/stage/list, /api/stage/master/info, POST /api/stage, GET|PUT|DELETE /api/stage/:stageArn,

@@ -52,10 +52,20 @@ awaitable<Reply> Overview(Api api, RequestContext&) {
         stages.push_back(StatsStage(s));
         if (s.state == ports::StageState::draining) ++draining;
     }
+    ports::DemandView demand;
+    if (api->demand) {
+        auto view = co_await api->demand->View(std::chrono::system_clock::now());
+        if (view) demand = *view;
+    }
+    // effectiveMaxStages: the stage limit seating really uses (replication mode: the master and
+    // the 5 stages IVS can replicate it to, when MAX_STAGES is higher).
     json::object data{{"totalViewers", Total(*snap)},
                       {"activeStages", snap->stages.size() - static_cast<std::size_t>(draining)},
                       {"drainingStages", draining},
-                      {"pendingStages", snap->pending_stage_creations},
+                      {"pendingStages", demand.creating},
+                      {"waitingJoins", demand.waiting},
+                      {"maxStages", api->max_stages},
+                      {"effectiveMaxStages", api->effective_max_stages},
                       {"isPublisherLive", Live(*snap)},
                       {"stages", std::move(stages)}};
     co_return EnvelopeOk(std::move(data));
