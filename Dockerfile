@@ -29,7 +29,7 @@ ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       ca-certificates libboost-json1.81.0 libboost-url1.81.0 libssl3 libhiredis0.14 libpq5 \
-      libsqlite3-0 libjemalloc2 libspdlog1.10 libfmt9 libnettle8 libhogweed6 \
+      libsqlite3-0 libjemalloc2 libspdlog1.10 libfmt9 libnettle8 libhogweed6 libgmp10 \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 ivs \
  && useradd --system --uid 10001 --gid ivs --home-dir /var/lib/ivs-server --no-create-home \

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Prints the one-core ES384 sign rates measured now, as one JSON object:
 #   {"openssl": {...sign_per_s...}, "nettle": {...sign_per_s...} or {"error": ...}}
-#   ecdsa/reference.sh BUILD_DIR [seconds]
+#   ecdsa/reference.sh [BUILD_DIR (build)] [seconds (3)]
 # OpenSSL: `openssl speed -seconds N ecdsap384` (one process, one core). Nettle:
-# build/bench/ecdsa/nettle_sign_bench (ecdsa_sign on secp384r1, SHA-384, Yarrow-256 nonces).
+# BUILD_DIR/bench/ecdsa/nettle_sign_bench (ecdsa_sign on secp384r1, SHA-384, RAND_bytes nonces).
 set -euo pipefail
-build=$1
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=${1:-build}
+[[ "$build" = /* ]] || build="$root/$build"
 seconds=${2:-3}
 speed=$(openssl speed -seconds "$seconds" ecdsap384 2>/dev/null)
 openssl_version=$(openssl version)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Viewer re-join cycle: 2,000 viewers seated, then wrk re-joins them in a cycle (each request signs
-# a new ES384 participant token), in embedded and Redis mode, beside the one-core ES384 sign rates
-# of OpenSSL and Nettle measured in the same run. Seating only: REQUIRE_LIVE_PUBLISHER=false.
+# a new ES384 participant token), in embedded and Redis mode, with each token signer (the default,
+# Nettle, and TOKEN_SIGNING_LIBRARY=openssl), beside the one-core ES384 sign rates of OpenSSL and
+# Nettle measured in the same run. Seating only: REQUIRE_LIVE_PUBLISHER=false.
 # BENCH_JOIN_VIEWERS (2000) and BENCH_ECDSA_SECONDS (3) tune it; wrk settings as every part.
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
@@ -41,29 +42,36 @@ print(json.dumps(wrk))
 PY
 }
 
-embedded=$(run_mode)
-redis_mode=$(run_mode REDIS_HOST=127.0.0.1 REDIS_PORT="$redis_port" REDIS_KEY_PREFIX=bench-join: \
-  SESSION_SECRET=bench-session-secret-0123456789abcdef)
+redis_env=(REDIS_HOST=127.0.0.1 REDIS_PORT="$redis_port" SESSION_SECRET=bench-session-secret-0123456789abcdef)
+embedded=$(run_mode TOKEN_SIGNING_LIBRARY=nettle)
+embedded_openssl=$(run_mode TOKEN_SIGNING_LIBRARY=openssl)
+redis_mode=$(run_mode "${redis_env[@]}" REDIS_KEY_PREFIX=bench-join: TOKEN_SIGNING_LIBRARY=nettle)
+redis_openssl=$(run_mode "${redis_env[@]}" REDIS_KEY_PREFIX=bench-join-ossl: TOKEN_SIGNING_LIBRARY=openssl)
 
-python3 - "$ref" "$embedded" "$redis_mode" "$viewers" "$BENCH_THREADS" "$BENCH_CONNECTIONS" "$BENCH_DURATION" <<'PY'
+python3 - "$ref" "$embedded" "$redis_mode" "$embedded_openssl" "$redis_openssl" "$viewers" \
+  "$BENCH_THREADS" "$BENCH_CONNECTIONS" "$BENCH_DURATION" <<'PY'
 import json, sys
-ref, emb, red = (json.loads(a) for a in sys.argv[1:4])
+ref, emb, red, emb_ossl, red_ossl = (json.loads(a) for a in sys.argv[1:6])
 ossl = ref["openssl"]["sign_per_s"]
 nettle = ref["nettle"].get("sign_per_s")
 def ratio(a, b):
     return round(a / b, 2) if a and b else None
-for m in (emb, red):
+for m in (emb, red, emb_ossl, red_ossl):
     m["ratio_vs_openssl_one_core_sign"] = ratio(m["rps"], ossl)
     m["ratio_vs_nettle_one_core_sign"] = ratio(m["rps"], nettle)
 print(json.dumps({
     "name": "join-cycle",
     "description": "POST /api/token/viewer re-joining %s seated viewers in a cycle (a new ES384 token each), "
-                   "wrk -t%s -c%s -d%s --latency" % tuple(sys.argv[4:8]),
+                   "wrk -t%s -c%s -d%s --latency; Nettle signer (default) and OpenSSL signer" % tuple(sys.argv[6:10]),
     "ivs_server_embedded": emb,
     "ivs_server_redis": red,
+    "ivs_server_embedded_openssl_signer": emb_ossl,
+    "ivs_server_redis_openssl_signer": red_ossl,
     "openssl_ecdsap384_one_core": ref["openssl"],
     "nettle_es384_one_core": ref["nettle"],
     "ratio_embedded_vs_openssl_sign": emb["ratio_vs_openssl_one_core_sign"],
     "ratio_redis_vs_openssl_sign": red["ratio_vs_openssl_one_core_sign"],
+    "ratio_embedded_nettle_vs_openssl_signer": ratio(emb["rps"], emb_ossl["rps"]),
+    "ratio_redis_nettle_vs_openssl_signer": ratio(red["rps"], red_ossl["rps"]),
 }))
 PY

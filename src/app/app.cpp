@@ -34,8 +34,10 @@ std::string DescribeModes(const Config& c, std::string_view verb) {
     auto hot = c.hot_store == HotStoreKind::redis ? "redis" : "memory";
     auto cold = c.cold_store == ColdStoreKind::postgres ? "postgres" : "sqlite";
     auto ivs = c.ivs_backend == IvsBackendKind::aws ? "aws" : "emulator (in-process)";
-    auto signing = c.token_signing == TokenSigningKind::self ? "self-signed ES384"
-                                                             : "CreateParticipantToken";
+    auto signing = c.token_signing == TokenSigningKind::api ? "CreateParticipantToken"
+                   : c.token_signing_library == TokenSigningLibrary::openssl
+                       ? "self-signed ES384 (OpenSSL)"
+                       : "self-signed ES384 (Nettle)";
     return fmt::format(
         "ivs-server {} {}: hot store={} ({}), history={} ({}), ivs={} ({}), tokens={}, "
         "fan-out={}, port={}, io threads={}",

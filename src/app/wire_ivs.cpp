@@ -43,6 +43,12 @@ void StartEmulatorFront(AppContext& ctx, const std::shared_ptr<emulator::Emulato
     });
 }
 
+tokens::Es384Library SigningLibrary(const Config& config) {
+    return config.token_signing_library == TokenSigningLibrary::openssl
+               ? tokens::Es384Library::openssl
+               : tokens::Es384Library::nettle;
+}
+
 void WireLocalIvs(AppContext& ctx) {
     const Config& config = ctx.config;
     emulator::EmulatorOptions options;
@@ -71,7 +77,8 @@ void WireLocalIvs(AppContext& ctx) {
         throw std::runtime_error("cannot import the token public key into the IVS emulator: " +
                                  imported.error().message);
     }
-    ctx.token_signer = tokens::MakeSelfTokenSigner(ctx.ivs, key, imported->arn, ctx.clock);
+    ctx.token_signer = tokens::MakeSelfTokenSigner(ctx.ivs, key, imported->arn, ctx.clock,
+                                                   SigningLibrary(config));
     spdlog::debug("IVS emulator in-process; tokens self-signed with {} (key {})", key_file,
                   imported->arn);
 }
@@ -99,7 +106,8 @@ void WireAwsIvs(AppContext& ctx) {
     }
     tokens::Es384Key key = tokens::LoadKeyFile(config.ivs_token_private_key_file);
     ctx.token_signer =
-        tokens::MakeSelfTokenSigner(ctx.ivs, key, config.ivs_public_key_arn, ctx.clock);
+        tokens::MakeSelfTokenSigner(ctx.ivs, key, config.ivs_public_key_arn, ctx.clock,
+                                    SigningLibrary(config));
 }
 
 }  // namespace

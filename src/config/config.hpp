@@ -13,6 +13,7 @@ enum class HotStoreKind { memory, redis };
 enum class ColdStoreKind { sqlite, postgres };
 enum class IvsBackendKind { local, aws };
 enum class TokenSigningKind { self, api };
+enum class TokenSigningLibrary { nettle, openssl };
 enum class FanoutMode { replication, mediaserver };
 
 enum class Scope { read = 1, app = 2, admin = 3 };
@@ -98,6 +99,7 @@ struct Config {
     std::string ivs_emulator_access_key_id = "test";
     std::string ivs_emulator_secret_access_key = "test";
     TokenSigningKind token_signing = TokenSigningKind::self;
+    TokenSigningLibrary token_signing_library = TokenSigningLibrary::nettle;
     std::string ivs_token_private_key_file;
     std::string ivs_public_key_arn;
     int publisher_token_ttl_minutes = 240;

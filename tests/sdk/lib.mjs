@@ -64,12 +64,12 @@ export function freePort() {
 }
 
 // The whole server in embedded mode (in-process emulator, self-signed tokens).
-export async function startServer(apiKey) {
+export async function startServer(apiKey, extraEnv = {}) {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'ivs-sdk-'));
   const child = spawn(binary(), ['serve'], {
     env: cleanEnv({ API_PORT: String(port), API_HOST: '127.0.0.1', DATA_DIR: dataDir,
-      API_SECRET_KEY: apiKey, PUBLISHER_TOKEN_TTL_MINUTES: '240', NODE_ENV: 'production' }),
+      API_SECRET_KEY: apiKey, PUBLISHER_TOKEN_TTL_MINUTES: '240', NODE_ENV: 'production', ...extraEnv }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

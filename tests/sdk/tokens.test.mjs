@@ -15,46 +15,49 @@ import { startEmulator, startServer, credentials, control } from './lib.mjs';
 const documentedClaims = ['attributes', 'capabilities', 'events_url', 'exp', 'iat', 'jti', 'resource',
   'topic', 'user_id', 'version', 'whip_url'];
 
-test('a self-signed token from the server verifies and carries exactly the documented claims', async () => {
-  const apiKey = 'sdk-test-admin-key-0123456789';
-  const server = await startServer(apiKey);
-  try {
-    const r = await fetch(`${server.base}/api/token/publisher`, {
-      method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
-      body: JSON.stringify({ userId: 'host-1' }),
-    });
-    const body = await r.json();
-    assert.equal(r.status, 200, JSON.stringify(body));
-    const { token, participantId, stageArn } = body.data;
-    const privatePem = readFileSync(join(server.dataDir, 'ivs-token-key.pem'), 'utf8');
-    const publicKey = createPublicKey(privatePem);
-    const { payload, protectedHeader } = await jwtVerify(token, publicKey, { algorithms: ['ES384'] });
-    assert.equal(protectedHeader.alg, 'ES384');
-    assert.equal(protectedHeader.typ, 'JWT');
-    assert.match(protectedHeader.kid, /^arn:aws:ivs:[a-z0-9-]+:\d+:public-key\/[A-Za-z0-9]+$/);
-    assert.deepEqual(Object.keys(protectedHeader).sort(), ['alg', 'kid', 'typ']);
-    const keys = Object.keys(payload).sort();
-    assert.ok(keys.every((k) => documentedClaims.includes(k)), `unexpected claims: ${keys}`);
-    for (const k of ['exp', 'iat', 'jti', 'resource', 'topic', 'events_url', 'whip_url', 'capabilities', 'version']) {
-      assert.ok(keys.includes(k), `missing claim ${k}`);
+// The default signer (Nettle) and TOKEN_SIGNING_LIBRARY=openssl make the same tokens.
+for (const [library, env] of [['default', {}], ['openssl', { TOKEN_SIGNING_LIBRARY: 'openssl' }]]) {
+  test(`a self-signed token from the server (${library} signer) verifies and carries exactly the documented claims`, async () => {
+    const apiKey = 'sdk-test-admin-key-0123456789';
+    const server = await startServer(apiKey, env);
+    try {
+      const r = await fetch(`${server.base}/api/token/publisher`, {
+        method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
+        body: JSON.stringify({ userId: 'host-1' }),
+      });
+      const body = await r.json();
+      assert.equal(r.status, 200, JSON.stringify(body));
+      const { token, participantId, stageArn } = body.data;
+      const privatePem = readFileSync(join(server.dataDir, 'ivs-token-key.pem'), 'utf8');
+      const publicKey = createPublicKey(privatePem);
+      const { payload, protectedHeader } = await jwtVerify(token, publicKey, { algorithms: ['ES384'] });
+      assert.equal(protectedHeader.alg, 'ES384');
+      assert.equal(protectedHeader.typ, 'JWT');
+      assert.match(protectedHeader.kid, /^arn:aws:ivs:[a-z0-9-]+:\d+:public-key\/[A-Za-z0-9]+$/);
+      assert.deepEqual(Object.keys(protectedHeader).sort(), ['alg', 'kid', 'typ']);
+      const keys = Object.keys(payload).sort();
+      assert.ok(keys.every((k) => documentedClaims.includes(k)), `unexpected claims: ${keys}`);
+      for (const k of ['exp', 'iat', 'jti', 'resource', 'topic', 'events_url', 'whip_url', 'capabilities', 'version']) {
+        assert.ok(keys.includes(k), `missing claim ${k}`);
+      }
+      assert.equal(payload.jti, participantId);
+      assert.match(payload.jti, /^[A-Za-z0-9-]{12,64}$/);
+      assert.equal(payload.resource, stageArn);
+      assert.equal(payload.topic, stageArn.split('/').pop());
+      assert.equal(payload.version, '1.0');
+      assert.equal(payload.user_id, body.data.userId);
+      assert.equal(payload.events_url, 'wss://global.events.live-video.net');
+      assert.match(payload.whip_url, /^https:\/\/[A-Za-z0-9]{12}\.global-bm\.whip\.live-video\.net$/);
+      assert.deepEqual(Object.keys(payload.capabilities).sort(), ['allow_publish', 'allow_subscribe']);
+      assert.equal(payload.capabilities.allow_publish, true);
+      assert.equal(payload.exp - payload.iat, 240 * 60);
+      // The raw signature is JWS r||s (96 bytes), not DER.
+      assert.equal(Buffer.from(token.split('.')[2], 'base64url').length, 96);
+    } finally {
+      await server.stop();
     }
-    assert.equal(payload.jti, participantId);
-    assert.match(payload.jti, /^[A-Za-z0-9-]{12,64}$/);
-    assert.equal(payload.resource, stageArn);
-    assert.equal(payload.topic, stageArn.split('/').pop());
-    assert.equal(payload.version, '1.0');
-    assert.equal(payload.user_id, body.data.userId);
-    assert.equal(payload.events_url, 'wss://global.events.live-video.net');
-    assert.match(payload.whip_url, /^https:\/\/[A-Za-z0-9]{12}\.global-bm\.whip\.live-video\.net$/);
-    assert.deepEqual(Object.keys(payload.capabilities).sort(), ['allow_publish', 'allow_subscribe']);
-    assert.equal(payload.capabilities.allow_publish, true);
-    assert.equal(payload.exp - payload.iat, 240 * 60);
-    // The raw signature is JWS r||s (96 bytes), not DER.
-    assert.equal(Buffer.from(token.split('.')[2], 'base64url').length, 96);
-  } finally {
-    await server.stop();
-  }
-});
+  });
+}
 
 test('the emulator verifies self-signed tokens like IVS at join', async (t) => {
   const emu = await startEmulator();

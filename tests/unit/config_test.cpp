@@ -51,6 +51,7 @@ TEST(ConfigTest, DefaultsMatchTheSeedAndTheDesign) {
     EXPECT_EQ(c.cold_store, ColdStoreKind::sqlite);
     EXPECT_EQ(c.ivs_backend, IvsBackendKind::local);
     EXPECT_EQ(c.token_signing, TokenSigningKind::self);
+    EXPECT_EQ(c.token_signing_library, TokenSigningLibrary::nettle);
     EXPECT_GE(c.ResolvedIoThreads(), 1);
 }
 
@@ -85,6 +86,7 @@ INSTANTIATE_TEST_SUITE_P(
                       BadValue{"COLD_STORE", "mysql"},
                       BadValue{"IVS_BACKEND", "gcp"},
                       BadValue{"FANOUT_MODE", "magic"},
+                      BadValue{"TOKEN_SIGNING_LIBRARY", "gnutls"},
                       BadValue{"IVS_STAGE_TPS", "fast"},     // not a number
                       BadValue{"IVS_TOKEN_TPS", "0"},        // below range
                       BadValue{"API_KEYS", "only-two:admin"},
@@ -100,7 +102,8 @@ TEST(ConfigTest, ValidValuesAreParsed) {
                          {"LOG_LEVEL", "debug"},
                          {"CORS_ORIGINS", "https://a.example, https://b.example,,"},
                          {"IVS_STAGE_TPS", "2.5"},
-                         {"MAX_BODY_BYTES", "2048"}});
+                         {"MAX_BODY_BYTES", "2048"},
+                         {"TOKEN_SIGNING_LIBRARY", "openssl"}});
     ASSERT_TRUE(r.errors.empty()) << Joined(r.errors);
     EXPECT_EQ(r.config.api_port, 8080);
     EXPECT_TRUE(r.config.trust_proxy);
@@ -110,6 +113,7 @@ TEST(ConfigTest, ValidValuesAreParsed) {
     EXPECT_EQ(r.config.cors_origins[1], "https://b.example");
     EXPECT_DOUBLE_EQ(r.config.ivs_stage_tps, 2.5);
     EXPECT_EQ(r.config.max_body_bytes, 2048u);
+    EXPECT_EQ(r.config.token_signing_library, TokenSigningLibrary::openssl);
 }
 
 TEST(ConfigTest, EveryErrorIsReportedNotJustTheFirst) {

@@ -2,6 +2,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -87,6 +88,19 @@ std::string Es384Key::PublicDer() const {
     if (len <= 0) return {};
     std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(len));
     OPENSSL_free(der);
+    return out;
+}
+
+Result<std::string> Es384Key::PrivateScalar() const {
+    if (!has_private_) return Error(Errc::internal, "the key has no private part");
+    BIGNUM* d = nullptr;
+    if (EVP_PKEY_get_bn_param(key_.get(), OSSL_PKEY_PARAM_PRIV_KEY, &d) != 1 || d == nullptr) {
+        return Error(Errc::internal, "cannot read the private scalar");
+    }
+    std::string out(48, '\0');
+    bool ok = BN_bn2binpad(d, reinterpret_cast<unsigned char*>(out.data()), 48) == 48;
+    BN_clear_free(d);
+    if (!ok) return Error(Errc::internal, "the private scalar is not a P-384 scalar");
     return out;
 }
 

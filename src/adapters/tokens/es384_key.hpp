@@ -26,6 +26,9 @@ public:
     std::string PublicPem() const;   // "-----BEGIN PUBLIC KEY-----..."
     std::string PrivatePem() const;  // PKCS#8 "-----BEGIN PRIVATE KEY-----..."; empty if public only
     std::string PublicDer() const;   // DER SubjectPublicKeyInfo
+    // The private scalar d, 48 bytes big-endian (for another ECDSA implementation). internal
+    // error when the key has no private part. The caller should wipe it after use.
+    Result<std::string> PrivateScalar() const;
 
     // JWS ES384 signature of `data`: raw r||s, 96 bytes (RFC 7518 3.4), not DER.
     // internal error when the key has no private part or OpenSSL fails.

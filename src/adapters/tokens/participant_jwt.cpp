@@ -45,6 +45,17 @@ std::optional<std::int64_t> IntClaim(const json::object& o, std::string_view nam
     return std::nullopt;
 }
 
+template <typename SignFn>
+Result<std::string> EncodeToken(std::string_view kid, const ParticipantClaims& claims,
+                                const SignFn& sign) {
+    json::object header{{"alg", "ES384"}, {"typ", "JWT"}, {"kid", kid}};
+    std::string input = Base64UrlEncode(json::serialize(header)) + "." +
+                        Base64UrlEncode(json::serialize(ClaimsToJson(claims)));
+    Result<std::string> sig = sign(input);
+    if (!sig) return sig.error();
+    return input + "." + Base64UrlEncode(*sig);
+}
+
 }  // namespace
 
 std::string StageIdFromArn(std::string_view stage_arn) {
@@ -75,12 +86,12 @@ json::object ClaimsToJson(const ParticipantClaims& c) {
 
 Result<std::string> EncodeParticipantToken(const Es384Key& key, std::string_view kid,
                                            const ParticipantClaims& claims) {
-    json::object header{{"alg", "ES384"}, {"typ", "JWT"}, {"kid", kid}};
-    std::string input = Base64UrlEncode(json::serialize(header)) + "." +
-                        Base64UrlEncode(json::serialize(ClaimsToJson(claims)));
-    auto sig = key.Sign(input);
-    if (!sig) return sig.error();
-    return input + "." + Base64UrlEncode(*sig);
+    return EncodeToken(kid, claims, [&](std::string_view input) { return key.Sign(input); });
+}
+
+Result<std::string> EncodeParticipantToken(const Es384Signer& signer, std::string_view kid,
+                                           const ParticipantClaims& claims) {
+    return EncodeToken(kid, claims, [&](std::string_view input) { return signer.Sign(input); });
 }
 
 Result<DecodedToken> DecodeToken(std::string_view token) {

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "adapters/tokens/es384_key.hpp"
+#include "adapters/tokens/es384_signer.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "ports/ivs_client.hpp"
@@ -40,6 +41,9 @@ boost::json::object ClaimsToJson(const ParticipantClaims& claims);
 // header {"alg":"ES384","typ":"JWT","kid":kid} . payload . base64url(r||s).
 // internal error only when signing fails (key without private part).
 Result<std::string> EncodeParticipantToken(const Es384Key& key, std::string_view kid,
+                                           const ParticipantClaims& claims);
+// The same token signed by `signer` (Nettle or OpenSSL): byte-compatible, either verifies it.
+Result<std::string> EncodeParticipantToken(const Es384Signer& signer, std::string_view kid,
                                            const ParticipantClaims& claims);
 
 struct DecodedToken {

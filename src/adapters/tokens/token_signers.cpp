@@ -15,9 +15,9 @@ constexpr auto kEndpointCacheTtl = std::chrono::minutes(10);
 
 class SelfTokenSigner final : public ports::TokenSigner {
 public:
-    SelfTokenSigner(std::shared_ptr<ports::IvsClient> ivs, Es384Key key, std::string kid,
-                    Clock& clock)
-        : ivs_(std::move(ivs)), key_(std::move(key)), kid_(std::move(kid)), clock_(clock) {}
+    SelfTokenSigner(std::shared_ptr<ports::IvsClient> ivs,
+                    std::shared_ptr<const Es384Signer> signer, std::string kid, Clock& clock)
+        : ivs_(std::move(ivs)), signer_(std::move(signer)), kid_(std::move(kid)), clock_(clock) {}
 
     boost::asio::awaitable<Result<ports::ParticipantToken>> Issue(
         ports::CreateTokenRequest request) override {
@@ -42,7 +42,7 @@ public:
         c.attributes = request.attributes;
         c.issued_at = std::chrono::floor<std::chrono::seconds>(clock_.Now());
         c.expires_at = c.issued_at + std::chrono::minutes(request.duration_minutes);
-        auto token = EncodeParticipantToken(key_, kid_, c);
+        auto token = EncodeParticipantToken(*signer_, kid_, c);
         if (!token) co_return Error(Errc::token_generation_failed, "token signing failed");
 
         ports::ParticipantToken out;
@@ -83,7 +83,7 @@ private:
     }
 
     std::shared_ptr<ports::IvsClient> ivs_;
-    Es384Key key_;
+    std::shared_ptr<const Es384Signer> signer_;
     std::string kid_;
     Clock& clock_;
     std::mutex mu_;
@@ -127,9 +127,10 @@ Status ValidateTokenRequest(const ports::CreateTokenRequest& r) {
 }
 
 std::shared_ptr<ports::TokenSigner> MakeSelfTokenSigner(std::shared_ptr<ports::IvsClient> ivs,
-                                                        Es384Key key, std::string public_key_arn,
-                                                        Clock& clock) {
-    return std::make_shared<SelfTokenSigner>(std::move(ivs), std::move(key),
+                                                        const Es384Key& key,
+                                                        std::string public_key_arn, Clock& clock,
+                                                        Es384Library library) {
+    return std::make_shared<SelfTokenSigner>(std::move(ivs), MakeEs384Signer(key, library),
                                              std::move(public_key_arn), clock);
 }
 

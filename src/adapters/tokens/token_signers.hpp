@@ -4,6 +4,7 @@
 #include <string>
 
 #include "adapters/tokens/es384_key.hpp"
+#include "adapters/tokens/es384_signer.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "ports/ivs_client.hpp"
@@ -19,11 +20,13 @@ Status ValidateTokenRequest(const ports::CreateTokenRequest& request);
 // Signs ES384 participant tokens locally with `key` (header kid = `public_key_arn`, which IVS
 // uses to find the imported public key). The stage's events/whip endpoints come from GetStage
 // and are cached per stage for ten minutes, so a burst of joins costs one IVS call. The
-// participant id (jti) is 12 random alphanumerics. Errors: invalid_argument for bad input,
-// whatever GetStage returns (not_found for an unknown stage, unavailable, ...).
-std::shared_ptr<ports::TokenSigner> MakeSelfTokenSigner(std::shared_ptr<ports::IvsClient> ivs,
-                                                        Es384Key key, std::string public_key_arn,
-                                                        Clock& clock);
+// participant id (jti) is 12 random alphanumerics. `library` computes the signatures (the
+// tokens are the same either way). Errors: invalid_argument for bad input, whatever GetStage
+// returns (not_found for an unknown stage, unavailable, ...). Throws std::runtime_error when
+// the key cannot be used by `library`.
+std::shared_ptr<ports::TokenSigner> MakeSelfTokenSigner(
+    std::shared_ptr<ports::IvsClient> ivs, const Es384Key& key, std::string public_key_arn,
+    Clock& clock, Es384Library library = Es384Library::nettle);
 
 // Calls CreateParticipantToken for every token.
 std::shared_ptr<ports::TokenSigner> MakeApiTokenSigner(std::shared_ptr<ports::IvsClient> ivs);
