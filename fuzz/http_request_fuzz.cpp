@@ -41,7 +41,7 @@ struct Rig {
                 co_return http::EnvelopeOk(std::move(o));
             },
             {http::Access::app, false, "echo"});
-        http::RegisterSystemRoutes(router, config, {}, nullptr);
+        http::RegisterSystemRoutes(router, config, {});
         pipeline = std::make_unique<http::Pipeline>(config, router, *auth, *limiter);
     }
 };

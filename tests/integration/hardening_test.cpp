@@ -181,7 +181,7 @@ public:
                               co_await Hang();
                               co_return Ok();
                           }});
-        http::RegisterSystemRoutes(router_, config_, std::move(checks), nullptr);
+        http::RegisterSystemRoutes(router_, config_, std::move(checks));
         pipeline_ = std::make_unique<http::Pipeline>(config_, router_, *auth_, *limiter_);
         server_ = std::make_unique<http::Server>(ioc_, config_, *pipeline_);
         server_->Start("127.0.0.1", 0);
