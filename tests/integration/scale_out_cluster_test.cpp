@@ -312,7 +312,8 @@ TEST(ScaleOutCluster, BurstsAreSeatedWithoutStageFullThroughALeaderKill) {
     // leader had not registered yet is adopted), none in the registry that IVS lacks.
     auto registry = [&] {
         std::set<std::string> arns;
-        for (const auto& st : stats(survivors[0]).at("stages").as_array()) {
+        const auto data = stats(survivors[0]);  // kept alive for the loop below
+        for (const auto& st : data.at("stages").as_array()) {
             arns.insert(std::string(st.at("stageArn").as_string()));
         }
         return arns;
