@@ -3,9 +3,9 @@
 
 #include <boost/json/parse.hpp>
 
+#include "core/ids.hpp"
 #include "core/json_fields.hpp"
 #include "core/time_format.hpp"
-#include "domain/audience/validation.hpp"
 #include "fuzz_input.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -22,9 +22,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         (void)json_fields::Int64(o, key);
         (void)json_fields::Bool(o, key);
         (void)json_fields::UnixMillis(o, key);
-        (void)audience::IsValidUserId(s);
-        (void)audience::IsStageArn(s);
-        (void)audience::IsValidParticipantId(s);
+        (void)IsValidUserId(s);
+        (void)IsStageArn(s);
+        (void)IsParticipantId(s);
         if (auto t = ParseIso8601(s)) (void)FormatIso8601Seconds(*t);
         (void)value;
     }

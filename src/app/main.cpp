@@ -5,6 +5,7 @@
 
 #include "adapters/history/history_factory.hpp"
 #include "adapters/ivs/emulator_command.hpp"
+#include "app/adapter_options.hpp"
 #include "app/app.hpp"
 #include "app/probe.hpp"
 #include "config/config.hpp"
@@ -76,7 +77,7 @@ int Migrate() {
     ivs::Config config;
     if (int rc = LoadOrExit(config, true)) return rc;
     try {
-        std::cout << ivs::adapters::history::MigrateHistory(config) << "\n";
+        std::cout << ivs::adapters::history::MigrateHistory(ivs::HistoryOptionsOf(config)) << "\n";
     } catch (const std::exception& e) {
         std::cerr << "ivs-server migrate: " << e.what() << "\n";
         return 1;
@@ -107,7 +108,8 @@ int main(int argc, char** argv) {
     if (cmd == "emulator") {
         ivs::Config config;
         if (int rc = LoadOrExit(config, true, false)) return rc;
-        return ivs::emulator::RunEmulatorCommand(config, argc - 2, argv + 2);
+        return ivs::emulator::RunEmulatorCommand(ivs::EmulatorCommandOptionsOf(config), argc - 2,
+                                                 argv + 2);
     }
     if (cmd == "migrate") return Migrate();
     if (cmd.empty() || cmd == "serve") return Serve();

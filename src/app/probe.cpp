@@ -1,5 +1,7 @@
 #include "app/probe.hpp"
 
+#include <fmt/format.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -8,14 +10,13 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/url/parse.hpp>
-#include <fmt/format.h>
-
 #include <filesystem>
 #include <optional>
 
 #include "adapters/history/history_factory.hpp"
 #include "adapters/history/postgres/pg_conn.hpp"
 #include "adapters/redis/redis_client.hpp"
+#include "app/adapter_options.hpp"
 
 namespace ivs {
 namespace asio = boost::asio;
@@ -59,7 +60,7 @@ ProbeOutcome ProbeRedis(const Config& c, std::chrono::milliseconds deadline) {
                                  c.redis_tls ? " (TLS)" : "")};
     const auto started = Steady::now();
     asio::io_context ioc;
-    redis::RedisOptions options = redis::RedisOptions::FromConfig(c);
+    redis::RedisOptions options = RedisOptionsOf(c);
     options.connections = 1;
     options.connect_timeout = deadline;
     RedisPing ping{redis::MakeRedisClient(ioc, options), started + deadline};
@@ -78,7 +79,7 @@ ProbeOutcome ProbePostgres(const Config& c, std::chrono::milliseconds deadline) 
                      fmt::format("postgres {}:{}/{} as {}", c.db_host, c.db_port, c.db_name,
                                  c.db_user)};
     const auto started = Steady::now();
-    auto options = adapters::history::PgOptionsFromConfig(c);
+    auto options = PgOptionsOf(c);
     options.connect_timeout_seconds =
         std::max<int>(1, static_cast<int>((deadline.count() + 999) / 1000));
     try {

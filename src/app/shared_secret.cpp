@@ -5,11 +5,11 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
 #include <optional>
 #include <stdexcept>
 
 #include "adapters/redis/redis_client.hpp"
+#include "app/adapter_options.hpp"
 #include "core/crypto.hpp"
 #include "core/random.hpp"
 
@@ -64,7 +64,7 @@ asio::awaitable<void> FetchSecret(SecretFetch& f) {
 std::string SharedRedisSecret(const Config& config, const std::string& name,
                               std::chrono::seconds wait) {
     asio::io_context ioc;
-    redis::RedisOptions options = redis::RedisOptions::FromConfig(config);
+    redis::RedisOptions options = RedisOptionsOf(config);
     options.connections = 1;
     auto client = redis::MakeRedisClient(ioc, options);
     const std::string key = client->KeyPrefix() + name;

@@ -1,11 +1,12 @@
-#include <boost/asio/awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/awaitable.hpp>
 #include <filesystem>
 
 #include "adapters/history/history_factory.hpp"
 #include "adapters/history/jobs/history_jobs.hpp"
 #include "adapters/history/outbox/outbox_sink.hpp"
+#include "app/adapter_options.hpp"
 #include "app/app_context.hpp"
 #include "http/handlers/history_handlers.hpp"
 #include "metrics/registry.hpp"
@@ -23,7 +24,7 @@ namespace hist = adapters::history;
 // (ports::StageArchive), "history_sink" (ports::HistorySink: the session event sink plus
 // RecordHeartbeats checkpoints; also ctx.session_events unless scale-out installed its own).
 void WireHistory(AppContext& ctx) {
-    hist::HistoryParts parts = hist::MakeHistory(ctx.config);
+    hist::HistoryParts parts = hist::MakeHistory(HistoryOptionsOf(ctx.config));
     auto store = parts.store;
     spdlog::info("history store: {}", parts.description);
 

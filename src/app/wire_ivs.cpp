@@ -10,6 +10,7 @@
 #include "adapters/ivs/emulator_server.hpp"
 #include "adapters/tokens/es384_key.hpp"
 #include "adapters/tokens/token_signers.hpp"
+#include "app/adapter_options.hpp"
 #include "app/app_context.hpp"
 #include "metrics/instrumented_ivs.hpp"
 
@@ -91,7 +92,9 @@ void WireAwsIvs(AppContext& ctx) {
     chain.clock = &ctx.clock;
     auto credentials = aws::MakeDefaultCredentialsChain(http, std::move(chain));
     ctx.services["aws_credentials_http"] = http;
-    ctx.ivs = metrics::InstrumentIvs(aws::MakeAwsIvsClient(ctx.ioc, config, credentials));
+    ctx.ivs = metrics::InstrumentIvs(
+        aws::MakeAwsIvsClient(std::make_shared<aws::HttpClient>(ctx.ioc.get_executor()),
+                              credentials, IvsClientOptionsOf(config)));
 
     if (config.token_signing == TokenSigningKind::api) {
         ctx.token_signer = tokens::MakeApiTokenSigner(ctx.ivs);

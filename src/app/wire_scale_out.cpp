@@ -6,6 +6,7 @@
 #include "adapters/redis/redis_leadership.hpp"
 #include "adapters/redis/redis_rate_limiter.hpp"
 #include "adapters/redis/redis_session_stream.hpp"
+#include "app/adapter_options.hpp"
 #include "app/app_context.hpp"
 #include "metrics/registry.hpp"
 #include "ports/history_store.hpp"
@@ -22,7 +23,7 @@ namespace redis = adapters::redis;
 void WireScaleOut(AppContext& ctx) {
     if (ctx.config.hot_store != HotStoreKind::redis) return;
 
-    auto client = redis::MakeRedisClient(ctx.ioc, redis::RedisOptions::FromConfig(ctx.config));
+    auto client = redis::MakeRedisClient(ctx.ioc, RedisOptionsOf(ctx.config));
     spdlog::info("scale-out: Redis {}:{} db {}{}, key prefix '{}', {} connection(s), instance {}",
                  ctx.config.redis_host, ctx.config.redis_port, ctx.config.redis_db,
                  ctx.config.redis_tls ? " (TLS)" : "", ctx.config.redis_key_prefix,

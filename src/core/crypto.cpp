@@ -5,8 +5,6 @@
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
-#include <boost/beast/core/detail/base64.hpp>
-
 #include <stdexcept>
 
 namespace ivs {
@@ -56,9 +54,12 @@ std::string HexEncode(std::string_view bytes) {
 }
 
 std::string Base64Encode(std::string_view bytes) {
-    namespace b64 = boost::beast::detail::base64;
-    std::string out(b64::encoded_size(bytes.size()), '\0');
-    out.resize(b64::encode(out.data(), bytes.data(), bytes.size()));
+    // EVP_EncodeBlock writes 4 characters per 3 bytes (padded) and a terminating NUL.
+    std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+    int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                            reinterpret_cast<const unsigned char*>(bytes.data()),
+                            static_cast<int>(bytes.size()));
+    out.resize(n < 0 ? 0 : static_cast<std::size_t>(n));
     return out;
 }
 
@@ -73,16 +74,23 @@ std::string Base64UrlEncode(std::string_view bytes) {
 }
 
 bool Base64Decode(std::string_view in, std::string& out) {
-    namespace b64 = boost::beast::detail::base64;
     if (in.size() % 4 != 0) return false;
-    // The decoder stops at the first '=', so padding (at most two, only at the end) is
-    // checked here rather than counted as unread input.
+    // Padding: at most two '=', only at the end; everything before it from the alphabet
+    // (EVP_DecodeBlock would skip surrounding whitespace, which this format does not allow).
     std::size_t padding = 0;
     while (padding < 2 && padding < in.size() && in[in.size() - 1 - padding] == '=') ++padding;
-    out.assign(b64::decoded_size(in.size()), '\0');
-    auto [written, read] = b64::decode(out.data(), in.data(), in.size() - padding);
-    if (read != in.size() - padding) return false;
-    out.resize(written);
+    for (char c : in.substr(0, in.size() - padding)) {
+        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                  c == '+' || c == '/';
+        if (!ok) return false;
+    }
+    out.assign(in.size() / 4 * 3, '\0');
+    if (in.empty()) return true;
+    int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                            reinterpret_cast<const unsigned char*>(in.data()),
+                            static_cast<int>(in.size()));
+    if (n < 0 || static_cast<std::size_t>(n) < padding) return false;
+    out.resize(static_cast<std::size_t>(n) - padding);
     return true;
 }
 

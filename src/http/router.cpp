@@ -2,15 +2,10 @@
 
 #include <algorithm>
 
+#include "core/percent.hpp"
+
 namespace ivs::http {
 namespace {
-
-int HexValue(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 // "arn:aws:ivs:us-east-1:123456789012:stage" (the part of a raw ARN before its '/').
 bool IsArnPrefix(std::string_view s) {
@@ -24,27 +19,6 @@ bool IsArnPrefix(std::string_view s) {
 
 }  // namespace
 
-bool PercentDecode(std::string_view in, std::string& out, bool plus_is_space) {
-    out.clear();
-    out.reserve(in.size());
-    for (size_t i = 0; i < in.size(); ++i) {
-        char c = in[i];
-        if (c == '%') {
-            if (i + 2 >= in.size()) return false;
-            int hi = HexValue(in[i + 1]);
-            int lo = HexValue(in[i + 2]);
-            if (hi < 0 || lo < 0) return false;
-            out.push_back(static_cast<char>(hi * 16 + lo));
-            i += 2;
-        } else if (c == '+' && plus_is_space) {
-            out.push_back(' ');
-        } else {
-            out.push_back(c);
-        }
-    }
-    return true;
-}
-
 std::vector<std::string> SplitPath(std::string_view path) {
     std::vector<std::string> decoded;
     size_t start = 0;
@@ -53,9 +27,7 @@ std::vector<std::string> SplitPath(std::string_view path) {
         if (end == std::string_view::npos) end = path.size();
         std::string_view raw = path.substr(start, end - start);
         if (!raw.empty()) {
-            std::string seg;
-            if (!PercentDecode(raw, seg)) seg.assign(raw);
-            decoded.push_back(std::move(seg));
+            decoded.push_back(PercentDecodeOrKeep(raw));
         }
         start = end + 1;
     }
@@ -80,12 +52,10 @@ std::map<std::string, std::string, std::less<>> ParseQuery(std::string_view quer
         std::string_view pair = query.substr(start, end - start);
         if (!pair.empty()) {
             auto eq = pair.find('=');
-            std::string key, value;
-            if (!PercentDecode(pair.substr(0, eq), key, true)) key.assign(pair.substr(0, eq));
-            if (eq != std::string_view::npos &&
-                !PercentDecode(pair.substr(eq + 1), value, true)) {
-                value.assign(pair.substr(eq + 1));
-            }
+            std::string key = PercentDecodeOrKeep(pair.substr(0, eq), true);
+            std::string value = eq == std::string_view::npos
+                                    ? std::string()
+                                    : PercentDecodeOrKeep(pair.substr(eq + 1), true);
             out.emplace(std::move(key), std::move(value));
         }
         if (end == query.size()) break;

@@ -59,9 +59,6 @@ private:
     std::vector<Route> routes_;
 };
 
-// Percent-decodes a path segment or query component ('+' is decoded to space only when
-// `plus_is_space`). Returns false on malformed escapes.
-bool PercentDecode(std::string_view in, std::string& out, bool plus_is_space = false);
 // Splits a raw path into decoded segments, joining raw ARNs as described above.
 std::vector<std::string> SplitPath(std::string_view path);
 // Parses "a=1&b=2" (first value of a name wins).

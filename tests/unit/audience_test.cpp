@@ -1,19 +1,18 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
-
-#include <atomic>
 #include <mutex>
 #include <thread>
 
 #include "adapters/hot_store/memory/memory_hot_store.hpp"
 #include "core/clock.hpp"
+#include "core/ids.hpp"
 #include "domain/audience/audience_service.hpp"
 #include "domain/audience/session_sweeper.hpp"
 #include "domain/audience/session_token.hpp"
-#include "domain/audience/validation.hpp"
 
 namespace ivs::audience {
 namespace {

@@ -1,8 +1,10 @@
+#include "http/router.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
-#include "http/router.hpp"
+#include "core/percent.hpp"
 
 namespace ivs::http {
 namespace {

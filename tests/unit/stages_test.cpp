@@ -6,7 +6,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
-
 #include <functional>
 #include <mutex>
 #include <set>
@@ -15,13 +14,13 @@
 #include "adapters/hot_store/memory/memory_hot_store.hpp"
 #include "adapters/ivs/emulator.hpp"
 #include "adapters/ivs/emulator_ivs_client.hpp"
-#include "core/time_format.hpp"
 #include "adapters/local/local_event_bus.hpp"
 #include "adapters/local/local_stage_demand.hpp"
+#include "core/ids.hpp"
+#include "core/time_format.hpp"
 #include "domain/autoscaler/runner.hpp"
 #include "domain/publisher/publisher_tracker.hpp"
 #include "domain/stages/fanout.hpp"
-#include "domain/stages/stage_arn.hpp"
 #include "domain/stages/stage_directory.hpp"
 #include "domain/stages/stage_registry.hpp"
 #include "domain/stats/audience_stats_service.hpp"
@@ -197,7 +196,7 @@ protected:
 TEST_F(StagesTest, EmbeddedStartCreatesTaggedMasterAndReusesItAfterRestart) {
     Start();
     const std::string master = registry->MasterArn();
-    ASSERT_TRUE(stages::IsStageArn(master));
+    ASSERT_TRUE(IsStageArn(master));
     auto stage = emu->GetStage(master);
     ASSERT_TRUE(stage);
     EXPECT_EQ(stage->name, "t-master");

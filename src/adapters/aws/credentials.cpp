@@ -18,7 +18,7 @@ namespace {
 
 using MaybeCredentials = Result<std::optional<Credentials>>;
 
-std::string EnvValue(const Environment& env, const std::string& name) {
+std::string EnvValue(const std::map<std::string, std::string>& env, const std::string& name) {
     auto it = env.find(name);
     return it == env.end() ? std::string() : it->second;
 }
@@ -69,7 +69,7 @@ IniFile ParseIni(const std::string& text) {
 
 Error ConfigError(std::string message) { return Error(Errc::invalid_argument, std::move(message)); }
 
-MaybeCredentials FromEnvironment(const Environment& env) {
+MaybeCredentials FromEnvironment(const std::map<std::string, std::string>& env) {
     std::string id = EnvValue(env, "AWS_ACCESS_KEY_ID");
     std::string secret = EnvValue(env, "AWS_SECRET_ACCESS_KEY");
     if (id.empty() && secret.empty()) return std::optional<Credentials>();
@@ -81,7 +81,7 @@ MaybeCredentials FromEnvironment(const Environment& env) {
         Credentials{id, secret, EnvValue(env, "AWS_SESSION_TOKEN"), std::nullopt});
 }
 
-MaybeCredentials FromSharedFiles(const Environment& env) {
+MaybeCredentials FromSharedFiles(const std::map<std::string, std::string>& env) {
     std::string home = EnvValue(env, "HOME");
     std::string creds_path = EnvValue(env, "AWS_SHARED_CREDENTIALS_FILE");
     std::string config_path = EnvValue(env, "AWS_CONFIG_FILE");

@@ -15,14 +15,13 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 
 #include "adapters/aws/http_client.hpp"
 #include "adapters/aws/sigv4.hpp"
-#include "config/config.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
 
@@ -41,7 +40,8 @@ public:
 std::shared_ptr<CredentialsProvider> MakeStaticCredentialsProvider(Credentials credentials);
 
 struct CredentialsChainOptions {
-    Environment env;   // the variables above (and HOME); usually ReadEnvironment()
+    std::map<std::string, std::string>
+        env;  // the variables above (and HOME); usually ReadEnvironment()
     const Clock* clock = &SystemClock::Instance();
     std::chrono::seconds refresh_before{300};
     std::chrono::milliseconds http_timeout{2000};  // per call to the container/instance endpoint

@@ -335,17 +335,6 @@ private:
 
 }  // namespace
 
-AwsIvsClientOptions AwsIvsClientOptionsFrom(const Config& config) {
-    AwsIvsClientOptions o;
-    o.endpoint = config.ivs_endpoint;
-    o.region = config.aws_region;
-    o.stage_tps = config.ivs_stage_tps;
-    o.token_tps = config.ivs_token_tps;
-    o.max_retries = config.ivs_max_retries;
-    o.attempt_timeout = std::chrono::milliseconds(config.ivs_timeout_ms);
-    return o;
-}
-
 std::shared_ptr<ports::IvsClient> MakeAwsIvsClient(std::shared_ptr<HttpClient> http,
                                                    std::shared_ptr<CredentialsProvider> credentials,
                                                    AwsIvsClientOptions options) {
@@ -356,26 +345,6 @@ std::shared_ptr<ports::IvsClient> MakeAwsIvsClient(std::shared_ptr<HttpClient> h
     if (!parsed) throw std::invalid_argument("IVS_ENDPOINT: " + parsed.error().message);
     return std::make_shared<AwsIvsClient>(std::move(http), std::move(credentials),
                                           std::move(options), std::move(*parsed));
-}
-
-std::shared_ptr<ports::IvsClient> MakeAwsIvsClient(boost::asio::io_context& ioc,
-                                                   const Config& config,
-                                                   std::shared_ptr<CredentialsProvider> credentials) {
-    return MakeAwsIvsClient(std::make_shared<HttpClient>(ioc.get_executor()),
-                            std::move(credentials), AwsIvsClientOptionsFrom(config));
-}
-
-std::shared_ptr<ports::IvsClient> MakeAwsIvsClientFromEnvironment(boost::asio::io_context& ioc,
-                                                                  const Config& config,
-                                                                  const Clock& clock) {
-    auto http = std::make_shared<HttpClient>(ioc.get_executor());
-    CredentialsChainOptions chain;
-    chain.env = ReadEnvironment();
-    chain.clock = &clock;
-    auto options = AwsIvsClientOptionsFrom(config);
-    options.clock = &clock;
-    return MakeAwsIvsClient(http, MakeDefaultCredentialsChain(http, std::move(chain)),
-                            std::move(options));
 }
 
 }  // namespace ivs::aws

@@ -14,14 +14,12 @@
 // Errc::unavailable with a message naming the credentials problem.
 
 #include <boost/asio/io_context.hpp>
-
 #include <chrono>
 #include <memory>
 #include <string>
 
 #include "adapters/aws/credentials.hpp"
 #include "adapters/aws/http_client.hpp"
-#include "config/config.hpp"
 #include "ports/ivs_client.hpp"
 
 namespace ivs::aws {
@@ -42,25 +40,9 @@ struct AwsIvsClientOptions {
     const Clock* clock = &SystemClock::Instance();  // signing time
 };
 
-// Options from the configuration (IVS_ENDPOINT, AWS_REGION, IVS_*_TPS, IVS_MAX_RETRIES,
-// IVS_TIMEOUT_MS).
-AwsIvsClientOptions AwsIvsClientOptionsFrom(const Config& config);
-
 // Thread-safe (see ports::IvsClient). `http` must outlive the client.
 std::shared_ptr<ports::IvsClient> MakeAwsIvsClient(std::shared_ptr<HttpClient> http,
                                                    std::shared_ptr<CredentialsProvider> credentials,
                                                    AwsIvsClientOptions options);
-
-// Convenience for the application: a new HTTP client on `ioc` and options from `config`.
-std::shared_ptr<ports::IvsClient> MakeAwsIvsClient(boost::asio::io_context& ioc,
-                                                   const Config& config,
-                                                   std::shared_ptr<CredentialsProvider> credentials);
-
-// The production setup in one call: an HTTP client on `ioc`, the default credentials chain over
-// the process environment (plus `.env`, like the configuration), options from `config`, signing
-// time from `clock`. Throws std::invalid_argument for a malformed IVS_ENDPOINT.
-std::shared_ptr<ports::IvsClient> MakeAwsIvsClientFromEnvironment(boost::asio::io_context& ioc,
-                                                                  const Config& config,
-                                                                  const Clock& clock);
 
 }  // namespace ivs::aws

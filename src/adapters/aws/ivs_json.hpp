@@ -1,9 +1,9 @@
 #pragma once
 
-// JSON (de)serialization of the ivsrealtime shapes used by the AWS adapter (restJson1: field
-// names as in the AWS model, timestamps as RFC 3339 strings). Pure functions, thread-safe.
-// Parsers are lenient about missing optional members (IVS omits empty ones) and fail with
-// Errc::internal only when a required member is missing or has the wrong type.
+// JSON (de)serialization of the ivsrealtime shapes, shared by the AWS adapter and the emulator
+// (restJson1: field names as in the AWS model, timestamps as RFC 3339 strings). Pure functions,
+// thread-safe. Parsers are lenient about missing optional members (IVS omits empty ones) and fail
+// with Errc::internal only when a required member is missing or has the wrong type.
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
@@ -36,6 +36,17 @@ Result<ports::ParticipantSummary> ParseParticipantSummary(const boost::json::val
 Result<ports::StageSession> ParseStageSession(const boost::json::value& v);
 Result<ports::ParticipantReplica> ParseParticipantReplica(const boost::json::value& v);
 Result<ports::PublicKey> ParsePublicKey(const boost::json::value& v);
+
+// The response shapes of the same model, as the emulator writes them (timestamps RFC 3339 with
+// milliseconds, "2026-01-02T03:04:05.678Z").
+boost::json::object StageToJson(const ports::Stage& stage);  // without `raw`
+boost::json::object StageSummaryToJson(const ports::StageSummary& stage);
+boost::json::object ParticipantTokenToJson(const ports::ParticipantToken& token);
+boost::json::object ParticipantSummaryToJson(const ports::ParticipantSummary& p);
+boost::json::object StageSessionToJson(const ports::StageSession& s);
+boost::json::object ReplicaToJson(const ports::ParticipantReplica& r);
+boost::json::object PublicKeyToJson(const ports::PublicKey& key);
+boost::json::object PublicKeySummaryToJson(const ports::PublicKey& key);
 
 // Reads `list_key` (an array) and `nextToken` from a List* response.
 template <class T>

@@ -7,6 +7,7 @@
 
 #include "adapters/aws/sigv4_detail.hpp"
 #include "core/crypto.hpp"
+#include "core/percent.hpp"
 
 namespace ivs::aws {
 
@@ -55,32 +56,6 @@ std::string CanonicalHeaderValue(std::string_view v) {
     return out;
 }
 
-int HexValue(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-// Decodes %XX escapes only ('+' stays literal); malformed escapes are kept as they are.
-std::string PercentDecode(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '%' && i + 2 < s.size()) {
-            int hi = HexValue(s[i + 1]);
-            int lo = HexValue(s[i + 2]);
-            if (hi >= 0 && lo >= 0) {
-                out.push_back(static_cast<char>(hi * 16 + lo));
-                i += 2;
-                continue;
-            }
-        }
-        out.push_back(s[i]);
-    }
-    return out;
-}
-
 // Removes "." and ".." segments and empty segments, keeping a leading and a trailing slash.
 std::string NormalizePath(std::string_view path) {
     std::vector<std::string_view> segments;
@@ -113,7 +88,7 @@ std::string CanonicalUri(const HttpRequestToSign& r, const SigV4Params& p) {
     if (p.normalize_path) path = NormalizePath(path);
     if (p.double_encode_path) return UriEncode(path, true);
     // Single encoding (S3): encode only what is not already a valid wire character.
-    return UriEncode(PercentDecode(path), true);
+    return UriEncode(PercentDecodeOrKeep(path), true);
 }
 
 std::string CanonicalQuery(std::string_view query) {
@@ -129,7 +104,8 @@ std::string CanonicalQuery(std::string_view query) {
             std::string_view name = item.substr(0, eq);
             std::string_view value =
                 eq == std::string_view::npos ? std::string_view{} : item.substr(eq + 1);
-            pairs.emplace_back(UriEncode(PercentDecode(name)), UriEncode(PercentDecode(value)));
+            pairs.emplace_back(UriEncode(PercentDecodeOrKeep(name)),
+                               UriEncode(PercentDecodeOrKeep(value)));
         }
         start = end + 1;
     }

@@ -4,13 +4,18 @@
 #include <memory>
 #include <string>
 
-#include "config/config.hpp"
+#include "adapters/history/postgres/pg_conn.hpp"
 #include "core/error.hpp"
 #include "ports/history_store.hpp"
 
 namespace ivs::adapters::history {
 
-struct PgOptions;
+// Where history lives: SQLite at `data_dir`/ivs.db, or PostgreSQL with `pg`.
+struct HistoryOptions {
+    bool postgres = false;
+    std::string data_dir = "data";
+    PgOptions pg;
+};
 
 // The configured history store plus the blocking entry points its event sink uses.
 struct HistoryParts {
@@ -20,14 +25,12 @@ struct HistoryParts {
     std::string description;  // for the start-up log, without secrets
 };
 
-PgOptions PgOptionsFromConfig(const Config& config);
-
-// SQLite at DATA_DIR/ivs.db or PostgreSQL from DB_*, migrated. Throws std::runtime_error with
+// The configured store, migrated. Throws std::runtime_error with
 // a clear message when the store cannot be opened or its schema is newer than this binary.
-HistoryParts MakeHistory(const Config& config);
+HistoryParts MakeHistory(const HistoryOptions& options);
 
 // `ivs-server migrate`: applies the migrations of the configured store and returns a line
 // describing the result. Throws std::runtime_error on failure.
-std::string MigrateHistory(const Config& config);
+std::string MigrateHistory(const HistoryOptions& options);
 
 }  // namespace ivs::adapters::history

@@ -2,14 +2,16 @@
 
 #include <regex>
 
-#include "adapters/ivs/emulator_json.hpp"
+#include "adapters/aws/ivs_json.hpp"
 #include "adapters/ivs/emulator_state.hpp"
 #include "adapters/tokens/participant_jwt.hpp"
 #include "adapters/tokens/token_signers.hpp"
 #include "core/crypto.hpp"
+#include "core/ids.hpp"
 #include "core/random.hpp"
 
 namespace ivs::emulator {
+using namespace aws::ivs_json;
 namespace {
 
 Status CheckName(std::string_view name, std::string_view field) {
@@ -22,10 +24,6 @@ Status CheckName(std::string_view name, std::string_view field) {
 
 // The model's ARN patterns, with the resource type widened to [a-z-]+ for tag operations (the
 // model's ResourceArn pattern allows a single letter only, which no real ARN matches).
-const std::regex& StageArnPattern() {
-    static const std::regex re("^arn:aws:ivs:[a-z0-9-]+:[0-9]+:stage/[a-zA-Z0-9-]+$");
-    return re;
-}
 const std::regex& KeyArnPattern() {
     static const std::regex re("^arn:aws:ivs:[a-z0-9-]+:[0-9]+:public-key/[a-zA-Z0-9-]+$");
     return re;
@@ -35,12 +33,16 @@ const std::regex& ResourceArnPattern() {
     return re;
 }
 
-Status CheckArn(std::string_view arn, std::string_view field, const std::regex& re) {
+Status ArnStatus(std::string_view arn, std::string_view field, bool valid) {
     if (arn.empty()) return IvsError(kValidation, std::string(field) + " is required");
-    if (arn.size() > 128 || !std::regex_match(arn.begin(), arn.end(), re)) {
+    if (!valid) {
         return IvsError(kValidation, std::string(field) + " is not a valid ARN: " + std::string(arn));
     }
     return Ok();
+}
+
+Status CheckArn(std::string_view arn, std::string_view field, const std::regex& re) {
+    return ArnStatus(arn, field, arn.size() <= 128 && std::regex_match(arn.begin(), arn.end(), re));
 }
 
 ports::Stage ToStage(const StageRec& s) {
@@ -68,7 +70,7 @@ Error StageNotFound(std::string_view arn) {
 }  // namespace
 
 Status CheckStageArn(std::string_view arn, std::string_view field) {
-    return CheckArn(arn, field, StageArnPattern());
+    return ArnStatus(arn, field, IsStageArn(arn));
 }
 
 // --- lifecycle, faults ---

@@ -105,20 +105,12 @@ std::shared_ptr<EventDelivery> EventPoster(boost::asio::io_context& ioc,
 
 }  // namespace
 
-int RunEmulatorCommand(const Config& config, int argc, char** argv) {
+int RunEmulatorCommand(const EmulatorCommandOptions& options, int argc, char** argv) {
     Args args;
     if (int rc = Parse(argc, argv, args)) return rc == 1 ? 0 : rc;
-    EmulatorOptions options;
-    options.region = config.aws_region;
-    options.max_stages = config.ivs_emulator_max_stages;
-    auto emu = std::make_shared<Emulator>(options);
-    EmulatorServerOptions server_options;
-    server_options.access_key_id = config.ivs_emulator_access_key_id;
-    server_options.secret_access_key = config.ivs_emulator_secret_access_key;
-    server_options.region = config.aws_region;
-
+    auto emu = std::make_shared<Emulator>(options.emulator);
     boost::asio::io_context ioc(1);
-    EmulatorServer server(ioc, emu, server_options);
+    EmulatorServer server(ioc, emu, options.server);
     try {
         server.Start(args.host, static_cast<unsigned short>(args.port));
     } catch (const std::exception& e) {

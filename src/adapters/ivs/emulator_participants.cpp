@@ -3,12 +3,13 @@
 
 #include <algorithm>
 
+#include "adapters/aws/ivs_json.hpp"
 #include "adapters/ivs/emulator.hpp"
 #include "adapters/ivs/emulator_state.hpp"
-#include "adapters/ivs/emulator_json.hpp"
 #include "core/time_format.hpp"
 
 namespace ivs::emulator {
+using namespace aws::ivs_json;
 namespace json = boost::json;
 namespace {
 

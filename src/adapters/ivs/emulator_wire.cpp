@@ -1,17 +1,16 @@
 #include "adapters/ivs/emulator_wire.hpp"
 
 #include <boost/json.hpp>
-
 #include <functional>
 #include <map>
 
+#include "adapters/aws/ivs_json.hpp"
 #include "adapters/aws/sigv4.hpp"
-#include "adapters/ivs/emulator_json.hpp"
 #include "adapters/ivs/emulator_state.hpp"
 #include "core/random.hpp"
-#include "http/router.hpp"
 
 namespace ivs::emulator {
+using namespace aws::ivs_json;
 namespace json = boost::json;
 
 WireResponse JsonResponse(unsigned status, const json::object& body) {
@@ -100,12 +99,6 @@ Result<Body> ParseBody(const std::string& body) {
         return IvsError(kValidation, "The request body is not a JSON object");
     }
     return v.as_object();
-}
-
-std::string Decode(std::string_view s) {
-    std::string out;
-    if (!http::PercentDecode(s, out, false)) return std::string(s);
-    return out;
 }
 
 namespace {

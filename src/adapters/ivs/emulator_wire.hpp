@@ -60,8 +60,6 @@ Result<int> IntOr(const Body& b, std::string_view name, int fallback);
 Result<std::optional<bool>> Bool(const Body& b, std::string_view name);
 Result<ports::Tags> Map(const Body& b, std::string_view name);
 Result<Body> ParseBody(const std::string& body);
-// Percent-decoded path segment (the input as is when malformed).
-std::string Decode(std::string_view s);
 // The header's value (case-insensitive name), or "".
 std::string HeaderOf(const WireRequest& req, std::string_view name);
 

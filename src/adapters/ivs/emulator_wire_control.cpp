@@ -2,17 +2,18 @@
 
 #include <boost/json.hpp>
 
-#include "adapters/ivs/emulator_json.hpp"
+#include "adapters/aws/ivs_json.hpp"
 #include "adapters/ivs/emulator_wire.hpp"
-#include "http/router.hpp"
+#include "core/percent.hpp"
 
 namespace ivs::emulator {
+using namespace aws::ivs_json;
 namespace json = boost::json;
 
 // --- tag routes ---
 
 OpResult HandleTags(Emulator& e, const WireRequest& req, const Body& body) {
-    std::string arn = Decode(std::string_view(req.path).substr(6));
+    std::string arn = PercentDecodeOrKeep(std::string_view(req.path).substr(6));
     if (req.method == "GET") {
         IVS_TRY(tags, e.ListTagsForResource(arn));
         return json::object{{"tags", TagsToJson(tags)}};
@@ -32,10 +33,8 @@ OpResult HandleTags(Emulator& e, const WireRequest& req, const Body& body) {
             q = amp == std::string_view::npos ? std::string_view() : q.substr(amp + 1);
             auto eq = part.find('=');
             if (eq == std::string_view::npos) continue;
-            if (Decode(part.substr(0, eq)) == "tagKeys") {
-                std::string v;
-                if (!http::PercentDecode(part.substr(eq + 1), v, true)) v = std::string(part.substr(eq + 1));
-                keys.push_back(std::move(v));
+            if (PercentDecodeOrKeep(part.substr(0, eq)) == "tagKeys") {
+                keys.push_back(PercentDecodeOrKeep(part.substr(eq + 1), true));
             }
         }
         if (keys.empty()) return IvsError(kValidation, "tagKeys is required");

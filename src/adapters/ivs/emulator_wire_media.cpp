@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "adapters/ivs/emulator_wire.hpp"
+#include "core/percent.hpp"
 #include "core/random.hpp"
 
 namespace ivs::emulator {
@@ -142,7 +143,7 @@ WireResponse HandleMedia(Emulator& e, const EmulatorServerOptions&, const WireRe
         }
         return ErrorResponse(405, "MethodNotAllowedException", "Use POST with an SDP offer");
     }
-    std::string resource = Decode(path.substr(base.size() + 1));
+    std::string resource = PercentDecodeOrKeep(path.substr(base.size() + 1));
     if (req.method == "DELETE") {
         if (auto st = e.CloseMedia(resource); !st) return FromError(st.error());
         return WireResponse{200, {}, ""};

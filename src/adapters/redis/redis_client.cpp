@@ -15,21 +15,6 @@
 namespace ivs::adapters::redis {
 namespace asio = boost::asio;
 
-RedisOptions RedisOptions::FromConfig(const Config& config) {
-    RedisOptions o;
-    o.host = config.redis_host;
-    o.port = config.redis_port;
-    o.password = config.redis_password;
-    o.db = config.redis_db;
-    o.tls = config.redis_tls;
-    o.tls_ca_file = config.redis_tls_ca_file;
-    o.key_prefix = config.redis_key_prefix;
-    o.command_timeout = std::chrono::milliseconds(config.redis_command_timeout_ms);
-    o.connect_timeout = std::max(o.command_timeout, std::chrono::milliseconds(1000));
-    o.connections = config.redis_connections;
-    return o;
-}
-
 RedisScript::RedisScript(std::string source) : source_(std::move(source)) {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int len = 0;

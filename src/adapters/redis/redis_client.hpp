@@ -2,14 +2,12 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
-
 #include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "adapters/redis/redis_reply.hpp"
-#include "config/config.hpp"
 #include "core/error.hpp"
 
 namespace ivs::adapters::redis {
@@ -27,8 +25,6 @@ struct RedisOptions {
     std::chrono::milliseconds max_backoff{1000};
     int connections = 2;
     std::size_t max_pending = 20000;  // commands queued or in flight, per connection
-
-    static RedisOptions FromConfig(const Config& config);
 };
 
 // A Lua script run by EVALSHA, falling back to EVAL when Redis lost its script cache.

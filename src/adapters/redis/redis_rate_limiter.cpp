@@ -29,11 +29,11 @@ constexpr std::chrono::milliseconds kSyncInterval{100};
 constexpr int kLocalDecisionMinLimit = 100;
 constexpr std::size_t kMaxTrackedCallers = 100'000;
 
-class RedisRateLimiter final : public http::RateLimiter {
-public:
+class RedisRateLimiter final : public ports::RateLimiter {
+  public:
     explicit RedisRateLimiter(std::shared_ptr<RedisClient> client) : client_(std::move(client)) {}
 
-    boost::asio::awaitable<Result<http::RateDecision>> Hit(
+    boost::asio::awaitable<Result<ports::RateDecision>> Hit(
         std::string key, int limit, std::chrono::milliseconds window) override {
         const std::int64_t window_ms = std::max<std::int64_t>(1, window.count());
         const auto now = std::chrono::steady_clock::now();
@@ -95,9 +95,9 @@ private:
         return c;
     }
 
-    static http::RateDecision Decide(int limit, std::int64_t count,
-                                     std::chrono::steady_clock::duration left) {
-        http::RateDecision d;
+    static ports::RateDecision Decide(int limit, std::int64_t count,
+                                      std::chrono::steady_clock::duration left) {
+        ports::RateDecision d;
         d.limit = limit;
         d.allowed = count <= limit;
         d.remaining = static_cast<int>(std::max<std::int64_t>(0, limit - count));
@@ -113,7 +113,7 @@ private:
 
 }  // namespace
 
-std::unique_ptr<http::RateLimiter> MakeRedisRateLimiter(std::shared_ptr<RedisClient> client) {
+std::unique_ptr<ports::RateLimiter> MakeRedisRateLimiter(std::shared_ptr<RedisClient> client) {
     return std::make_unique<RedisRateLimiter>(std::move(client));
 }
 

@@ -3,7 +3,7 @@
 #include <memory>
 
 #include "adapters/redis/redis_client.hpp"
-#include "http/rate_limiter.hpp"
+#include "ports/rate_limiter.hpp"
 
 namespace ivs::adapters::redis {
 
@@ -12,6 +12,6 @@ namespace ivs::adapters::redis {
 // caller per 100 ms) so most requests cost no Redis round trip; near the limit, and for limits
 // under 100, every hit is counted in Redis. Errors (Redis down) are returned; the HTTP pipeline
 // fails open. Thread-safe; remembers at most 100,000 callers.
-std::unique_ptr<http::RateLimiter> MakeRedisRateLimiter(std::shared_ptr<RedisClient> client);
+std::unique_ptr<ports::RateLimiter> MakeRedisRateLimiter(std::shared_ptr<RedisClient> client);
 
 }  // namespace ivs::adapters::redis

@@ -1,9 +1,9 @@
 #include "domain/audience/audience_service.hpp"
 
 #include "core/crypto.hpp"
+#include "core/ids.hpp"
 #include "core/random.hpp"
 #include "core/time_format.hpp"
-#include "domain/audience/validation.hpp"
 
 namespace ivs::audience {
 namespace asio = boost::asio;

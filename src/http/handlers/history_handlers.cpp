@@ -1,10 +1,10 @@
 #include "http/handlers/history_handlers.hpp"
 
 #include <boost/json.hpp>
-
 #include <charconv>
 #include <cmath>
 
+#include "core/ids.hpp"
 #include "core/time_format.hpp"
 
 namespace ivs::http {
@@ -16,42 +16,6 @@ namespace {
 
 constexpr int kMaxBuckets = 1440;
 constexpr int kMaxDays = 3650;
-
-bool IsUserId(std::string_view s) {
-    if (s.empty() || s.size() > 128) return false;
-    for (char c : s) {
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '.' || c == '_' || c == ':' || c == '@' || c == '-';
-        if (!ok) return false;
-    }
-    return true;
-}
-
-// arn:<partition>:ivs:<region>:<account>:stage/<id>
-bool IsStageArn(std::string_view s) {
-    if (s.size() > 128 || !s.starts_with("arn:")) return false;
-    std::vector<std::string_view> parts;
-    std::size_t start = 0;
-    for (int i = 0; i < 5; ++i) {
-        auto colon = s.find(':', start);
-        if (colon == std::string_view::npos) return false;
-        parts.push_back(s.substr(start, colon - start));
-        start = colon + 1;
-    }
-    std::string_view resource = s.substr(start);
-    if (parts[1].empty() || parts[2] != "ivs" || parts[3].empty() || parts[4].empty()) {
-        return false;
-    }
-    if (!resource.starts_with("stage/")) return false;
-    std::string_view id = resource.substr(6);
-    if (id.empty()) return false;
-    for (char c : id) {
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '-' || c == '_';
-        if (!ok) return false;
-    }
-    return true;
-}
 
 std::optional<int> ParseInt(std::string_view s, int lo, int hi) {
     int v = 0;
@@ -109,7 +73,7 @@ void RegisterHistoryRoutes(Router& router, std::shared_ptr<ports::HistoryStore> 
         [store](RequestContext& ctx) -> asio::awaitable<Reply> {
             std::string user_id(ctx.Param("userId"));
             std::vector<std::string> invalid;
-            if (!IsUserId(user_id)) invalid.push_back("userId");
+            if (!IsValidUserId(user_id)) invalid.push_back("userId");
             int limit = 10;
             if (auto l = ctx.Query("limit")) {
                 auto v = ParseInt(*l, 1, 100);

@@ -2,8 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "core/ids.hpp"
 #include "core/time_format.hpp"
-#include "domain/stages/stage_arn.hpp"
 #include "http/handlers/stage_json.hpp"
 
 namespace ivs::http {
@@ -15,13 +15,13 @@ using Api = std::shared_ptr<const StagesApi>;
 
 Error NotReady() { return Error(Errc::unavailable, "The stage registry is starting"); }
 
-bool ValidArn(std::string_view s) { return stages::IsStageArn(s); }
-bool ValidParticipant(std::string_view s) { return stages::IsParticipantId(s); }
+bool ValidArn(std::string_view s) { return IsStageArn(s); }
+bool ValidParticipant(std::string_view s) { return IsParticipantId(s); }
 
 // The :stageArn path parameter, checked.
 Result<std::string> PathArn(RequestContext& ctx) {
     std::string arn(ctx.Param("stageArn"));
-    if (!stages::IsStageArn(arn)) {
+    if (!IsStageArn(arn)) {
         return InvalidFields({"stageArn"}, "stageArn must be an IVS stage ARN");
     }
     return arn;
@@ -77,7 +77,7 @@ awaitable<Reply> MasterInfo(Api api, RequestContext&) {
 awaitable<Reply> Create(Api api, RequestContext& ctx) {
     std::vector<std::string> invalid;
     auto name = stage_json::OptionalString(
-        ctx.body, "name", [](std::string_view s) { return stages::IsStageName(s); }, invalid);
+        ctx.body, "name", [](std::string_view s) { return IsStageName(s); }, invalid);
     if (!name && invalid.empty()) co_return EnvelopeError(MissingFields({"name"}));
     ports::Tags tags;
     if (auto it = ctx.body.find("tags"); it != ctx.body.end() && !it->value().is_null()) {
@@ -124,7 +124,7 @@ awaitable<Reply> Update(Api api, RequestContext& ctx) {
     if (!arn) co_return EnvelopeError(arn.error());
     std::vector<std::string> invalid;
     auto name = stage_json::OptionalString(
-        ctx.body, "name", [](std::string_view s) { return stages::IsStageName(s); }, invalid);
+        ctx.body, "name", [](std::string_view s) { return IsStageName(s); }, invalid);
     if (!invalid.empty()) co_return EnvelopeError(InvalidFields(invalid));
     auto record = co_await api->registry->Find(*arn);
     if (!record) co_return EnvelopeError(stage_json::FromIvs(record.error(), "UpdateStage"));

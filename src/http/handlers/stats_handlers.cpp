@@ -2,8 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "core/ids.hpp"
 #include "core/time_format.hpp"
-#include "domain/stages/stage_arn.hpp"
 #include "http/handlers/stage_json.hpp"
 
 namespace ivs::http {
@@ -92,7 +92,7 @@ json::object OneStage(const ports::HotSnapshot& snap, const std::string& arn) {
 
 awaitable<Reply> Stages(Api api, RequestContext& ctx) {
     auto arn = ctx.Query("arn");
-    if (arn && !stages::IsStageArn(*arn)) {
+    if (arn && !IsStageArn(*arn)) {
         co_return EnvelopeError(InvalidFields({"arn"}, "arn must be an IVS stage ARN"));
     }
     auto snap = co_await api->stats->HotSnapshot();
@@ -118,7 +118,7 @@ awaitable<Reply> StageById(Api api, RequestContext& ctx) {
             json::object{{"hint", "GET /api/stats/stages?arn=<arn>"},
                          {"invalidFields", json::array{"stageId"}}}));
     }
-    if (!stages::IsStageId(id)) {
+    if (!IsStageId(id)) {
         co_return EnvelopeError(InvalidFields({"stageId"}, "stageId must be 1-64 of [A-Za-z0-9-]"));
     }
     auto snap = co_await api->stats->HotSnapshot();
@@ -126,13 +126,13 @@ awaitable<Reply> StageById(Api api, RequestContext& ctx) {
     // A managed stage with that id wins; else the ARN in this account and region.
     std::string arn;
     for (const auto& s : snap->stages) {
-        if (stages::StageIdOf(s.arn) == id) arn = s.arn;
+        if (StageIdOf(s.arn) == id) arn = s.arn;
     }
     if (arn.empty()) {
         std::string account = api->aws_account_id;
         std::string region = api->aws_region;
         const std::string master = api->registry->MasterArn();
-        if (account.empty() && stages::IsStageArn(master)) {
+        if (account.empty() && IsStageArn(master)) {
             // arn:aws:ivs:<region>:<account>:stage/<id>
             auto p3 = master.find(':', 12);
             auto p4 = master.find(':', p3 + 1);

@@ -3,8 +3,8 @@
 #include <boost/json.hpp>
 
 #include "core/crypto.hpp"
+#include "core/ids.hpp"
 #include "core/time_format.hpp"
-#include "domain/audience/validation.hpp"
 #include "http/reply.hpp"
 #include "metrics/registry.hpp"
 
@@ -17,7 +17,7 @@ namespace {
 
 constexpr std::size_t kMaxUserAgent = 512;
 
-bool IsServerId(std::string_view s) { return audience::IsValidUserId(s); }
+bool IsServerId(std::string_view s) { return IsValidUserId(s); }
 
 json::object TokenFields(const audience::IssuedToken& t) {
     return json::object{{"token", t.token},
@@ -31,7 +31,7 @@ json::object TokenFields(const audience::IssuedToken& t) {
 
 asio::awaitable<Reply> PublisherToken(std::shared_ptr<AudienceService> svc, RequestContext& ctx) {
     FieldReader fields(ctx.body);
-    std::string user_id = fields.Required("userId", audience::IsValidUserId);
+    std::string user_id = fields.Required("userId", IsValidUserId);
     if (auto problem = fields.Problem()) co_return EnvelopeError(*problem);
     auto grant = co_await svc->IssuePublisherToken(std::move(user_id));
     if (!grant) co_return EnvelopeError(grant.error());
@@ -69,8 +69,8 @@ void CountSeat(const Result<audience::ViewerJoin>& join) {
 
 asio::awaitable<Reply> ViewerToken(std::shared_ptr<AudienceService> svc, RequestContext& ctx) {
     FieldReader fields(ctx.body);
-    std::string user_id = fields.Required("userId", audience::IsValidUserId);
-    std::string stage_arn = fields.Optional("stageArn", audience::IsStageArn);
+    std::string user_id = fields.Required("userId", IsValidUserId);
+    std::string stage_arn = fields.Optional("stageArn", IsStageArn);
     if (auto problem = fields.Problem()) co_return EnvelopeError(*problem);
     auto join = co_await svc->JoinAsViewer(std::move(user_id), std::move(stage_arn), ClientOf(ctx));
     CountSeat(join);
@@ -98,7 +98,7 @@ asio::awaitable<Reply> MediaServerToken(std::shared_ptr<AudienceService> svc,
     }
     FieldReader fields(ctx.body);
     std::string server_id = fields.Required("serverId", IsServerId);
-    std::string stage_arn = fields.Required("stageArn", audience::IsStageArn);
+    std::string stage_arn = fields.Required("stageArn", IsStageArn);
     if (auto problem = fields.Problem()) co_return EnvelopeError(*problem);
     auto token = co_await svc->IssueMediaServerToken(std::move(server_id), std::move(stage_arn));
     if (!token) co_return EnvelopeError(token.error());

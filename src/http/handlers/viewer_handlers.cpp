@@ -2,8 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "core/ids.hpp"
 #include "core/time_format.hpp"
-#include "domain/audience/validation.hpp"
 #include "http/handlers/token_handlers.hpp"
 #include "http/reply.hpp"
 
@@ -32,9 +32,9 @@ std::optional<Error> SessionScope(const RequestContext& ctx, const std::string& 
 
 asio::awaitable<Reply> RejoinHandler(std::shared_ptr<AudienceService> svc, RequestContext& ctx) {
     FieldReader fields(ctx.body);
-    std::string user_id = fields.Required("userId", audience::IsValidUserId);
-    std::string stage_arn = fields.Required("stageArn", audience::IsStageArn);
-    std::string participant_id = fields.Required("participantId", audience::IsValidParticipantId);
+    std::string user_id = fields.Required("userId", IsValidUserId);
+    std::string stage_arn = fields.Required("stageArn", IsStageArn);
+    std::string participant_id = fields.Required("participantId", IsParticipantId);
     if (auto problem = fields.Problem()) co_return EnvelopeError(*problem);
     auto r = co_await svc->RejoinStage(user_id, stage_arn, participant_id, ClientOf(ctx));
     if (!r) co_return EnvelopeError(r.error());
@@ -61,8 +61,8 @@ struct SessionCall {
 Result<SessionCall> ReadSessionCall(RequestContext& ctx) {
     FieldReader fields(ctx.body);
     SessionCall call;
-    call.user_id = fields.Required("userId", audience::IsValidUserId);
-    call.stage_arn = fields.Required("stageArn", audience::IsStageArn);
+    call.user_id = fields.Required("userId", IsValidUserId);
+    call.stage_arn = fields.Required("stageArn", IsStageArn);
     call.session_id = fields.Optional("sessionId", AnySessionId);
     if (auto problem = fields.Problem()) return *problem;
     if (auto denied = SessionScope(ctx, call.user_id, call.stage_arn, call.session_id)) {
@@ -95,7 +95,7 @@ asio::awaitable<Reply> LeaveHandler(std::shared_ptr<AudienceService> svc, Reques
 
 asio::awaitable<Reply> ListHandler(std::shared_ptr<AudienceService> svc, RequestContext& ctx) {
     std::string stage_arn(ctx.Param("stageArn"));
-    if (!audience::IsStageArn(stage_arn)) {
+    if (!IsStageArn(stage_arn)) {
         co_return EnvelopeError(InvalidFields({"stageArn"}, "Invalid fields: stageArn"));
     }
     auto list = co_await svc->ListViewers(stage_arn);
@@ -112,8 +112,8 @@ asio::awaitable<Reply> ListHandler(std::shared_ptr<AudienceService> svc, Request
 
 asio::awaitable<Reply> DurationHandler(std::shared_ptr<AudienceService> svc, RequestContext& ctx) {
     FieldReader fields(ctx.query);
-    std::string user_id = fields.Required("userId", audience::IsValidUserId);
-    std::string stage_arn = fields.Required("stageArn", audience::IsStageArn);
+    std::string user_id = fields.Required("userId", IsValidUserId);
+    std::string stage_arn = fields.Required("stageArn", IsStageArn);
     if (auto problem = fields.Problem()) co_return EnvelopeError(*problem);
     auto seconds = co_await svc->WatchDurationSeconds(user_id, stage_arn);
     if (!seconds) co_return EnvelopeError(seconds.error());

@@ -1,15 +1,9 @@
-#include "adapters/ivs/emulator_json.hpp"
-
+#include "adapters/aws/ivs_json.hpp"
 #include "core/time_format.hpp"
 
-namespace ivs::emulator {
+// The response shapes, as the emulator writes them.
+namespace ivs::aws::ivs_json {
 namespace json = boost::json;
-
-json::object TagsToJson(const ports::Tags& tags) {
-    json::object o;
-    for (const auto& [k, v] : tags) o[k] = v;
-    return o;
-}
 
 json::object StageToJson(const ports::Stage& s) {
     json::object o;
@@ -17,15 +11,15 @@ json::object StageToJson(const ports::Stage& s) {
     o["name"] = s.name;
     if (!s.active_session_id.empty()) o["activeSessionId"] = s.active_session_id;
     o["tags"] = TagsToJson(s.tags);
-    o["autoParticipantRecordingConfiguration"] = json::object{
-        {"storageConfigurationArn", ""},
-        {"mediaTypes", json::array{"AUDIO_VIDEO"}},
-        {"thumbnailConfiguration",
-         json::object{{"targetIntervalSeconds", 60}, {"storage", json::array{"SEQUENTIAL"}},
-                      {"recordingMode", "DISABLED"}}},
-        {"recordingReconnectWindowSeconds", 0},
-        {"hlsConfiguration", json::object{{"targetSegmentDurationSeconds", 6}}},
-        {"recordParticipantReplicas", true}};
+    o["autoParticipantRecordingConfiguration"] =
+        json::object{{"storageConfigurationArn", ""},
+                     {"mediaTypes", json::array{"AUDIO_VIDEO"}},
+                     {"thumbnailConfiguration", json::object{{"targetIntervalSeconds", 60},
+                                                             {"storage", json::array{"SEQUENTIAL"}},
+                                                             {"recordingMode", "DISABLED"}}},
+                     {"recordingReconnectWindowSeconds", 0},
+                     {"hlsConfiguration", json::object{{"targetSegmentDurationSeconds", 6}}},
+                     {"recordParticipantReplicas", true}};
     o["endpoints"] = json::object{{"events", s.endpoints.events},
                                   {"whip", s.endpoints.whip},
                                   {"rtmp", s.endpoints.rtmp},
@@ -50,7 +44,7 @@ json::object ParticipantTokenToJson(const ports::ParticipantToken& t) {
     o["attributes"] = TagsToJson(t.attributes);
     o["duration"] = t.duration_minutes;
     json::array caps;
-    for (auto c : t.capabilities) caps.emplace_back(c == ports::Capability::publish ? "PUBLISH" : "SUBSCRIBE");
+    for (auto c : t.capabilities) caps.emplace_back(CapabilityName(c));
     o["capabilities"] = std::move(caps);
     o["expirationTime"] = FormatIso8601Millis(t.expiration_time);
     return o;
@@ -105,4 +99,4 @@ json::object PublicKeySummaryToJson(const ports::PublicKey& k) {
     return o;
 }
 
-}  // namespace ivs::emulator
+}  // namespace ivs::aws::ivs_json
