@@ -36,7 +36,9 @@ bool IsPermanent(const ApiAnswer& a) {
 // nullopt with `fatal` set when the server refuses for good.
 asio::awaitable<std::optional<Published>> Publish(SimClient& client, bool& fatal) {
     const auto& o = client.options();
-    auto answer = co_await client.Api("/api/token/publisher", json::object{{"userId", o.user_id}});
+    // Built outside the co_await: GCC 12 miscompiles a braced list of literals inside one.
+    json::object body{{"userId", o.user_id}};
+    auto answer = co_await client.Api(std::string("/api/token/publisher"), std::move(body));
     if (!answer) {
         Say(kWho, "server unreachable (" + answer.error().message + "); retrying");
         co_return std::nullopt;
@@ -66,7 +68,7 @@ asio::awaitable<std::optional<Published>> Publish(SimClient& client, bool& fatal
 
 // True while the session lives; false when the emulator no longer knows it.
 asio::awaitable<bool> KeepAlive(SimClient& client, const Published& p, int& failures) {
-    auto status = co_await client.MediaCall("PATCH", p.leg.location);
+    auto status = co_await client.MediaCall(std::string("PATCH"), p.leg.location);
     if (status && (*status == 404 || *status == 410)) {
         Say(kWho, "WHIP session lost (" + std::to_string(*status) + "); publishing again");
         co_return false;
@@ -84,7 +86,7 @@ asio::awaitable<bool> KeepAlive(SimClient& client, const Published& p, int& fail
 }
 
 asio::awaitable<void> Unpublish(SimClient& client, const Published& p) {
-    auto status = co_await client.MediaCall("DELETE", p.leg.location);
+    auto status = co_await client.MediaCall(std::string("DELETE"), p.leg.location);
     if (status && *status < 300) {
         Say(kWho, "unpublished (participant " + p.leg.participant_id + ")");
     } else {

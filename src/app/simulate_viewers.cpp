@@ -64,7 +64,9 @@ bool Milestone(int joined, int count) {
 asio::awaitable<std::optional<Viewer>> Join(SimClient& client, StopSignal& stop, Crowd& crowd,
                                             const std::string& user_id) {
     while (!stop.stopped()) {
-        auto answer = co_await client.Api("/api/token/viewer", json::object{{"userId", user_id}});
+        // Built outside the co_await: GCC 12 miscompiles a braced list of literals inside one.
+        json::object body{{"userId", user_id}};
+        auto answer = co_await client.Api(std::string("/api/token/viewer"), std::move(body));
         if (answer && answer->ok()) {
             Viewer v;
             v.user_id = user_id;
@@ -96,9 +98,9 @@ asio::awaitable<std::optional<Viewer>> Join(SimClient& client, StopSignal& stop,
 }
 
 asio::awaitable<void> Leave(SimClient& client, const Viewer& v) {
-    if (v.leg) co_await client.MediaCall("DELETE", v.leg->location);
+    if (v.leg) co_await client.MediaCall(std::string("DELETE"), v.leg->location);
     json::object body{{"userId", v.user_id}, {"stageArn", v.stage_arn}, {"sessionId", v.session_id}};
-    auto left = co_await client.Api("/api/viewer/leave", std::move(body), v.session_token);
+    auto left = co_await client.Api(std::string("/api/viewer/leave"), std::move(body), v.session_token);
     if (!left || !left->ok()) {
         Say(kWho, v.user_id + " leave failed: " + (left ? left->Describe() : left.error().message));
     }
@@ -107,7 +109,7 @@ asio::awaitable<void> Leave(SimClient& client, const Viewer& v) {
 // False when the server no longer knows the session (expired, ended): the viewer joins again.
 asio::awaitable<bool> Heartbeat(SimClient& client, const Viewer& v) {
     json::object body{{"userId", v.user_id}, {"stageArn", v.stage_arn}, {"sessionId", v.session_id}};
-    auto hb = co_await client.Api("/api/viewer/heartbeat", std::move(body), v.session_token);
+    auto hb = co_await client.Api(std::string("/api/viewer/heartbeat"), std::move(body), v.session_token);
     if (hb && !hb->ok()) {
         Say(kWho, v.user_id + " heartbeat refused: " + hb->Describe());
         co_return !(hb->status == 401 || hb->status == 403 || hb->status == 404);
@@ -120,12 +122,12 @@ asio::awaitable<void> Watch(SimClient& client, StopSignal& stop, Crowd& crowd, V
     const auto tick = std::min<std::chrono::seconds>(kMediaKeepAlive, v.heartbeat_interval);
     auto next_heartbeat = std::chrono::steady_clock::now() + v.heartbeat_interval;
     while (co_await stop.Sleep(tick)) {
-        if (v.leg) co_await client.MediaCall("PATCH", v.leg->location);
+        if (v.leg) co_await client.MediaCall(std::string("PATCH"), v.leg->location);
         if (std::chrono::steady_clock::now() < next_heartbeat) continue;
         next_heartbeat = std::chrono::steady_clock::now() + v.heartbeat_interval;
         if (co_await Heartbeat(client, v)) continue;
         --crowd.joined;
-        if (v.leg) co_await client.MediaCall("DELETE", v.leg->location);
+        if (v.leg) co_await client.MediaCall(std::string("DELETE"), v.leg->location);
         auto again = co_await Join(client, stop, crowd, v.user_id);
         if (!again) co_return;
         v = std::move(*again);

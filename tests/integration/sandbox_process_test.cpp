@@ -70,8 +70,8 @@ public:
     // ended by a signal.
     int WaitExit(std::chrono::milliseconds timeout) {
         int status = 0;
-        WaitUntil([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }, timeout,
-                  std::chrono::milliseconds(50)) && (exited_ = true);
+        exited_ = WaitUntil([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }, timeout,
+                            std::chrono::milliseconds(50));
         if (!exited_) return -1;
         return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     }
@@ -106,7 +106,7 @@ protected:
         port_ = static_cast<unsigned short>(FreePort());
         auto env = BaseEnv();
         // Embedded defaults: only where to listen, where to keep data and the admin key.
-        for (std::string v : {"API_HOST=127.0.0.1", "LOG_LEVEL=info"}) env.push_back(v);
+        env.insert(env.end(), {"API_HOST=127.0.0.1", "LOG_LEVEL=info"});
         env.push_back("API_PORT=" + std::to_string(port_));
         env.push_back("DATA_DIR=" + dir_.path() + "/data");
         env.push_back(std::string("API_SECRET_KEY=") + kKey);
@@ -126,10 +126,8 @@ protected:
 
     std::unique_ptr<Child> Simulate(std::vector<std::string> args, const std::string& name) {
         args.insert(args.begin(), {binary_, "simulate"});
-        for (std::string a : {"--url", "http://127.0.0.1:" + std::to_string(port_), "--api-key",
-                              std::string(kKey)}) {
-            args.push_back(a);
-        }
+        args.insert(args.end(), {"--url", "http://127.0.0.1:" + std::to_string(port_),
+                                 "--api-key", kKey});
         auto child = std::make_unique<Child>(args, BaseEnv(), dir_.path() + "/" + name + ".log");
         EXPECT_TRUE(child->started());
         return child;
