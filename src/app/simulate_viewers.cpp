@@ -6,7 +6,6 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
@@ -43,13 +42,19 @@ struct Viewer {
 
 // Shared by every viewer of one run (one thread).
 struct Crowd {
-    explicit Crowd(asio::any_io_executor ex) : idle(ex) {}
-    int next = 0;
+    Crowd(asio::any_io_executor ex, int count, int concurrency)
+        : count(count), concurrency(concurrency), idle(ex), gate(ex) {
+        gate.expires_at(asio::steady_timer::time_point::max());
+    }
+    const int count;
+    const int concurrency;
     int joined = 0;  // viewers holding a seat now
+    int joining = 0;  // first joins in flight
     int refusals = 0;
-    int active = 0;  // coroutines still running
+    int active = 0;  // viewer coroutines still running
     std::set<std::string> stages;
     asio::steady_timer idle;  // cancelled when `active` drops to 0
+    asio::steady_timer gate;  // one waiter woken per finished first join
 
     void Done() {
         if (--active == 0) idle.cancel();
@@ -118,10 +123,13 @@ asio::awaitable<bool> Heartbeat(SimClient& client, const Viewer& v) {
 }
 
 // One seated viewer until the stop: heartbeats, media keep-alives, rejoins; then leaves.
-asio::awaitable<void> Watch(SimClient& client, StopSignal& stop, Crowd& crowd, Viewer v) {
+asio::awaitable<void> Watch(SimClient& client, StopSignal& stop, Crowd& crowd, Viewer& v) {
     const auto tick = std::min<std::chrono::seconds>(kMediaKeepAlive, v.heartbeat_interval);
     auto next_heartbeat = std::chrono::steady_clock::now() + v.heartbeat_interval;
-    while (co_await stop.Sleep(tick)) {
+    for (;;) {
+        // Not in the loop condition: GCC 12 mishandles a co_await there.
+        const bool running = co_await stop.Sleep(tick);
+        if (!running) break;
         if (v.leg) co_await client.MediaCall(std::string("PATCH"), v.leg->location);
         if (std::chrono::steady_clock::now() < next_heartbeat) continue;
         next_heartbeat = std::chrono::steady_clock::now() + v.heartbeat_interval;
@@ -138,38 +146,36 @@ asio::awaitable<void> Watch(SimClient& client, StopSignal& stop, Crowd& crowd, V
     --crowd.joined;
 }
 
-// Takes the next viewer index, seats it and hands it to its own Watch coroutine.
-asio::awaitable<void> JoinWorker(SimClient& client, StopSignal& stop,
-                                 std::shared_ptr<Crowd> crowd) {
-    const int count = client.options().count;
-    while (!stop.stopped() && crowd->next < count) {
-        const std::string user_id = "sim-viewer-" + std::to_string(crowd->next++);
-        auto v = co_await Join(client, stop, *crowd, user_id);
-        if (!v) break;
-        ++crowd->joined;
-        crowd->stages.insert(v->stage_arn);
-        if (Milestone(crowd->joined, count)) {
-            Say(kWho, std::to_string(crowd->joined) + "/" + std::to_string(count) +
-                          " joined, on " + std::to_string(crowd->stages.size()) + " stage(s)");
-        }
-        ++crowd->active;
-        asio::co_spawn(co_await asio::this_coro::executor,
-                       Watch(client, stop, *crowd, std::move(*v)),
-                       [crowd](std::exception_ptr) { crowd->Done(); });
+// Viewer `index`: its first join waits for one of `concurrency` slots, then it watches.
+asio::awaitable<void> Live(SimClient& client, StopSignal& stop, Crowd& crowd, int index) {
+    while (crowd.joining >= crowd.concurrency && !stop.stopped()) {
+        co_await crowd.gate.async_wait(kTuple);
     }
+    ++crowd.joining;
+    auto v = co_await Join(client, stop, crowd, "sim-viewer-" + std::to_string(index));
+    --crowd.joining;
+    crowd.gate.cancel_one();
+    if (!v) co_return;
+    ++crowd.joined;
+    crowd.stages.insert(v->stage_arn);
+    if (Milestone(crowd.joined, crowd.count)) {
+        Say(kWho, std::to_string(crowd.joined) + "/" + std::to_string(crowd.count) +
+                      " joined, on " + std::to_string(crowd.stages.size()) + " stage(s)");
+    }
+    co_await Watch(client, stop, crowd, *v);
 }
 
 }  // namespace
 
 asio::awaitable<int> RunViewers(SimClient& client, StopSignal& stop) {
     auto ex = co_await asio::this_coro::executor;
-    auto crowd = std::make_shared<Crowd>(ex);
-    const int workers = std::max(1, std::min(client.options().concurrency, client.options().count));
-    Say(kWho, "joining " + std::to_string(client.options().count) + " viewer(s) at " +
-                  client.options().url);
-    for (int i = 0; i < workers; ++i) {
+    const auto& o = client.options();
+    // Outlives every viewer coroutine: this one returns only once `active` is 0.
+    auto crowd = std::make_shared<Crowd>(ex, o.count, std::max(1, o.concurrency));
+    Say(kWho, "joining " + std::to_string(o.count) + " viewer(s) at " + o.url);
+    for (int i = 0; i < o.count; ++i) {
         ++crowd->active;
-        asio::co_spawn(ex, JoinWorker(client, stop, crowd),
+        asio::co_spawn(ex, Live(client, stop, *crowd, i),
                        [crowd](std::exception_ptr) { crowd->Done(); });
     }
     while (crowd->active > 0) {
