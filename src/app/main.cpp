@@ -7,6 +7,7 @@
 #include "adapters/ivs/emulator_command.hpp"
 #include "app/app.hpp"
 #include "app/probe.hpp"
+#include "app/simulate.hpp"
 #include "config/config.hpp"
 #include "core/log.hpp"
 
@@ -109,6 +110,7 @@ int main(int argc, char** argv) {
         if (int rc = LoadOrExit(config, true, false)) return rc;
         return ivs::emulator::RunEmulatorCommand(config, argc - 2, argv + 2);
     }
+    if (cmd == "simulate") return ivs::simulate::RunSimulateCommand(argc - 2, argv + 2);
     if (cmd == "migrate") return Migrate();
     if (cmd.empty() || cmd == "serve") return Serve();
     std::cerr << "ivs-server: unknown command \"" << cmd << "\" (see --help)\n";
