@@ -8,6 +8,7 @@
 #include <set>
 #include <thread>
 
+#include "live_publisher.hpp"
 #include "test_support.hpp"
 
 namespace ivs::test {
@@ -21,8 +22,7 @@ constexpr const char* kInternal = "internal-secret-xyz";
 const std::string kUnknownStage = "arn:aws:ivs:us-east-1:123456789012:stage/doesNotExist1";
 
 Environment Env(Environment extra = {}) {
-    Environment env{{"API_KEYS", std::string("app1:app:") + kAppKey + ",reader:read:" + kReadKey},
-                    {"PUBLISHER_POLL_SECONDS", "3600"}};
+    Environment env{{"API_KEYS", std::string("app1:app:") + kAppKey + ",reader:read:" + kReadKey}};
     for (auto& [k, v] : extra) env[k] = v;
     return env;
 }
@@ -58,22 +58,13 @@ std::string WaitForMaster(TestServer& s) {
     return arn;
 }
 
-// Reports the publisher as publishing, the way an EventBridge API destination would. The
-// publisher poll may later correct this from IVS truth (nobody publishes in the emulator).
-void ReportPublished(TestServer& s, const std::string& master) {
-    static std::atomic<int> counter{0};
-    json::object event{{"id", std::string("evt-live-").append(std::to_string(++counter))},
-                       {"detail-type", "IVS Stage Update"},
-                       {"source", "aws.ivs"},
-                       {"resources", json::array{json::value(master)}},
-                       {"time", "2026-01-01T00:00:00Z"},
-                       {"detail",
-                        json::object{{"event_name", "Participant Published"},
-                                     {"participant_id", "pubPart1"},
-                                     {"user_id", "broadcaster-caster"},
-                                     {"stage_arn", master}}}};
-    auto r = s.Post("/api/events/ivs", event);
-    ASSERT_EQ(r.status, 200u) << r.body;
+// The master stage, with a publisher live in it (WHIP through the emulator): what every
+// viewer join needs with the default REQUIRE_LIVE_PUBLISHER=true.
+std::string MasterWithPublisher(TestServer& s, std::unique_ptr<LivePublisher>& publisher) {
+    const std::string master = WaitForMaster(s);
+    publisher = PublishLive(s);
+    EXPECT_TRUE(publisher->live()) << publisher->error();
+    return master;
 }
 
 int ListCount(TestServer& s, const std::string& stage) {
@@ -134,24 +125,42 @@ TEST(AudienceHttp, PublisherTokenHasTheRealLifetimeAndWhipInstructions) {
 
 TEST(AudienceHttp, ViewerTokensNeedALivePublisher) {
     TestServer s(Env());
-    const std::string master = WaitForMaster(s);
+    WaitForMaster(s);
     auto offline = s.Post("/api/token/viewer", json::object{{"userId", "v1"}}, App());
     EXPECT_EQ(offline.status, 404u) << offline.body;
     EXPECT_EQ(ErrorCode(offline), "NOT_FOUND");
-    HttpResponse joined;
-    ASSERT_TRUE(WaitUntil([&] {
-        ReportPublished(s, master);
-        joined = s.Post("/api/token/viewer", json::object{{"userId", "v1"}}, App());
-        return joined.status == 200;
-    }));
+    auto publisher = PublishLive(s);
+    ASSERT_TRUE(publisher->live()) << publisher->error();
+    auto joined = s.Post("/api/token/viewer", json::object{{"userId", "v1"}}, App());
+    ASSERT_EQ(joined.status, 200u) << joined.body;
     auto d = Data(joined);
     EXPECT_LE(d.at("expiresIn").as_int64(), 3600);
     EXPECT_GT(d.at("expiresIn").as_int64(), 3600 - 120);
+
+    // The broadcaster stops (IVS reports it unpublished): new viewers are refused again.
+    publisher->Stop();
+    EXPECT_TRUE(WaitUntil([&] {
+        return !Data(s.Get("/api/stats/publisher")).at("isPublisherLive").as_bool();
+    }));
+    auto after = s.Post("/api/token/viewer", json::object{{"userId", "v2"}}, App());
+    EXPECT_EQ(after.status, 404u) << after.body;
+    EXPECT_EQ(ErrorCode(after), "NOT_FOUND");
+}
+
+// REQUIRE_LIVE_PUBLISHER=false is what lets a deployment seat viewers with nobody publishing.
+TEST(AudienceHttp, WithoutRequireLivePublisherViewersAreSeatedWhileNobodyPublishes) {
+    TestServer s(Env({{"REQUIRE_LIVE_PUBLISHER", "false"}}));
+    const std::string master = WaitForMaster(s);
+    EXPECT_FALSE(Data(s.Get("/api/stats/publisher")).at("isPublisherLive").as_bool());
+    auto joined = JoinOk(s, "early-viewer");
+    EXPECT_EQ(Str(joined, "stageArn"), master);
+    EXPECT_EQ(ListCount(s, master), 1);
 }
 
 TEST(AudienceHttp, ViewerLifecycleWithSessionTokens) {
-    TestServer s(Env({{"REQUIRE_LIVE_PUBLISHER", "false"}}));
-    WaitForMaster(s);
+    TestServer s(Env());
+    std::unique_ptr<LivePublisher> publisher;
+    MasterWithPublisher(s, publisher);
     auto first = JoinOk(s, "viewer.one");
     ASSERT_FALSE(first.empty());
     EXPECT_EQ(Str(first, "userId"), "viewer-viewer.one");
@@ -223,8 +232,9 @@ TEST(AudienceHttp, ViewerLifecycleWithSessionTokens) {
 }
 
 TEST(AudienceHttp, ViewerValidationAndUnknownStages) {
-    TestServer s(Env({{"REQUIRE_LIVE_PUBLISHER", "false"}}));
-    const std::string master = WaitForMaster(s);
+    TestServer s(Env());
+    std::unique_ptr<LivePublisher> publisher;
+    const std::string master = MasterWithPublisher(s, publisher);
     auto missing = s.Post("/api/token/viewer", json::object{}, App());
     EXPECT_EQ(missing.status, 400u);
     EXPECT_EQ(ErrorDetails(missing).at("missingFields").as_array(), (json::array{"userId"}));
@@ -261,13 +271,13 @@ TEST(AudienceHttp, ViewerValidationAndUnknownStages) {
 }
 
 TEST(AudienceHttp, RejoinKeepsTheSessionAndRespectsCapacity) {
-    TestServer s(Env({{"REQUIRE_LIVE_PUBLISHER", "false"},
-                      {"AUTOSCALE_ENABLED", "false"},
+    TestServer s(Env({{"AUTOSCALE_ENABLED", "false"},
                       {"STAGE_CAPACITY", "2"},
                       {"SCALE_UP_THRESHOLD", "2"},
                       {"SCALE_DOWN_THRESHOLD", "1"},
                       {"SEAT_WAIT_SECONDS", "0"}}));
-    const std::string master = WaitForMaster(s);
+    std::unique_ptr<LivePublisher> publisher;
+    const std::string master = MasterWithPublisher(s, publisher);
     json::object body{{"userId", "r1"}, {"stageArn", master}, {"participantId", "partA"}};
     auto first = s.Post("/api/viewer/rejoin", body, App());
     ASSERT_EQ(first.status, 200u) << first.body;
@@ -291,7 +301,7 @@ TEST(AudienceHttp, RejoinKeepsTheSessionAndRespectsCapacity) {
 }
 
 TEST(AudienceHttp, MediaServerTokenIsClosedWithoutTheInternalSecret) {
-    TestServer s(Env({{"REQUIRE_LIVE_PUBLISHER", "false"}}));
+    TestServer s(Env());
     const std::string master = WaitForMaster(s);
     json::object body{{"serverId", "relay1"}, {"stageArn", master}};
     auto closed = s.Post("/api/token/mediaserver", body, App());
@@ -302,7 +312,7 @@ TEST(AudienceHttp, MediaServerTokenIsClosedWithoutTheInternalSecret) {
 }
 
 TEST(AudienceHttp, MediaServerTokenChecksTheSecretFirst) {
-    TestServer s(Env({{"REQUIRE_LIVE_PUBLISHER", "false"}, {"INTERNAL_SECRET", kInternal}}));
+    TestServer s(Env({{"INTERNAL_SECRET", kInternal}}));
     const std::string master = WaitForMaster(s);
     auto wrong = s.Post("/api/token/mediaserver", json::object{},
                         {{"x-api-key", kAppKey}, {"x-internal-secret", "nope"}});
@@ -326,12 +336,12 @@ TEST(AudienceHttp, MediaServerTokenChecksTheSecretFirst) {
 }
 
 // The acceptance: 500 viewer tokens, 32 at a time, with the default capacity,
-// threshold and max stages; all succeed and the counts agree. (The live-publisher gate is
-// covered above; nobody really publishes in the emulator, so the poll would close it.)
+// threshold and max stages, a publisher live in the master; all succeed and the counts agree.
 // FANOUT_MODE=mediaserver has no replication ceiling: a 500-join burst fills ten stages.
 TEST(AudienceHttp, FiveHundredJoinsThirtyTwoAtATimeWithAMediaServer) {
-    TestServer s(Env({{"IO_THREADS", "4"}, {"REQUIRE_LIVE_PUBLISHER", "false"}, {"FANOUT_MODE", "mediaserver"}}));
-    WaitForMaster(s);
+    TestServer s(Env({{"IO_THREADS", "4"}, {"FANOUT_MODE", "mediaserver"}}));
+    std::unique_ptr<LivePublisher> publisher;
+    MasterWithPublisher(s, publisher);
     std::atomic<int> next{0}, ok{0};
     std::mutex mu;
     std::vector<std::string> failures;
@@ -370,13 +380,13 @@ TEST(AudienceHttp, FiveHundredJoinsThirtyTwoAtATimeWithAMediaServer) {
 // capacity and every seated user is counted exactly once.
 TEST(AudienceHttp, ConcurrentJoinsMovesAndLeavesKeepTheInvariants) {
     constexpr int kCapacity = 30;
-    TestServer s(Env({{"REQUIRE_LIVE_PUBLISHER", "false"},
-                      {"AUTOSCALE_ENABLED", "false"},
+    TestServer s(Env({{"AUTOSCALE_ENABLED", "false"},
                       {"STAGE_CAPACITY", std::to_string(kCapacity)},
                       {"SCALE_UP_THRESHOLD", "25"},
                       {"SEAT_WAIT_SECONDS", "0"},
                       {"IO_THREADS", "4"}}));
-    const std::string master = WaitForMaster(s);
+    std::unique_ptr<LivePublisher> publisher;
+    const std::string master = MasterWithPublisher(s, publisher);
     std::vector<std::string> stages{master};
     for (int i = 0; i < 3; ++i) {
         // 503 while the stage registry finishes its first reconciliation.
@@ -467,10 +477,10 @@ TEST(AudienceHttp, ConcurrentJoinsMovesAndLeavesKeepTheInvariants) {
 
 // HEARTBEAT_TIMEOUT_SECONDS=3: only heartbeating viewers remain, then silence empties the stage.
 TEST(AudienceHttp, SilentViewersTimeOut) {
-    TestServer s(Env({{"REQUIRE_LIVE_PUBLISHER", "false"},
-                      {"HEARTBEAT_TIMEOUT_SECONDS", "3"},
+    TestServer s(Env({{"HEARTBEAT_TIMEOUT_SECONDS", "3"},
                       {"AUTOSCALE_ENABLED", "false"}}));
-    const std::string master = WaitForMaster(s);
+    std::unique_ptr<LivePublisher> publisher;
+    const std::string master = MasterWithPublisher(s, publisher);
     std::vector<std::string> tokens;
     for (int i = 0; i < 20; ++i) {
         auto d = JoinOk(s, std::string("hb").append(std::to_string(i)), master);
