@@ -145,7 +145,8 @@ bool LivePublisher::WaitUntilServerSaysLive() {
                                           {}, key);
             const auto stats = TryHttpCall(port_, "GET", "/api/stats/publisher", {}, key);
             last = info.body + " " + stats.body;
-            const json::value* on = Find(JsonOf(stats), {"data", "isPublisherLive"});
+            const json::value said = JsonOf(stats);
+            const json::value* on = Find(said, {"data", "isPublisherLive"});
             return StringAt(JsonOf(info), {"data", "publisherInfo", "participantId"}) ==
                        participant_id_ &&
                    on && on->is_bool() && on->as_bool();
