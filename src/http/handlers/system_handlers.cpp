@@ -53,10 +53,37 @@ double MemoryLimitMegabytes() {
     return pages * static_cast<double>(::sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
 }
 
+// The resident set and the memory limit, read from /proc and /sys at most once a second:
+// /health is polled by load balancers and monitors, and opening and reading those files cost
+// more than the rest of its answer. Any thread may refresh; the others read the last sample.
+class MemorySampler {
+public:
+    MemorySampler() : rss_(RssMegabytes()), limit_(MemoryLimitMegabytes()) {}
+
+    std::pair<double, double> RssAndLimit() {
+        const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::steady_clock::now().time_since_epoch())
+                                     .count();
+        std::int64_t due = next_ms_.load(std::memory_order_relaxed);
+        if (now >= due && next_ms_.compare_exchange_strong(due, now + kPeriodMs)) {
+            rss_.store(RssMegabytes(), std::memory_order_relaxed);
+            limit_.store(MemoryLimitMegabytes(), std::memory_order_relaxed);
+        }
+        return {rss_.load(std::memory_order_relaxed), limit_.load(std::memory_order_relaxed)};
+    }
+
+private:
+    static constexpr std::int64_t kPeriodMs = 1000;
+    std::atomic<std::int64_t> next_ms_{0};
+    std::atomic<double> rss_;
+    std::atomic<double> limit_;
+};
+
 json::object MemoryFields() {
-    const double rss = RssMegabytes();
+    static MemorySampler sampler;
+    const auto [rss, limit] = sampler.RssAndLimit();
     return json::object{{"used", std::llround(rss)},
-                        {"total", std::llround(MemoryLimitMegabytes())},
+                        {"total", std::llround(limit)},
                         {"unit", "MB"},
                         {"rss", std::round(rss * 10) / 10}};
 }
