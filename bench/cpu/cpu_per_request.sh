@@ -38,7 +38,7 @@ esac
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 if [ -n "$perf_data" ]; then
-  perf record -g -F 999 -p "$pid" -o "$perf_data" 2>/dev/null &
+  perf record ${PERF_RECORD_ARGS:--g -F 999} -p "$pid" -o "$perf_data" 2>/dev/null &
   perf_pid=$!
   sleep 0.5
 fi

@@ -79,30 +79,32 @@ private:
     std::atomic<double> limit_;
 };
 
-json::object MemoryFields() {
+json::object MemoryFields(const json::storage_ptr& sp) {
     static MemorySampler sampler;
     const auto [rss, limit] = sampler.RssAndLimit();
-    return json::object{{"used", std::llround(rss)},
-                        {"total", std::llround(limit)},
-                        {"unit", "MB"},
-                        {"rss", std::round(rss * 10) / 10}};
+    return json::object({{"used", std::llround(rss)},
+                         {"total", std::llround(limit)},
+                         {"unit", "MB"},
+                         {"rss", std::round(rss * 10) / 10}},
+                        sp);
 }
 
 // The fields the Node server's health answers carry, shared by /health and /api/health.
 // `redis` is the Redis state to report ("connected", "disconnected" or "not configured").
-json::object CompatFields(const Config& config, const HealthFacts& facts, std::string redis) {
+json::object CompatFields(const Config& config, const HealthFacts& facts, std::string redis,
+                          const json::storage_ptr& sp = {}) {
     const bool stage = facts.stage_configured ? facts.stage_configured()
                                               : !config.master_stage_arn.empty();
-    return json::object{
-        {"status", "healthy"},
-        {"uptime", UptimeSeconds()},
-        {"environment", config.node_env},
-        {"version", IVS_VERSION},
-        {"services",
-         json::object{{"redis", std::move(redis)},
-                      {"aws", json::object{{"region", config.aws_region},
-                                           {"stageConfigured", stage}}}}},
-        {"memory", MemoryFields()}};
+    return json::object(
+        {{"status", "healthy"},
+         {"uptime", UptimeSeconds()},
+         {"environment", config.node_env},
+         {"version", IVS_VERSION},
+         {"services",
+          {{"redis", std::move(redis)},
+           {"aws", {{"region", config.aws_region}, {"stageConfigured", stage}}}}},
+         {"memory", MemoryFields(sp)}},
+        sp);
 }
 
 std::string LastKnownRedis(const HealthFacts& facts) {
@@ -213,8 +215,9 @@ void RegisterSystemRoutes(Router& router, const Config& config,
     router.Add(
         Verb::get, "/health",
         [shared_facts, shared_config](RequestContext&) -> asio::awaitable<Reply> {
-            co_return EnvelopeOk(
-                CompatFields(*shared_config, *shared_facts, LastKnownRedis(*shared_facts)));
+            JsonScratch scratch;
+            co_return EnvelopeOk(CompatFields(*shared_config, *shared_facts,
+                                              LastKnownRedis(*shared_facts), scratch.storage()));
         },
         {Access::open, false, "Liveness: answers while the process serves, no dependency calls"});
 
