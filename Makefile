@@ -4,7 +4,7 @@ SHELL := /bin/bash
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build debug run test test-unit bench chaos env-example npm-deps clean format
+.PHONY: all deps build debug run test test-unit bench chaos fuzz env-example npm-deps clean format
 
 all: build
 
@@ -43,6 +43,12 @@ bench: build npm-deps
 chaos: build
 	python3 tests/chaos/chaos.py --build $(BUILD_DIR) $(CHAOS_ARGS)
 
+# libFuzzer targets (clang 14, ASan+UBSan) in build-fuzz, each run FUZZ_SECONDS (default 60):
+# FUZZ_TARGETS="http_request resp_reply" to run some of them.
+fuzz:
+	@./scripts/install-deps.sh --fuzz
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-60} JOBS=$(JOBS) ./scripts/fuzz.sh
+
 # .env.example from `ivs-server --help` (a packaging test checks that it is current).
 env-example: build
 	./scripts/gen-env-example.sh $(BUILD_DIR)/ivs-server
@@ -51,4 +57,4 @@ format:
 	clang-format -i $$(git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'tests/*.hpp' 'bench/*.cpp')
 
 clean:
-	rm -rf $(BUILD_DIR) build-debug build-tsan
+	rm -rf $(BUILD_DIR) build-debug build-tsan build-fuzz

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian bookworm packages ivs-server needs to build, test and benchmark.
-# Idempotent: packages already present are skipped. Uses sudo when not run as root.
+# `install-deps.sh --fuzz` also installs clang 14 with libFuzzer and the sanitizer runtimes
+# (only `make fuzz` needs them). Idempotent: packages already present are skipped. Uses sudo
+# when not run as root.
 set -euo pipefail
 
 PACKAGES=(
@@ -12,6 +14,9 @@ PACKAGES=(
   curl ca-certificates python3 python3-yaml python3-jsonschema nodejs npm
   wrk nginx-light chromium systemd
 )
+if [ "${1:-}" = "--fuzz" ]; then
+  PACKAGES+=(clang-14 libfuzzer-14-dev libclang-rt-14-dev)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -10,6 +10,7 @@
 
 #include "config/config.hpp"
 #include "core/clock.hpp"
+#include "domain/stages/stage_directory.hpp"
 #include "http/auth.hpp"
 #include "http/health.hpp"
 #include "http/pipeline.hpp"
@@ -43,6 +44,8 @@ struct AppContext {
     std::vector<std::function<void()>> metric_collectors;
 
     std::shared_ptr<ports::IvsClient> ivs;
+    // Stage endpoints by ARN, cached; shared by the token signer and the stage side.
+    std::shared_ptr<stages::StageDirectory> stage_directory;
     std::shared_ptr<ports::TokenSigner> token_signer;
     std::shared_ptr<ports::SessionEventSink> session_events;
     std::shared_ptr<ports::EventBus> event_bus;

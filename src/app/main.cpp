@@ -8,6 +8,7 @@
 #include "app/adapter_options.hpp"
 #include "app/app.hpp"
 #include "app/probe.hpp"
+#include "app/simulate.hpp"
 #include "config/config.hpp"
 #include "core/log.hpp"
 
@@ -111,6 +112,7 @@ int main(int argc, char** argv) {
         return ivs::emulator::RunEmulatorCommand(ivs::EmulatorCommandOptionsOf(config), argc - 2,
                                                  argv + 2);
     }
+    if (cmd == "simulate") return ivs::simulate::RunSimulateCommand(argc - 2, argv + 2);
     if (cmd == "migrate") return Migrate();
     if (cmd.empty() || cmd == "serve") return Serve();
     std::cerr << "ivs-server: unknown command \"" << cmd << "\" (see --help)\n";

@@ -44,6 +44,15 @@ void StartEmulatorFront(AppContext& ctx, const std::shared_ptr<emulator::Emulato
     });
 }
 
+// Self-signed tokens take their stage's endpoints from the stage directory (cached, and fed by
+// the stage_created events of every instance) instead of a GetStage per token.
+ports::StageEndpointLookup EndpointLookup(AppContext& ctx) {
+    if (!ctx.stage_directory) ctx.stage_directory = std::make_shared<stages::StageDirectory>(ctx.ivs);
+    return [directory = ctx.stage_directory](std::string arn) {
+        return directory->Endpoints(std::move(arn));
+    };
+}
+
 tokens::Es384Library SigningLibrary(const Config& config) {
     return config.token_signing_library == TokenSigningLibrary::openssl
                ? tokens::Es384Library::openssl
@@ -78,7 +87,7 @@ void WireLocalIvs(AppContext& ctx) {
         throw std::runtime_error("cannot import the token public key into the IVS emulator: " +
                                  imported.error().message);
     }
-    ctx.token_signer = tokens::MakeSelfTokenSigner(ctx.ivs, key, imported->arn, ctx.clock,
+    ctx.token_signer = tokens::MakeSelfTokenSigner(EndpointLookup(ctx), key, imported->arn, ctx.clock,
                                                    SigningLibrary(config));
     spdlog::debug("IVS emulator in-process; tokens self-signed with {} (key {})", key_file,
                   imported->arn);
@@ -109,7 +118,7 @@ void WireAwsIvs(AppContext& ctx) {
     }
     tokens::Es384Key key = tokens::LoadKeyFile(config.ivs_token_private_key_file);
     ctx.token_signer =
-        tokens::MakeSelfTokenSigner(ctx.ivs, key, config.ivs_public_key_arn, ctx.clock,
+        tokens::MakeSelfTokenSigner(EndpointLookup(ctx), key, config.ivs_public_key_arn, ctx.clock,
                                     SigningLibrary(config));
 }
 

@@ -82,7 +82,8 @@ void WireStages(AppContext& ctx) {
         demand = adapters::MakeLocalStageDemand(hot);
     }
 
-    auto directory = std::make_shared<stages::StageDirectory>(ctx.ivs);
+    if (!ctx.stage_directory) ctx.stage_directory = std::make_shared<stages::StageDirectory>(ctx.ivs);
+    auto directory = ctx.stage_directory;
     auto fanout = std::make_shared<stages::FanOut>(ctx.ivs, hot, directory, ctx.clock, replication,
                                                    kReconnectWindowSeconds);
     stages::RegistryOptions options;
@@ -155,7 +156,6 @@ void WireStages(AppContext& ctx) {
         if (auto r = weak_runner.lock()) r->Trigger();
     });
 
-    ctx.services["stage_directory"] = directory;
     ctx.services["stage_registry"] = registry;
     ctx.services["publisher_tracker"] = tracker;
     ctx.services["autoscaler"] = runner;

@@ -77,6 +77,7 @@ Pipeline::Pipeline(const Config& config, const Router& router, const Authenticat
     for (const auto& o : config_.cors_origins) {
         if (o == "*") cors_any_ = true;
     }
+    rate_window_suffix_ = ";w=" + std::to_string(config_.rate_limit_window_ms / 1000);
 }
 
 bool Pipeline::OriginAllowed(std::string_view origin) const {
@@ -174,10 +175,11 @@ boost::asio::awaitable<Reply> Pipeline::Handle(const Request& request, std::stri
 
     Reply reply = co_await Dispatch(ctx, identity, decision);
 
+    reply.headers.reserve(reply.headers.size() + 10);  // rate limit, request id, CORS
     if (decision) {
-        reply.Header("RateLimit-Policy", std::to_string(decision->limit) + ";w=" +
-                                             std::to_string(config_.rate_limit_window_ms / 1000));
-        reply.Header("RateLimit-Limit", std::to_string(decision->limit));
+        std::string limit = std::to_string(decision->limit);
+        reply.Header("RateLimit-Policy", limit + rate_window_suffix_);
+        reply.Header("RateLimit-Limit", std::move(limit));
         reply.Header("RateLimit-Remaining", std::to_string(decision->remaining));
         reply.Header("RateLimit-Reset", std::to_string(decision->reset_seconds));
     }

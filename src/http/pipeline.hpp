@@ -64,6 +64,7 @@ private:
     RequestObserver observer_;
     std::vector<std::pair<std::string, std::string>> security_headers_;
     bool cors_any_ = false;
+    std::string rate_window_suffix_;  // ";w=<window seconds>" of RateLimit-Policy
 };
 
 }  // namespace ivs::http

@@ -1,5 +1,9 @@
 #include "http/reply.hpp"
 
+#include <boost/json/serialize.hpp>
+
+#include <array>
+
 #include "core/json_text.hpp"
 
 #include "core/time_format.hpp"
@@ -8,15 +12,40 @@
 namespace ivs::http {
 
 Reply EnvelopeOk(boost::json::value data, HttpStatus status, std::string message) {
-    boost::json::object o;
-    o["success"] = true;
-    o["data"] = std::move(data);
-    o["timestamp"] = FormatIso8601Millis(std::chrono::system_clock::now());
-    if (!message.empty()) o["message"] = std::move(message);
+    // The envelope is written as text around the serialized data: the same bytes as an object
+    // {"success","data","timestamp","message"?} serialized whole, without building it.
     Reply r;
     r.status = status;
-    r.body = SerializeJson(o);
+    const std::string payload = SerializeJson(data);
+    std::string& out = r.body;
+    out.reserve(payload.size() + message.size() + 72);
+    out.append(R"({"success":true,"data":)").append(payload).append(R"(,"timestamp":")");
+    out.append(FormatIso8601Millis(std::chrono::system_clock::now())).push_back('"');
+    if (!message.empty()) {
+        out.append(R"(,"message":)").append(boost::json::serialize(boost::json::string_view(message)));
+    }
+    out.push_back('}');
     return r;
+}
+
+JsonScratch::JsonScratch() : depth_(Depth()) { ++depth_; }
+
+JsonScratch::~JsonScratch() {
+    if (--depth_ == 0) Arena().release();
+}
+
+boost::json::storage_ptr JsonScratch::storage() const { return &Arena(); }
+
+int& JsonScratch::Depth() {
+    thread_local int depth = 0;
+    return depth;
+}
+
+boost::json::monotonic_resource& JsonScratch::Arena() {
+    // Released back to this buffer after each reply; larger documents take further blocks.
+    thread_local std::array<unsigned char, 8192> buffer;
+    thread_local boost::json::monotonic_resource arena(buffer.data(), buffer.size());
+    return arena;
 }
 
 Reply EnvelopeError(const Error& error) {

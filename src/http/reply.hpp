@@ -1,6 +1,7 @@
 #pragma once
 
 #include <boost/beast/http/status.hpp>
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/value.hpp>
 
 #include <string>
@@ -46,6 +47,25 @@ Reply EnvelopeError(const Error& error);
 // Any JSON document, no envelope (service info, OpenAPI).
 Reply RawJson(const boost::json::value& doc, HttpStatus status = HttpStatus::ok);
 Reply Text(std::string body, std::string content_type, HttpStatus status = HttpStatus::ok);
+
+// Per-thread storage for JSON that is built and serialized into a reply in one synchronous
+// step: values made with storage() allocate from an arena kept by the thread, released when
+// the outermost JsonScratch of the thread ends. Never keep such a value past that, nor across
+// a co_await (another request may run on the thread meanwhile).
+class JsonScratch {
+public:
+    JsonScratch();
+    ~JsonScratch();
+    JsonScratch(const JsonScratch&) = delete;
+    JsonScratch& operator=(const JsonScratch&) = delete;
+
+    boost::json::storage_ptr storage() const;
+
+private:
+    static int& Depth();
+    static boost::json::monotonic_resource& Arena();
+    int& depth_;
+};
 
 // Success envelope or error envelope.
 template <class T>

@@ -39,7 +39,7 @@ struct RequestContext {
     const Request& request;
     std::string request_id;
     std::string client_ip;
-    std::string route_pattern;  // e.g. "/api/stage/:stageArn"; empty when unmatched
+    std::string_view route_pattern;  // e.g. "/api/stage/:stageArn" (the router's); empty when unmatched
     std::map<std::string, std::string, std::less<>> params;  // decoded path parameters
     std::map<std::string, std::string, std::less<>> query;   // decoded query (first value wins)
     Principal principal;

@@ -1,6 +1,7 @@
 #include "http/router.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include "core/percent.hpp"
 
@@ -84,17 +85,72 @@ void Router::Add(Verb method, std::string pattern, Handler handler, RouteOptions
     routes_.push_back(std::move(r));
 }
 
+namespace {
+
+// A path holds at most this many segments worth matching: no route is longer.
+constexpr std::size_t kMaxSegments = 16;
+
+struct PathSegments {
+    std::array<std::string_view, kMaxSegments> views;
+    std::size_t size = 0;
+    bool too_long = false;
+    std::vector<std::string> storage;  // decoded segments, only when the path has escapes
+};
+
+// Segments as views into the path itself when nothing needs decoding and every raw ARN's two
+// halves are adjacent (the usual case, no allocation); else into decoded copies (SplitPath).
+void Segment(std::string_view path, PathSegments& out) {
+    auto push = [&](std::string_view seg) {
+        if (out.size == kMaxSegments) {
+            out.too_long = true;
+            return;
+        }
+        out.views[out.size++] = seg;
+    };
+    if (path.find('%') == std::string_view::npos) {
+        std::array<std::string_view, kMaxSegments + 1> raw;
+        std::size_t n = 0;
+        bool simple = true;
+        for (std::size_t start = 0; start < path.size() && simple;) {
+            std::size_t end = std::min(path.find('/', start), path.size());
+            if (end > start) {
+                if (n == raw.size()) simple = false;
+                else raw[n++] = path.substr(start, end - start);
+            }
+            start = end + 1;
+        }
+        for (std::size_t i = 0; i < n && simple; ++i) {
+            if (IsArnPrefix(raw[i]) && i + 1 < n) {
+                if (raw[i + 1].data() != raw[i].data() + raw[i].size() + 1) simple = false;
+                else push(std::string_view(raw[i].data(), raw[i].size() + 1 + raw[i + 1].size()));
+                ++i;
+            } else {
+                push(raw[i]);
+            }
+        }
+        if (simple) return;
+        out.size = 0;
+        out.too_long = false;
+    }
+    out.storage = SplitPath(path);
+    for (const auto& seg : out.storage) push(seg);
+}
+
+}  // namespace
+
 RouteMatch Router::Match(Verb method, std::string_view path) const {
-    std::vector<std::string> segs = SplitPath(path);
+    PathSegments segs;
+    Segment(path, segs);
     RouteMatch best;
+    if (segs.too_long) return best;
     int best_score = -1;
     int best_path_score = -1;
     for (const auto& r : routes_) {
-        if (r.segments.size() != segs.size()) continue;
+        if (r.segments.size() != segs.size) continue;
         bool ok = true;
-        for (size_t i = 0; i < segs.size() && ok; ++i) {
+        for (size_t i = 0; i < segs.size && ok; ++i) {
             const std::string& p = r.segments[i];
-            if (p[0] != ':' && p != segs[i]) ok = false;
+            if (p[0] != ':' && p != segs.views[i]) ok = false;
         }
         if (!ok) continue;
         bool method_ok = r.method == method || (method == Verb::head && r.method == Verb::get);
@@ -110,13 +166,15 @@ RouteMatch Router::Match(Verb method, std::string_view path) const {
         if (r.literal_count > best_score) {
             best_score = r.literal_count;
             best.route = &r;
-            best.params.clear();
-            for (size_t i = 0; i < segs.size(); ++i) {
-                if (r.segments[i][0] == ':') best.params[r.segments[i].substr(1)] = segs[i];
-            }
         }
     }
-    if (best.route) best.allowed.clear();
+    if (best.route) {
+        best.allowed.clear();
+        const auto& pattern = best.route->segments;
+        for (size_t i = 0; i < segs.size; ++i) {
+            if (pattern[i][0] == ':') best.params.emplace(pattern[i].substr(1), segs.views[i]);
+        }
+    }
     return best;
 }
 

@@ -9,23 +9,20 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <array>
 #include <list>
-#include <memory_resource>
 #include <mutex>
 
 #include "core/log_throttle.hpp"
 #include "http/connection_limits.hpp"
+#include "http/response_head.hpp"
 
 namespace ivs::http {
 
@@ -37,26 +34,6 @@ constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
 namespace {
 
-// A synchronous write stream that appends to a string: Beast's serializer writes a response
-// header into it.
-struct StringSink {
-    std::string& out;
-    template <class ConstBufferSequence>
-    std::size_t write_some(const ConstBufferSequence& buffers) {
-        std::size_t n = 0;
-        for (auto b : beast::buffers_range_ref(buffers)) {
-            out.append(static_cast<const char*>(b.data()), b.size());
-            n += b.size();
-        }
-        return n;
-    }
-    template <class ConstBufferSequence>
-    std::size_t write_some(const ConstBufferSequence& buffers, boost::system::error_code& ec) {
-        ec = {};
-        return write_some(buffers);
-    }
-};
-
 // One accepted connection. `busy` is true while a request is being handled, so shutdown can
 // close idle connections right away and let busy ones finish.
 struct Connection {
@@ -64,23 +41,6 @@ struct Connection {
     std::atomic<bool> busy{false};
     asio::any_io_executor executor;
 };
-
-// The header lines Beast writes for `headers` ("Name: value\r\n" each), without the start
-// line and the blank line that ends a header.
-std::string SerializeFieldLines(const std::vector<std::pair<std::string, std::string>>& headers) {
-    bhttp::response<bhttp::empty_body> res{bhttp::status::ok, 11};
-    for (const auto& [name, value] : headers) res.insert(name, value);
-    bhttp::response_serializer<bhttp::empty_body> sr(res);
-    std::string out;
-    StringSink sink{out};
-    boost::system::error_code ec;
-    bhttp::write_header(sink, sr, ec);
-    const auto start = out.find("\r\n");
-    if (ec || start == std::string::npos || out.size() < start + 4) {
-        throw std::runtime_error("cannot serialize the shared response headers");
-    }
-    return out.substr(start + 2, out.size() - start - 4);
-}
 
 // RFC 9112 6.1 and 6.3: a request whose Transfer-Encoding does not end in "chunked", or that
 // carries Content-Length as well, has no reliable length. Beast reads the first as bodiless
@@ -99,7 +59,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
           config(config),
           pipeline(pipeline),
           acceptor(ioc),
-          shared_lines(SerializeFieldLines(pipeline.SharedHeaders())),
+          shared_lines(FormatFieldLines(pipeline.SharedHeaders())),
           limits(static_cast<std::size_t>(std::max(0, config.max_connections))) {}
 
     asio::io_context& ioc;
@@ -242,6 +202,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     asio::awaitable<void> ServeRequests(beast::tcp_stream& stream, Connection& conn,
                                         const std::string& peer_ip, bool overflow) {
         beast::flat_buffer buffer;
+        std::string head;  // the reply head, one buffer for the connection's life
+        head.reserve(1024);
         bool first = true;
         while (!stopping) {
             bhttp::request_parser<bhttp::string_body> parser;
@@ -273,13 +235,13 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
             }
             if (ec) {
                 Reply reply = pipeline.Reject(parser.get(), peer_ip, ReadError(ec));
-                co_await Write(stream, parser.get(), std::move(reply), false);
+                co_await Write(stream, parser.get(), std::move(reply), false, head);
                 co_await DrainAndClose(stream);
                 co_return;
             }
             Request req = parser.release();
             if (overflow) {
-                co_await Write(stream, req, co_await OverflowReply(req, peer_ip), false);
+                co_await Write(stream, req, co_await OverflowReply(req, peer_ip), false, head);
                 co_return;
             }
 
@@ -300,7 +262,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 
             Reply reply = co_await pipeline.Handle(req, peer_ip);
             bool keep_alive = req.keep_alive() && !reply.close && !stopping;
-            co_await Write(stream, req, std::move(reply), keep_alive);
+            co_await Write(stream, req, std::move(reply), keep_alive, head);
             conn.busy = false;
             if (!keep_alive) co_return;
         }
@@ -316,43 +278,16 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         co_return EnvelopeError(CapacityError());
     }
 
+    // The head is written straight into `head` (the connection's buffer, reused), then head
+    // and body go to the socket as two buffers in one write.
     asio::awaitable<void> Write(beast::tcp_stream& stream, const Request& req, Reply reply,
-                                bool keep_alive) {
-        // The reply's header fields live in an arena inside this coroutine's frame: one
-        // allocation-free block for the twenty-odd fields of a typical answer.
-        std::array<std::byte, 4096> arena_space;
-        std::pmr::monotonic_buffer_resource arena(arena_space.data(), arena_space.size());
-        using Fields = bhttp::basic_fields<std::pmr::polymorphic_allocator<char>>;
-        bhttp::response<bhttp::string_body, Fields> res{
-            std::piecewise_construct, std::make_tuple(),
-            std::make_tuple(std::pmr::polymorphic_allocator<char>(&arena))};
-        res.result(reply.status);
-        res.version(req.version() ? req.version() : 11);
-        res.set(bhttp::field::server, "ivs-server");
-        if (!reply.content_type.empty()) res.set(bhttp::field::content_type, reply.content_type);
+                                bool keep_alive, std::string& head) {
         const bool splice = reply.shared_headers == &pipeline.SharedHeaders();
-        if (splice) {
-            for (const auto& [name, value] : reply.headers) res.insert(name, value);
-        } else {
-            reply.ForEachHeader([&](const std::string& name, const std::string& value) {
-                res.insert(name, value);
-            });
-        }
-        if (req.method() != bhttp::verb::head) res.body() = std::move(reply.body);
-        res.keep_alive(keep_alive);
-        res.prepare_payload();
-        if (req.method() == bhttp::verb::head) res.content_length(reply.body.size());
-        // Beast serializes the start line and fields into one block; block and body then go to
-        // the socket as two buffers in one write.
-        bhttp::response_serializer<bhttp::string_body, Fields> sr(res);
-        std::string head;
-        head.reserve(1024);
-        StringSink sink{head};
-        boost::system::error_code ec;
-        bhttp::write_header(sink, sr, ec);
-        if (ec) throw boost::system::system_error(ec);
-        if (splice) head.insert(head.size() - 2, shared_lines);  // before the blank line
-        std::array<asio::const_buffer, 2> out{asio::buffer(head), asio::buffer(res.body())};
+        head.clear();
+        AppendResponseHead(head, reply, req.version() ? req.version() : 11, keep_alive,
+                           splice ? std::string_view(shared_lines) : std::string_view());
+        std::array<asio::const_buffer, 2> out{asio::buffer(head), asio::buffer(reply.body)};
+        if (req.method() == bhttp::verb::head) out[1] = asio::const_buffer();
         stream.expires_after(std::chrono::seconds(config.request_timeout_seconds));
         auto [wec, n] = co_await asio::async_write(stream, out, kTuple);
         (void)n;

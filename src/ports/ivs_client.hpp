@@ -3,6 +3,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -58,6 +59,11 @@ struct CreateStageRequest {
 };
 
 enum class Capability { publish, subscribe };
+
+// A stage's endpoints by ARN (what a self-signed token carries as whip_url / events_url).
+struct StageEndpoints;
+using StageEndpointLookup =
+    std::function<boost::asio::awaitable<Result<StageEndpoints>>(std::string arn)>;
 
 struct CreateTokenRequest {
     std::string stage_arn;

@@ -6,6 +6,8 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "core/json_text.hpp"
 #include "core/time_format.hpp"
 
@@ -17,7 +19,11 @@ namespace json = boost::json;
 
 WsSession::WsSession(beast::tcp_stream stream, std::shared_ptr<Hub> hub, const Clock& clock,
                      SessionOptions options)
-    : ws_(std::move(stream)), hub_(std::move(hub)), clock_(clock), options_(std::move(options)) {}
+    : ws_(std::move(stream)),
+      hub_(std::move(hub)),
+      clock_(clock),
+      options_(std::move(options)),
+      close_timer_(ws_.get_executor()) {}
 
 WsSession::~WsSession() { hub_->Release(); }
 
@@ -65,7 +71,13 @@ void WsSession::OnRead(beast::error_code ec) {
         Enqueue(ErrorMessage("Binary messages are not supported"));
     }
     buffer_.consume(buffer_.size());
-    if (!finished_) DoRead();
+    if (finished_ || closing_) return;
+    // Back-pressure: a client that sends faster than it reads the answers waits for them.
+    if (queue_.size() >= std::max<std::size_t>(1, options_.queue_limit / 2)) {
+        read_paused_ = true;
+        return;
+    }
+    DoRead();
 }
 
 void WsSession::HandleText(std::string_view text) {
@@ -125,7 +137,7 @@ void WsSession::Enqueue(Message message) {
         spdlog::warn("websocket client too slow ({} messages queued): disconnecting",
                      queue_.size());
         if (options_.on_slow_client) options_.on_slow_client();
-        Abort();
+        DropSlow();
         return;
     }
     queue_.push_back(std::move(message));
@@ -149,7 +161,12 @@ void WsSession::OnWrite(beast::error_code ec) {
         return;
     }
     if (!queue_.empty()) queue_.pop_front();
-    if (!queue_.empty() && !closing_ && !finished_) DoWrite();
+    if (closing_ || finished_) return;
+    if (read_paused_ && queue_.size() <= options_.queue_limit / 4) {
+        read_paused_ = false;
+        DoRead();
+    }
+    if (!queue_.empty()) DoWrite();
 }
 
 void WsSession::CloseGoingAway() {
@@ -159,6 +176,25 @@ void WsSession::CloseGoingAway() {
         self->ws_.async_close(websocket::close_code::going_away,
                               [self](beast::error_code) { self->Finish(); });
     });
+}
+
+void WsSession::DropSlow() {
+    closing_ = true;
+    // The message being written stays alive until its write completes; the rest is released.
+    Message in_flight = writing_ && !queue_.empty() ? queue_.front() : nullptr;
+    Finish();
+    close_timer_.expires_after(options_.close_timeout);
+    close_timer_.async_wait([self = shared_from_this(), in_flight](beast::error_code ec) {
+        if (ec) return;  // the close completed first
+        beast::error_code ignored;
+        beast::get_lowest_layer(self->ws_).socket().close(ignored);
+    });
+    // Sent after the write in progress (the stream queues it), then the peer's close awaited.
+    ws_.async_close(websocket::close_reason(websocket::close_code::try_again_later,
+                                            "send queue full"),
+                    [self = shared_from_this(), in_flight](beast::error_code) {
+                        self->close_timer_.cancel();
+                    });
 }
 
 void WsSession::Abort() {

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "live_publisher.hpp"
 #include "test_support.hpp"
 
 namespace ivs::test {
@@ -28,9 +29,9 @@ TEST(DashboardBrowser, ShowsViewerCountAfterJoinsAndFollowsLeaves) {
         int rc = RunCommand("cd '" + dir + "' && npm install --no-audit --no-fund 2>&1", &out);
         ASSERT_EQ(rc, 0) << "npm install failed:\n" << out;
     }
-    TestServer server(Environment{{"REQUIRE_LIVE_PUBLISHER", "false"},
-                                  {"NODE_ENV", "production"},
-                                  {"SNAPSHOT_INTERVAL_SECONDS", "1"}});
+    TestServer server(Environment{{"NODE_ENV", "production"}, {"SNAPSHOT_INTERVAL_SECONDS", "1"}});
+    auto publisher = PublishLive(server);  // the dashboard's viewers join a live broadcast
+    ASSERT_TRUE(publisher->live()) << publisher->error();
     std::string out;
     int rc = RunCommand("cd '" + dir + "' && IVS_BROWSER_BASE_URL=http://127.0.0.1:" +
                             std::to_string(server.port()) + " IVS_BROWSER_API_KEY=" +

@@ -45,8 +45,10 @@ import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from live_publisher import LivePublisher, PublisherError  # noqa: E402
 from load import Prober, ViewerLoad, join_once, probe  # noqa: E402
-from services import ChaosError, Emulator, Postgres, Redis, Registry, Server, tail  # noqa: E402
+from services import ChaosError, Emulator, Postgres, Redis, Registry, Server, free_port, tail  # noqa: E402
 
 MAX_REQUEST_S = 2.5
 HEALTH_MAX_S = 1.2
@@ -116,7 +118,7 @@ class Run:
         return env, db
 
     def common_env(self):
-        return {"REQUIRE_LIVE_PUBLISHER": "false", "HEARTBEAT_TIMEOUT_SECONDS": str(HEARTBEAT_TIMEOUT_S),
+        return {"HEARTBEAT_TIMEOUT_SECONDS": str(HEARTBEAT_TIMEOUT_S),
                 "HEARTBEAT_INTERVAL_SECONDS": "2", "HEARTBEAT_CHECKPOINT_SECONDS": "5",
                 "RATE_LIMIT_MAX_REQUESTS": "100000000"}
 
@@ -129,7 +131,7 @@ class Fault:
         self.mode = "memory+sqlite" if name in ("server-kill-embedded", "fd-exhaustion") else "redis+postgres"
         self.ivs = "standalone" if name == "server-kill-ivs" else "in-process"
         self.prefix = f"ch{uuid.uuid4().hex[:6]}-"
-        self.redis = self.server = self.emulator = None
+        self.redis = self.server = self.emulator = self.publisher = None
         self.db = None
         self.down = []  # (from, to) monotonic windows in which the server process was not serving
         self.extra = {}
@@ -147,15 +149,24 @@ class Fault:
             env.update(prod)
         else:
             env["API_SECRET_KEY"] = API_KEY
+        port = free_port()
         if self.ivs == "standalone":
-            self.emulator = r.registry.add(Emulator(r.binary, r.workdir))
+            # Its events reach the server as an EventBridge API destination's would.
+            self.emulator = r.registry.add(Emulator(r.binary, r.workdir, events_url=f"http://127.0.0.1:{port}/api/events/ivs",
+                                                    events_key=API_KEY))
             self.emulator.start()
             master = self.emulator.call("CreateStage", {"name": "master"})["stage"]["arn"]
             env.update({"IVS_ENDPOINT": f"http://127.0.0.1:{self.emulator.port}", "MASTER_STAGE_ARN": master,
                         "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"})
         nofile = 512 if self.name == "fd-exhaustion" else None
-        self.server = r.registry.add(Server(r.binary, r.workdir, self.name, env, nofile=nofile))
+        self.server = r.registry.add(Server(r.binary, r.workdir, self.name, env, nofile=nofile, port=port))
         self.server.start()
+        # Viewers join a live broadcast (the default REQUIRE_LIVE_PUBLISHER=true): a simulated
+        # broadcaster, which publishes again after a server restart as an encoder reconnects.
+        try:
+            self.publisher = LivePublisher(self.server.port, API_KEY).start()
+        except PublisherError as e:
+            raise ChaosError(f"the broadcast did not go live: {e}") from e
         if nofile:
             with open(f"/proc/{self.server.proc.pid}/limits") as f:
                 limit = next((l.split()[3] for l in f if l.startswith("Max open files")), "?")
@@ -163,6 +174,8 @@ class Fault:
                 raise ChaosError(f"the server runs with a descriptor limit of {limit}, not {nofile}")
 
     def stop(self):
+        if self.publisher is not None:
+            self.publisher.stop()
         for s in (self.server, self.emulator, self.redis):
             if s is not None:
                 s.stop()

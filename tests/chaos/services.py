@@ -258,9 +258,9 @@ class Server:
     """build/ivs-server with exactly the given variables, on a fixed free port so a restart comes
     back where the load expects it. `nofile` runs it under `ulimit -n`."""
 
-    def __init__(self, binary, workdir, name, env, nofile=None):
+    def __init__(self, binary, workdir, name, env, nofile=None, port=None):
         self.binary, self.nofile = binary, nofile
-        self.port = free_port()
+        self.port = port or free_port()
         self.dir = os.path.join(workdir, f"server-{name}")
         os.makedirs(self.dir)
         self.log_path = os.path.join(self.dir, "server.log")
@@ -317,10 +317,15 @@ def _hmac(key, text):
 
 
 class Emulator:
-    """`ivs-server emulator`: IVS Real-Time alone, over the AWS wire protocol (SigV4, `ivs`)."""
+    """`ivs-server emulator`: IVS Real-Time alone, over the AWS wire protocol (SigV4, `ivs`).
+    With `events_url` it posts its EventBridge events there (with `events_key` as x-api-key)."""
 
-    def __init__(self, binary, workdir, region="us-east-1", key="test", secret="test"):
+    def __init__(self, binary, workdir, region="us-east-1", key="test", secret="test", events_url=None,
+                 events_key=None):
         self.binary, self.region, self.key, self.secret = binary, region, key, secret
+        self.events = ["--events-url", events_url] if events_url else []
+        if events_url and events_key:
+            self.events += ["--events-api-key", events_key]
         self.port = free_port()
         self.log_path = os.path.join(workdir, f"emulator-{self.port}.log")
         self.proc = None
@@ -329,7 +334,7 @@ class Emulator:
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "AWS_REGION": self.region,
                "IVS_EMULATOR_ACCESS_KEY_ID": self.key, "IVS_EMULATOR_SECRET_ACCESS_KEY": self.secret}
         with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen([self.binary, "emulator", "--port", str(self.port)], env=env,
+            self.proc = subprocess.Popen([self.binary, "emulator", "--port", str(self.port)] + self.events, env=env,
                                          stdout=log, stderr=subprocess.STDOUT)
 
         def listening():

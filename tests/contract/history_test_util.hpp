@@ -7,8 +7,11 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include <signal.h>
+
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 
@@ -110,6 +113,16 @@ public:
                           std::to_string(port_)) == 0;
     }
     void Stop() { RunCommand(Script("pg.sh") + " stop " + dir_.path() + "/pg"); }
+    // Sends `signal` (e.g. SIGSTOP / SIGCONT) to the postmaster and every backend it forked:
+    // the postmaster first, so it forks no new backend meanwhile.
+    bool Signal(int signal) {
+        std::ifstream in(dir_.path() + "/pg/data/postmaster.pid");
+        pid_t pid = 0;
+        if (!(in >> pid) || pid <= 0 || ::kill(pid, signal) != 0) return false;
+        RunCommand("for c in $(pgrep -P " + std::to_string(pid) + "); do kill -" +
+                   std::to_string(signal) + " $c; done");
+        return true;
+    }
     adapters::history::PgOptions Options() const {
         adapters::history::PgOptions o;
         o.host = "127.0.0.1";

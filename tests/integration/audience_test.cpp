@@ -2,93 +2,13 @@
 // in-process IVS emulator, self-signed tokens).
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <map>
-#include <mutex>
-#include <set>
-#include <thread>
-
-#include "test_support.hpp"
+#include "audience_support.hpp"
 
 namespace ivs::test {
 namespace {
 
 namespace json = boost::json;
-
-constexpr const char* kAppKey = "app-key-0123456789abcdef";
-constexpr const char* kReadKey = "read-key-0123456789abcdef";
-constexpr const char* kInternal = "internal-secret-xyz";
-const std::string kUnknownStage = "arn:aws:ivs:us-east-1:123456789012:stage/doesNotExist1";
-
-Environment Env(Environment extra = {}) {
-    Environment env{{"API_KEYS", std::string("app1:app:") + kAppKey + ",reader:read:" + kReadKey},
-                    {"PUBLISHER_POLL_SECONDS", "3600"}};
-    for (auto& [k, v] : extra) env[k] = v;
-    return env;
-}
-
-std::map<std::string, std::string> App() { return {{"x-api-key", kAppKey}}; }
-std::map<std::string, std::string> Bearer(const std::string& token) {
-    return {{"authorization", "Bearer " + token}};
-}
-
-json::object Data(const HttpResponse& r) {
-    auto v = r.Json();
-    return v.as_object().at("data").as_object();
-}
-std::string ErrorCode(const HttpResponse& r) {
-    return std::string(r.Json().as_object().at("error").as_object().at("code").as_string());
-}
-json::object ErrorDetails(const HttpResponse& r) {
-    const json::value v = r.Json();
-    const auto& e = v.as_object().at("error").as_object();
-    return e.contains("details") ? e.at("details").as_object() : json::object{};
-}
-std::string Str(const json::object& o, const char* key) { return std::string(o.at(key).as_string()); }
-
-// The master stage once the stage wiring registered it (the publisher token targets it).
-std::string WaitForMaster(TestServer& s) {
-    std::string arn;
-    EXPECT_TRUE(WaitUntil([&] {
-        auto r = s.Post("/api/token/publisher", json::object{{"userId", "caster"}});
-        if (r.status != 200) return false;
-        arn = Str(Data(r), "stageArn");
-        return true;
-    }));
-    return arn;
-}
-
-// Reports the publisher as publishing, the way an EventBridge API destination would. The
-// publisher poll may later correct this from IVS truth (nobody publishes in the emulator).
-void ReportPublished(TestServer& s, const std::string& master) {
-    static std::atomic<int> counter{0};
-    json::object event{{"id", std::string("evt-live-").append(std::to_string(++counter))},
-                       {"detail-type", "IVS Stage Update"},
-                       {"source", "aws.ivs"},
-                       {"resources", json::array{json::value(master)}},
-                       {"time", "2026-01-01T00:00:00Z"},
-                       {"detail",
-                        json::object{{"event_name", "Participant Published"},
-                                     {"participant_id", "pubPart1"},
-                                     {"user_id", "broadcaster-caster"},
-                                     {"stage_arn", master}}}};
-    auto r = s.Post("/api/events/ivs", event);
-    ASSERT_EQ(r.status, 200u) << r.body;
-}
-
-int ListCount(TestServer& s, const std::string& stage) {
-    auto r = s.Get("/api/viewer/list/" + stage);
-    if (r.status != 200) return -1;
-    return static_cast<int>(Data(r).at("viewers").as_array().size());
-}
-
-json::object JoinOk(TestServer& s, const std::string& user, const std::string& stage = {}) {
-    json::object body{{"userId", user}};
-    if (!stage.empty()) body["stageArn"] = stage;
-    auto r = s.Post("/api/token/viewer", body, App());
-    EXPECT_EQ(r.status, 200u) << r.body;
-    return r.status == 200 ? Data(r) : json::object{};
-}
+using namespace audience_http;
 
 TEST(AudienceHttp, PublisherTokenHasTheRealLifetimeAndWhipInstructions) {
     TestServer s(Env());
@@ -134,24 +54,42 @@ TEST(AudienceHttp, PublisherTokenHasTheRealLifetimeAndWhipInstructions) {
 
 TEST(AudienceHttp, ViewerTokensNeedALivePublisher) {
     TestServer s(Env());
-    const std::string master = WaitForMaster(s);
+    WaitForMaster(s);
     auto offline = s.Post("/api/token/viewer", json::object{{"userId", "v1"}}, App());
     EXPECT_EQ(offline.status, 404u) << offline.body;
     EXPECT_EQ(ErrorCode(offline), "NOT_FOUND");
-    HttpResponse joined;
-    ASSERT_TRUE(WaitUntil([&] {
-        ReportPublished(s, master);
-        joined = s.Post("/api/token/viewer", json::object{{"userId", "v1"}}, App());
-        return joined.status == 200;
-    }));
+    auto publisher = PublishLive(s);
+    ASSERT_TRUE(publisher->live()) << publisher->error();
+    auto joined = s.Post("/api/token/viewer", json::object{{"userId", "v1"}}, App());
+    ASSERT_EQ(joined.status, 200u) << joined.body;
     auto d = Data(joined);
     EXPECT_LE(d.at("expiresIn").as_int64(), 3600);
     EXPECT_GT(d.at("expiresIn").as_int64(), 3600 - 120);
+
+    // The broadcaster stops (IVS reports it unpublished): new viewers are refused again.
+    publisher->Stop();
+    EXPECT_TRUE(WaitUntil([&] {
+        return !Data(s.Get("/api/stats/publisher")).at("isPublisherLive").as_bool();
+    }));
+    auto after = s.Post("/api/token/viewer", json::object{{"userId", "v2"}}, App());
+    EXPECT_EQ(after.status, 404u) << after.body;
+    EXPECT_EQ(ErrorCode(after), "NOT_FOUND");
+}
+
+// REQUIRE_LIVE_PUBLISHER=false is what lets a deployment seat viewers with nobody publishing.
+TEST(AudienceHttp, WithoutRequireLivePublisherViewersAreSeatedWhileNobodyPublishes) {
+    TestServer s(Env({{"REQUIRE_LIVE_PUBLISHER", "false"}}));
+    const std::string master = WaitForMaster(s);
+    EXPECT_FALSE(Data(s.Get("/api/stats/publisher")).at("isPublisherLive").as_bool());
+    auto joined = JoinOk(s, "early-viewer");
+    EXPECT_EQ(Str(joined, "stageArn"), master);
+    EXPECT_EQ(ListCount(s, master), 1);
 }
 
 TEST(AudienceHttp, ViewerLifecycleWithSessionTokens) {
-    TestServer s(Env({{"REQUIRE_LIVE_PUBLISHER", "false"}}));
-    WaitForMaster(s);
+    TestServer s(Env());
+    std::unique_ptr<LivePublisher> publisher;
+    MasterWithPublisher(s, publisher);
     auto first = JoinOk(s, "viewer.one");
     ASSERT_FALSE(first.empty());
     EXPECT_EQ(Str(first, "userId"), "viewer-viewer.one");
@@ -223,8 +161,9 @@ TEST(AudienceHttp, ViewerLifecycleWithSessionTokens) {
 }
 
 TEST(AudienceHttp, ViewerValidationAndUnknownStages) {
-    TestServer s(Env({{"REQUIRE_LIVE_PUBLISHER", "false"}}));
-    const std::string master = WaitForMaster(s);
+    TestServer s(Env());
+    std::unique_ptr<LivePublisher> publisher;
+    const std::string master = MasterWithPublisher(s, publisher);
     auto missing = s.Post("/api/token/viewer", json::object{}, App());
     EXPECT_EQ(missing.status, 400u);
     EXPECT_EQ(ErrorDetails(missing).at("missingFields").as_array(), (json::array{"userId"}));
@@ -261,13 +200,13 @@ TEST(AudienceHttp, ViewerValidationAndUnknownStages) {
 }
 
 TEST(AudienceHttp, RejoinKeepsTheSessionAndRespectsCapacity) {
-    TestServer s(Env({{"REQUIRE_LIVE_PUBLISHER", "false"},
-                      {"AUTOSCALE_ENABLED", "false"},
+    TestServer s(Env({{"AUTOSCALE_ENABLED", "false"},
                       {"STAGE_CAPACITY", "2"},
                       {"SCALE_UP_THRESHOLD", "2"},
                       {"SCALE_DOWN_THRESHOLD", "1"},
                       {"SEAT_WAIT_SECONDS", "0"}}));
-    const std::string master = WaitForMaster(s);
+    std::unique_ptr<LivePublisher> publisher;
+    const std::string master = MasterWithPublisher(s, publisher);
     json::object body{{"userId", "r1"}, {"stageArn", master}, {"participantId", "partA"}};
     auto first = s.Post("/api/viewer/rejoin", body, App());
     ASSERT_EQ(first.status, 200u) << first.body;
@@ -291,7 +230,7 @@ TEST(AudienceHttp, RejoinKeepsTheSessionAndRespectsCapacity) {
 }
 
 TEST(AudienceHttp, MediaServerTokenIsClosedWithoutTheInternalSecret) {
-    TestServer s(Env({{"REQUIRE_LIVE_PUBLISHER", "false"}}));
+    TestServer s(Env());
     const std::string master = WaitForMaster(s);
     json::object body{{"serverId", "relay1"}, {"stageArn", master}};
     auto closed = s.Post("/api/token/mediaserver", body, App());
@@ -302,7 +241,7 @@ TEST(AudienceHttp, MediaServerTokenIsClosedWithoutTheInternalSecret) {
 }
 
 TEST(AudienceHttp, MediaServerTokenChecksTheSecretFirst) {
-    TestServer s(Env({{"REQUIRE_LIVE_PUBLISHER", "false"}, {"INTERNAL_SECRET", kInternal}}));
+    TestServer s(Env({{"INTERNAL_SECRET", kInternal}}));
     const std::string master = WaitForMaster(s);
     auto wrong = s.Post("/api/token/mediaserver", json::object{},
                         {{"x-api-key", kAppKey}, {"x-internal-secret", "nope"}});
@@ -323,189 +262,6 @@ TEST(AudienceHttp, MediaServerTokenChecksTheSecretFirst) {
     EXPECT_EQ(d.at("capabilities").as_array(), (json::array{"PUBLISH", "SUBSCRIBE"}));
     EXPECT_EQ(Str(d, "userId"), "media-server-relay1");
     EXPECT_LE(d.at("expiresIn").as_int64(), 4 * 3600);
-}
-
-// The acceptance: 500 viewer tokens, 32 at a time, with the default capacity,
-// threshold and max stages; all succeed and the counts agree. (The live-publisher gate is
-// covered above; nobody really publishes in the emulator, so the poll would close it.)
-// FANOUT_MODE=mediaserver has no replication ceiling: a 500-join burst fills ten stages.
-TEST(AudienceHttp, FiveHundredJoinsThirtyTwoAtATimeWithAMediaServer) {
-    TestServer s(Env({{"IO_THREADS", "4"}, {"REQUIRE_LIVE_PUBLISHER", "false"}, {"FANOUT_MODE", "mediaserver"}}));
-    WaitForMaster(s);
-    std::atomic<int> next{0}, ok{0};
-    std::mutex mu;
-    std::vector<std::string> failures;
-    std::vector<std::thread> threads;
-    for (int t = 0; t < 32; ++t) {
-        threads.emplace_back([&] {
-            for (int i = next++; i < 500; i = next++) {
-                auto r = s.Post("/api/token/viewer", json::object{{"userId", std::string("burst").append(std::to_string(i))}},
-                                App());
-                if (r.status == 200) {
-                    ok++;
-                } else {
-                    std::lock_guard lock(mu);
-                    failures.push_back(std::to_string(r.status) + " " + r.body);
-                }
-            }
-        });
-    }
-    for (auto& th : threads) th.join();
-    EXPECT_EQ(ok.load(), 500) << (failures.empty() ? "" : failures.front());
-    auto stats = s.Get("/api/stats");
-    ASSERT_EQ(stats.status, 200u);
-    auto d = Data(stats);
-    int sum = 0;
-    for (const auto& st : d.at("stages").as_array()) {
-        const int n = static_cast<int>(st.as_object().at("viewerCount").as_int64());
-        EXPECT_LE(n, 50);
-        sum += n;
-        EXPECT_EQ(ListCount(s, Str(st.as_object(), "stageArn")), n);
-    }
-    EXPECT_EQ(d.at("totalViewers").as_int64(), 500);
-    EXPECT_EQ(sum, 500);
-}
-
-// Thousands of joins, moves and leaves on many threads: no stage ever holds more than its
-// capacity and every seated user is counted exactly once.
-TEST(AudienceHttp, ConcurrentJoinsMovesAndLeavesKeepTheInvariants) {
-    constexpr int kCapacity = 30;
-    TestServer s(Env({{"REQUIRE_LIVE_PUBLISHER", "false"},
-                      {"AUTOSCALE_ENABLED", "false"},
-                      {"STAGE_CAPACITY", std::to_string(kCapacity)},
-                      {"SCALE_UP_THRESHOLD", "25"},
-                      {"SEAT_WAIT_SECONDS", "0"},
-                      {"IO_THREADS", "4"}}));
-    const std::string master = WaitForMaster(s);
-    std::vector<std::string> stages{master};
-    for (int i = 0; i < 3; ++i) {
-        // 503 while the stage registry finishes its first reconciliation.
-        HttpResponse r;
-        WaitUntil([&] {
-            r = s.Post("/api/stage",
-                       json::object{{"name", std::string("extra-").append(std::to_string(i))}});
-            return r.status != 503;
-        });
-        ASSERT_TRUE(r.status == 200 || r.status == 201) << r.body;
-        auto d = Data(r);
-        std::string arn = d.contains("stageArn") ? Str(d, "stageArn")
-                                                 : Str(d.at("stage").as_object(), "arn");
-        stages.push_back(arn);
-    }
-    std::atomic<int> over{0}, joined{0}, full{0}, other{0};
-    std::mutex mu;
-    std::string first_other;
-    std::vector<std::thread> threads;
-    constexpr int kThreads = 16;
-    constexpr int kOps = 130;  // about 2,000 requests
-    for (int t = 0; t < kThreads; ++t) {
-        threads.emplace_back([&, t] {
-            unsigned seed = 77 + t;
-            for (int i = 0; i < kOps; ++i) {
-                seed = seed * 1103515245u + 12345u;
-                const std::string user = std::string("c").append(std::to_string((seed >> 8) % 160));
-                const int op = static_cast<int>((seed >> 4) % 10);
-                HttpResponse r;
-                if (op < 5) {
-                    r = s.Post("/api/token/viewer", json::object{{"userId", user}}, App());
-                } else if (op < 8) {
-                    const auto& stage = stages[(seed >> 12) % stages.size()];
-                    r = s.Post("/api/token/viewer", json::object{{"userId", user}, {"stageArn", stage}},
-                               App());
-                } else {
-                    const auto& stage = stages[(seed >> 12) % stages.size()];
-                    r = s.Post("/api/viewer/leave", json::object{{"userId", user}, {"stageArn", stage}},
-                               App());
-                }
-                if (r.status == 200) {
-                    if (op < 8) {
-                        joined++;
-                        if (Data(r).at("currentViewers").as_int64() > kCapacity) over++;
-                    }
-                } else if (r.status == 503) {
-                    full++;
-                } else {
-                    other++;
-                    std::lock_guard lock(mu);
-                    if (first_other.empty()) first_other = r.body;
-                }
-            }
-        });
-    }
-    for (auto& th : threads) th.join();
-    EXPECT_EQ(other.load(), 0) << first_other;
-    EXPECT_EQ(over.load(), 0);
-    EXPECT_GT(joined.load(), 500);
-    EXPECT_GT(full.load(), 0) << "160 users for 120 seats should fill the stages";
-
-    // Every managed stage (the registry may also keep a spare one).
-    auto all = s.Get("/api/stats");
-    ASSERT_EQ(all.status, 200u);
-    const json::object all_data = Data(all);
-    std::vector<std::string> managed;
-    for (const auto& st : all_data.at("stages").as_array()) {
-        managed.push_back(Str(st.as_object(), "stageArn"));
-    }
-    std::set<std::string> seated;
-    int total = 0;
-    for (const auto& stage : managed) {
-        auto r = s.Get("/api/viewer/list/" + stage);
-        ASSERT_EQ(r.status, 200u);
-        const json::object data = Data(r);
-        const auto& viewers = data.at("viewers").as_array();
-        EXPECT_LE(static_cast<int>(viewers.size()), kCapacity);
-        total += static_cast<int>(viewers.size());
-        for (const auto& v : viewers) {
-            EXPECT_TRUE(seated.insert(std::string(v.as_string())).second) << "seated twice: " << v;
-        }
-    }
-    EXPECT_EQ(static_cast<int>(seated.size()), total);
-    auto stats = s.Get("/api/stats");
-    ASSERT_EQ(stats.status, 200u);
-    EXPECT_EQ(Data(stats).at("totalViewers").as_int64(), total);
-}
-
-// HEARTBEAT_TIMEOUT_SECONDS=3: only heartbeating viewers remain, then silence empties the stage.
-TEST(AudienceHttp, SilentViewersTimeOut) {
-    TestServer s(Env({{"REQUIRE_LIVE_PUBLISHER", "false"},
-                      {"HEARTBEAT_TIMEOUT_SECONDS", "3"},
-                      {"AUTOSCALE_ENABLED", "false"}}));
-    const std::string master = WaitForMaster(s);
-    std::vector<std::string> tokens;
-    for (int i = 0; i < 20; ++i) {
-        auto d = JoinOk(s, std::string("hb").append(std::to_string(i)), master);
-        tokens.push_back(Str(d, "sessionToken"));
-    }
-    EXPECT_EQ(ListCount(s, master), 20);
-    auto beat = [&] {
-        for (int i = 0; i < 10; ++i) {
-            s.Post("/api/viewer/heartbeat",
-                   json::object{{"userId", std::string("hb").append(std::to_string(i))}, {"stageArn", master}},
-                   Bearer(tokens[i]));
-        }
-    };
-    // The ten heartbeating viewers stay; the silent ten are ended by the sweeper.
-    EXPECT_TRUE(WaitUntil(
-        [&] {
-            beat();
-            return ListCount(s, master) == 10;
-        },
-        std::chrono::seconds(20), std::chrono::milliseconds(500)));
-    auto list = s.Get("/api/viewer/list/" + master);
-    std::set<std::string> users;
-    const json::object list_data = Data(list);
-    for (const auto& v : list_data.at("viewers").as_array()) {
-        users.insert(std::string(v.as_string()));
-    }
-    for (int i = 0; i < 10; ++i) EXPECT_TRUE(users.count(std::string("hb").append(std::to_string(i))));
-    auto stats = s.Get("/api/stats");
-    EXPECT_EQ(Data(stats).at("totalViewers").as_int64(), 10);
-    // Silence: everyone goes.
-    EXPECT_TRUE(WaitUntil([&] { return ListCount(s, master) == 0; }, std::chrono::seconds(20),
-                          std::chrono::milliseconds(200)));
-    auto late = s.Post("/api/viewer/heartbeat",
-                       json::object{{"userId", "hb0"}, {"stageArn", master}}, Bearer(tokens[0]));
-    EXPECT_EQ(late.status, 404u);
 }
 
 }  // namespace

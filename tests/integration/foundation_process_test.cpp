@@ -116,27 +116,6 @@ TEST(FoundationProcessTest, DotEnvInTheWorkingDirectoryIsReadAndTheEnvironmentWi
     EXPECT_NE(fixed.Stdout().find("port=4000"), std::string::npos) << fixed.Stdout();
 }
 
-// True when a number outside the strings of `line` is written with an exponent ("1.3E-1").
-bool HasExponentNumber(const std::string& line) {
-    bool in_string = false;
-    for (std::size_t i = 0; i < line.size(); ++i) {
-        const char c = line[i];
-        if (in_string) {
-            if (c == '\\') {
-                ++i;
-            } else if (c == '"') {
-                in_string = false;
-            }
-        } else if (c == '"') {
-            in_string = true;
-        } else if ((c == 'E' || c == 'e') && i > 0 &&
-                   std::isdigit(static_cast<unsigned char>(line[i - 1]))) {
-            return true;
-        }
-    }
-    return false;
-}
-
 TEST(FoundationProcessTest, JsonLogLinesWriteNumbersAsPlainDecimals) {
     ChildServer p({}, ServeEnv({{"LOG_FORMAT", "json"}, {"LOG_LEVEL", "info"}}));
     const unsigned short port = p.WaitForPort();

@@ -12,6 +12,7 @@
 #include "../contract/history_test_util.hpp"
 #include "adapters/history/postgres/pg_conn.hpp"
 #include "core/time_format.hpp"
+#include "live_publisher.hpp"
 
 namespace ivs::test {
 namespace {
@@ -56,16 +57,13 @@ std::pair<int, int> Rows(Server& s, const std::string& user) {
     return {rows, closed};
 }
 
-Environment Embedded(Environment extra = {}) {
-    extra.emplace("REQUIRE_LIVE_PUBLISHER", "false");
-    return extra;
-}
-
 TEST(HistoryFlow, SqliteModeRecordsEverySessionOnceAndClosesLeftOnesAtRestart) {
     TempDir data;
     std::vector<Seat> seats;
     {
-        TestServer server(Embedded({{"DATA_DIR", data.path()}}));
+        TestServer server(Environment{{"DATA_DIR", data.path()}});
+        auto publisher = PublishLive(server);
+        ASSERT_TRUE(publisher->live()) << publisher->error();
         for (int i = 0; i < 10; ++i) seats.push_back(Join(server, fmt::format("flow-{}", i)));
         for (int i = 0; i < 4; ++i) Leave(server, seats[static_cast<std::size_t>(i)]);
         ASSERT_TRUE(WaitUntil([&] {
@@ -76,7 +74,7 @@ TEST(HistoryFlow, SqliteModeRecordsEverySessionOnceAndClosesLeftOnesAtRestart) {
             return true;
         }));
     }
-    TestServer again(Embedded({{"DATA_DIR", data.path()}}));
+    TestServer again(Environment{{"DATA_DIR", data.path()}});
     ASSERT_TRUE(WaitUntil([&] {
         for (const auto& s : seats) {
             if (Rows(again, s.user_id) != std::pair{1, 1}) return false;
@@ -94,7 +92,7 @@ public:
         port_ = static_cast<unsigned short>(std::stoi(out));
         std::string cmd = fmt::format(
             "(cd {0} && exec env DATA_DIR={0} API_HOST=127.0.0.1 API_PORT={1} API_SECRET_KEY={2} "
-            "REQUIRE_LIVE_PUBLISHER=false LOG_LEVEL=warn {3} {4}) >>{0}/server.log 2>&1 & "
+            "LOG_LEVEL=warn {3} {4}) >>{0}/server.log 2>&1 & "
             "echo $!",
             data_dir, port_, TestServer::kTestKey, extra_env, *HarnessEnv("IVS_TEST_BINARY"));
         RunCommand(cmd, &out);
@@ -112,6 +110,7 @@ public:
         RunCommand(fmt::format("wait {} 2>/dev/null; true", pid_));
         pid_ = -1;
     }
+    unsigned short port() const { return port_; }
     HttpResponse Get(const std::string& target) {
         return HttpCall(port_, "GET", target, "", {{"x-api-key", TestServer::kTestKey}});
     }
@@ -133,6 +132,8 @@ TEST(HistoryFlow, SigkillWithOpenSessionsThenRestartClosesThemOnce) {
     std::vector<Seat> seats;
     {
         ServerProcess server(data.path(), "");
+        LivePublisher publisher(server.port(), TestServer::kTestKey);
+        ASSERT_TRUE(publisher.live()) << publisher.error();
         for (int i = 0; i < 5; ++i) seats.push_back(Join(server, fmt::format("killed-{}", i)));
         Leave(server, seats[0]);
         ASSERT_TRUE(WaitUntil([&] { return Rows(server, seats[4].user_id).first == 1; }));
@@ -160,6 +161,8 @@ TEST(HistoryFlow, ASigkillRightAfterJoinsAnsweredLosesNoRow) {
     std::vector<Seat> seats;
     {
         ServerProcess server(data.path(), "");
+        LivePublisher publisher(server.port(), TestServer::kTestKey);
+        ASSERT_TRUE(publisher.live()) << publisher.error();
         for (int i = 0; i < 20; ++i) seats.push_back(Join(server, fmt::format("sudden-{}", i)));
         server.Kill(SIGKILL);
     }
@@ -189,6 +192,8 @@ TEST(HistoryFlow, ACrashedSessionIsClosedAtItsLastCheckpointedHeartbeat) {
     std::string checkpointed;
     {
         ServerProcess server(data.path(), "HEARTBEAT_CHECKPOINT_SECONDS=1");
+        LivePublisher publisher(server.port(), TestServer::kTestKey);
+        ASSERT_TRUE(publisher.live()) << publisher.error();
         const Seat seat = Join(server, "watcher");
         ASSERT_FALSE(seat.stage_arn.empty());
         // Heartbeats until one of them, later than the join, is in the history store.
@@ -231,12 +236,14 @@ TEST(HistoryFlow, PostgresOutageDelaysRowsButLosesNone) {
     PrivatePostgres pg;
     ASSERT_TRUE(pg.Start());
     auto o = pg.Options();
-    TestServer server(Embedded({{"DB_HOST", o.host},
-                                {"DB_PORT", std::to_string(o.port)},
-                                {"DB_NAME", o.dbname},
-                                {"DB_POOL_MAX", "2"},
-                                {"HEARTBEAT_TIMEOUT_SECONDS", "4"},
-                                {"SNAPSHOT_INTERVAL_SECONDS", "1"}}));
+    TestServer server({{"DB_HOST", o.host},
+                       {"DB_PORT", std::to_string(o.port)},
+                       {"DB_NAME", o.dbname},
+                       {"DB_POOL_MAX", "2"},
+                       {"HEARTBEAT_TIMEOUT_SECONDS", "4"},
+                       {"SNAPSHOT_INTERVAL_SECONDS", "1"}});
+    auto publisher = PublishLive(server);
+    ASSERT_TRUE(publisher->live()) << publisher->error();
     adapters::history::PgConn check(o);
     auto count = [&](const std::string& sql) {
         try {

@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "live_publisher.hpp"
 #include "live_support.hpp"
 
 namespace ivs::test {
@@ -18,7 +19,9 @@ double ViewerGauge(const std::string& metrics) {
 }
 
 TEST(LiveApp, TwentyFiveJoinsReachWebSocketAndMetrics) {
-    TestServer server(Environment{{"REQUIRE_LIVE_PUBLISHER", "false"}});
+    TestServer server;
+    auto publisher = PublishLive(server);
+    ASSERT_TRUE(publisher->live()) << publisher->error();
     WsClient unauthenticated;
     EXPECT_EQ(unauthenticated.Connect(server.port(), "/ws"), 401u);
 

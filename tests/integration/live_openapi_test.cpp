@@ -6,6 +6,7 @@
 
 #include "http/handlers/openapi.hpp"
 #include "http/router.hpp"
+#include "live_publisher.hpp"
 #include "test_support.hpp"
 
 namespace ivs::test {
@@ -57,13 +58,17 @@ json::value ResponseSchema(const json::object& doc, const std::string& path,
 class OpenApiResponses : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
-        server_ = new TestServer(Environment{{"REQUIRE_LIVE_PUBLISHER", "false"}});
+        server_ = new TestServer;
+        publisher_ = PublishLive(*server_).release();
     }
     static void TearDownTestSuite() {
+        delete publisher_;
+        publisher_ = nullptr;
         delete server_;
         server_ = nullptr;
     }
     static TestServer* server_;
+    static LivePublisher* publisher_;  // the viewer token needs the broadcast live
 
     json::object Document() {
         auto res = server_->Get("/api/openapi.json", {{"x-no-auth", "1"}});
@@ -82,6 +87,7 @@ protected:
     }
 };
 TestServer* OpenApiResponses::server_ = nullptr;
+LivePublisher* OpenApiResponses::publisher_ = nullptr;
 
 TEST_F(OpenApiResponses, DocumentIsOpenApi31WithErrorEnvelope) {
     auto doc = Document();

@@ -1,13 +1,15 @@
 """Real answers of every documented endpoint, successes and errors, validated against the schema
 the served OpenAPI document gives for their status, with a JSON Schema (2020-12) validator.
 
-Starts the built ivs-server in embedded mode (REQUIRE_LIVE_PUBLISHER=false, so viewer tokens are
-issued without a publisher) on a free port. Env: IVS_TEST_BINARY.
+Starts the built ivs-server in embedded mode with its defaults on a free port, and a simulated
+broadcaster publishing in the master stage (viewer tokens need a live publisher). Env:
+IVS_TEST_BINARY.
 """
 import json
 import os
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
@@ -16,6 +18,9 @@ import urllib.parse
 import urllib.request
 
 import jsonschema
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from live_publisher import LivePublisher  # noqa: E402
 
 BINARY = os.environ.get("IVS_TEST_BINARY", "build/ivs-server")
 KEY = "openapi-answers-key-0123456789"
@@ -74,7 +79,7 @@ class OpenApiAnswersTest(unittest.TestCase):
         port = free_port()
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "API_HOST": "127.0.0.1", "API_PORT": str(port),
                "DATA_DIR": os.path.join(cls.dir, "data"), "API_SECRET_KEY": KEY, "LOG_LEVEL": "warn",
-               "REQUIRE_LIVE_PUBLISHER": "false", "RATE_LIMIT_MAX_REQUESTS": "100000"}
+               "RATE_LIMIT_MAX_REQUESTS": "100000"}
         cls.log = open(os.path.join(cls.dir, "server.log"), "wb")
         cls.proc = subprocess.Popen([BINARY], cwd=cls.dir, env=env, stdout=cls.log, stderr=subprocess.STDOUT)
         cls.api = Api(f"http://127.0.0.1:{port}")
@@ -88,6 +93,12 @@ class OpenApiAnswersTest(unittest.TestCase):
             if time.time() > deadline or cls.proc.poll() is not None:
                 raise AssertionError("the server did not start")
             time.sleep(0.05)
+        cls.publisher = None
+        try:
+            cls.publisher = LivePublisher(port, KEY).start()
+        except Exception:
+            cls.tearDownClass()
+            raise
         status, text = cls.api.call("GET", "/api/openapi.json", key=False)
         assert status == 200, text
         cls.doc = json.loads(text)
@@ -95,6 +106,8 @@ class OpenApiAnswersTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
+        if cls.publisher is not None:
+            cls.publisher.stop()
         cls.proc.terminate()
         cls.proc.wait(timeout=30)
 

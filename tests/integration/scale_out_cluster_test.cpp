@@ -13,6 +13,7 @@
 
 #include "../unit/redis_test_util.hpp"
 #include "core/random.hpp"
+#include "live_publisher.hpp"
 #include "test_support.hpp"
 
 namespace ivs::test {
@@ -67,11 +68,14 @@ const char* kAwsEnv =
 
 // One standalone emulator set up with the AWS CLI like a real account (a master stage, a public
 // key), one PostgreSQL database, one Redis key prefix, and `n` ivs-server instances on them.
+// The emulator posts its EventBridge events to the first instance, as an API destination would,
+// and a simulated broadcaster publishes in the master through the emulator's WHIP endpoint.
 struct Cluster {
     TempDir work;
     std::unique_ptr<Process> emulator;
     std::string endpoint, master, key_arn;
     std::vector<Instance> instances;
+    std::unique_ptr<LivePublisher> publisher;
 
     std::string Aws(const std::string& args) const {
         std::string out;
@@ -84,10 +88,15 @@ struct Cluster {
 
 void StartCluster(Cluster& c, int n, const std::string& settings) {
     const std::string binary = *HarnessEnv("IVS_TEST_BINARY");
+    c.instances.resize(static_cast<std::size_t>(n));
+    for (auto& in : c.instances) in.port = static_cast<unsigned short>(FreePort());
     const int emulator_port = FreePort();
     c.emulator = std::make_unique<Process>(
         c.work.path(), std::string(kAwsEnv) + "DATA_DIR=" + c.work.path() + "/emulator " + binary +
-                           " emulator --port " + std::to_string(emulator_port));
+                           " emulator --port " + std::to_string(emulator_port) +
+                           " --events-url http://127.0.0.1:" +
+                           std::to_string(c.instances[0].port) + "/api/events/ivs" +
+                           " --events-api-key " + kKey);
     c.endpoint = "http://127.0.0.1:" + std::to_string(emulator_port);
     ASSERT_TRUE(WaitUntil([&] {
         return TryHttpCall(static_cast<unsigned short>(emulator_port), "GET", "/").status != 0;
@@ -124,10 +133,8 @@ void StartCluster(Cluster& c, int n, const std::string& settings) {
         " IVS_ENDPOINT=" + c.endpoint + " MASTER_STAGE_ARN=" + c.master +
         " TOKEN_SIGNING=self IVS_TOKEN_PRIVATE_KEY_FILE=" + c.work.path() +
         "/key.pem IVS_PUBLIC_KEY_ARN=" + c.key_arn +
-        " REQUIRE_LIVE_PUBLISHER=false RATE_LIMIT_MAX_REQUESTS=1000000 " + settings + " ";
-    c.instances.resize(static_cast<std::size_t>(n));
+        " RATE_LIMIT_MAX_REQUESTS=1000000 " + settings + " ";
     for (auto& in : c.instances) {
-        in.port = static_cast<unsigned short>(FreePort());
         in.dir = std::make_unique<TempDir>();
         in.process = std::make_unique<Process>(
             in.dir->path(), "env " + shared + "API_PORT=" + std::to_string(in.port) +
@@ -137,6 +144,8 @@ void StartCluster(Cluster& c, int n, const std::string& settings) {
         ASSERT_TRUE(WaitUntil([&] { return TryHttpCall(in.port, "GET", "/health").status == 200; },
                               std::chrono::seconds(20)));
     }
+    c.publisher = std::make_unique<LivePublisher>(c.instances[0].port, kKey);
+    ASSERT_TRUE(c.publisher->live()) << c.publisher->error();
 }
 
 // The instances (of `alive`) that say they hold the leader lease.

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "../unit/redis_test_util.hpp"
+#include "live_publisher.hpp"
 #include "test_support.hpp"
 
 namespace ivs::test {
@@ -186,10 +187,12 @@ TEST(ScaleOutProcess, RedisOutageUnderLoadFailsFastRecoversAndLosesNoHistory) {
     PrivateRedis redis("--appendonly yes --appendfsync always");
     ServerProcess server(*HarnessEnv("IVS_TEST_BINARY"),
                          "REDIS_HOST=127.0.0.1 REDIS_PORT=" + std::to_string(redis.port()) +
-                             " REDIS_COMMAND_TIMEOUT_MS=500 REQUIRE_LIVE_PUBLISHER=false"
+                             " REDIS_COMMAND_TIMEOUT_MS=500"
                              " SESSION_SECRET=scale-out-test-session-secret-0123456789"
                              " RATE_LIMIT_MAX_REQUESTS=1000000");
     ASSERT_TRUE(server.Ready()) << server.Log();
+    LivePublisher publisher(server.port(), kKey);
+    ASSERT_TRUE(publisher.live()) << publisher.error() << server.Log();
     // The first stage exists before the load starts.
     ASSERT_TRUE(WaitUntil([&] {
         return server.Post("/api/token/viewer", {{"userId", "first"}}).status == 200;
@@ -268,11 +271,12 @@ TEST(ScaleOutProcess, InstancesWithoutSessionSecretShareOneThroughRedis) {
     IVS_REQUIRE_HARNESS("IVS_TEST_BINARY");
     // Only the Node server's variables: no SESSION_SECRET anywhere.
     PrivateRedis redis;
-    const std::string env = "REDIS_HOST=127.0.0.1 REDIS_PORT=" + std::to_string(redis.port()) +
-                            " REQUIRE_LIVE_PUBLISHER=false";
+    const std::string env = "REDIS_HOST=127.0.0.1 REDIS_PORT=" + std::to_string(redis.port());
     ServerProcess a(*HarnessEnv("IVS_TEST_BINARY"), env);
     ASSERT_TRUE(a.Ready()) << a.Log();
     EXPECT_TRUE(WaitUntil([&] { return RedisStateInHealth(a.port()) == "connected"; }));
+    LivePublisher publisher(a.port(), kKey);
+    ASSERT_TRUE(publisher.live()) << publisher.error() << a.Log();
 
     // One secret, stored once, random.
     std::string stored;

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "adapters/ivs/emulator.hpp"
+#include "live_publisher.hpp"
 #include "test_support.hpp"
 
 namespace ivs {
@@ -74,22 +75,6 @@ json::object Event(const std::string& id, const std::string& name, const std::st
                           {"event_time", "2030-01-01T00:00:00Z"},
                           {"user_id", "broadcaster-alice"},
                           {"participant_id", participant}}}};
-}
-
-// A publisher really publishing in the master (the emulator's client-SDK surface).
-std::string PublishInMaster(TestServer& s, const std::string& master) {
-    auto emu = s.Service<emulator::Emulator>("ivs_emulator");
-    EXPECT_TRUE(emu);
-    ports::CreateTokenRequest req;
-    req.stage_arn = master;
-    req.user_id = "broadcaster-alice";
-    req.duration_minutes = 60;
-    req.capabilities = {ports::Capability::publish};
-    auto token = emu->CreateParticipantToken(req);
-    auto joined = emu->Join(master, token->token);
-    EXPECT_TRUE(joined);
-    EXPECT_TRUE(emu->Publish(master, joined->participant_id));
-    return joined->participant_id;
 }
 
 int SumOfStages(const json::object& stats) {
@@ -182,12 +167,9 @@ TEST(StagesHttp, StageEndpointsWithTheirErrors) {
     EXPECT_EQ(s.Delete("/api/stage/" + Encode(unrelated->arn)).status, 404u);
     EXPECT_TRUE(emu->GetStage(unrelated->arn));
 
-    // Live publisher (EventBridge), then a viewer in the stage.
-    const std::string pid = PublishInMaster(s, master);
-    auto ev = s.Post("/api/events/ivs", Event("ev-1", "Participant Published", master, pid),
-                     {{"x-api-key", "app-secret-123"}});
-    ASSERT_EQ(ev.status, 200u) << ev.body;
-    EXPECT_EQ(Data(ev).at("outcome"), "applied");
+    // A live publisher (WHIP into the master), then a viewer in the stage.
+    auto publisher = test::PublishLive(s);
+    ASSERT_TRUE(publisher->live()) << publisher->error();
     auto viewer = s.Post("/api/token/viewer", json::object{{"userId", "v1"}, {"stageArn", arn}});
     ASSERT_EQ(viewer.status, 200u) << viewer.body;
     auto busy = s.Delete("/api/stage/" + Encode(arn));
@@ -230,9 +212,9 @@ TEST(StagesHttp, ReplicationEndpointsAndFanOut) {
     EXPECT_FALSE(Data(status).at("hasReplication").as_bool());
 
     // The publisher goes live: fan-out replicates it to the other managed stage.
-    const std::string pid = PublishInMaster(s, master);
-    ASSERT_EQ(s.Post("/api/events/ivs", Event("ev-a", "Participant Published", master, pid)).status,
-              200u);
+    auto publisher = test::PublishLive(s);
+    ASSERT_TRUE(publisher->live()) << publisher->error();
+    const std::string pid = publisher->participant_id();
     info = s.Get("/api/stage/replication/publisher-info");
     EXPECT_TRUE(Data(info).at("hasPublisher").as_bool());
     EXPECT_EQ(Str(Data(info).at("publisherInfo").at("participantId")), pid);
@@ -322,8 +304,10 @@ TEST(StagesHttp, EventBridgeEventsMakeThePublisherLiveAndOffline) {
 }
 
 TEST(StagesHttp, StatsAreConsistentAndOnlyManaged) {
-    TestServer s({{"SPARE_STAGES", "1"}, {"REQUIRE_LIVE_PUBLISHER", "false"}});
+    TestServer s(Environment{{"SPARE_STAGES", "1"}});
     const std::string master = MasterArn(s);
+    auto publisher = test::PublishLive(s);
+    ASSERT_TRUE(publisher->live()) << publisher->error();
     ASSERT_TRUE(WaitUntil([&] { return StageList(s).size() == 2; }));  // master + spare
     auto emu = s.Service<emulator::Emulator>("ivs_emulator");
     auto foreign = emu->CreateStage({"foreign", {}});
@@ -336,7 +320,7 @@ TEST(StagesHttp, StatsAreConsistentAndOnlyManaged) {
     EXPECT_EQ(stats.at("totalViewers").as_int64(), 7);
     EXPECT_EQ(SumOfStages(stats), 7);
     EXPECT_EQ(stats.at("stages").as_array().size(), 2u);
-    EXPECT_FALSE(stats.at("isPublisherLive").as_bool());
+    EXPECT_TRUE(stats.at("isPublisherLive").as_bool());
     EXPECT_EQ(Data(s.Get("/api/stats/viewers")).at("totalViewers").as_int64(), 7);
     auto stages = Data(s.Get("/api/stats/stages"));
     EXPECT_EQ(stages.at("totalStages").as_int64(), 2);
@@ -373,9 +357,10 @@ TEST(StagesHttp, AutoscalerScalesUpWithJoinsAndDrainsBackAfterSilence) {
                   {"AUTOSCALE_INTERVAL_SECONDS", "1"},
                   {"STAGE_WARMUP_SECONDS", "1"},
                   {"DRAIN_TIMEOUT_SECONDS", "2"},
-                  {"HEARTBEAT_TIMEOUT_SECONDS", "3"},
-                  {"REQUIRE_LIVE_PUBLISHER", "false"}});
+                  {"HEARTBEAT_TIMEOUT_SECONDS", "3"}});
     MasterArn(s);
+    auto publisher = test::PublishLive(s);
+    ASSERT_TRUE(publisher->live()) << publisher->error();
     ASSERT_TRUE(WaitUntil([&] { return StageList(s).size() == 2; }));
     for (int i = 0; i < 12; ++i) {
         auto r = s.Post("/api/token/viewer", json::object{{"userId", Id("v", i)}});
@@ -408,10 +393,9 @@ TEST(StagesHttp, AutoscalerScalesUpWithJoinsAndDrainsBackAfterSilence) {
 // STAGE_LIMIT_REACHED; nobody lands on a stage the publisher cannot reach.
 TEST(StagesHttp, FiveHundredViewersThirtyTwoAtATimeFillTheReplicatedStagesThenAreRefused) {
     TestServer s(Environment{{"IO_THREADS", "2"}});
-    const std::string master = MasterArn(s);
-    const std::string pid = PublishInMaster(s, master);
-    ASSERT_EQ(s.Post("/api/events/ivs", Event("live-1", "Participant Published", master, pid)).status,
-              200u);
+    MasterArn(s);
+    auto publisher = test::PublishLive(s);
+    ASSERT_TRUE(publisher->live()) << publisher->error();
     std::atomic<int> next{0}, ok{0}, limit{0};
     std::vector<std::string> failures;
     std::mutex mu;

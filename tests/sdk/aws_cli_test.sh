@@ -119,6 +119,37 @@ check "stop-participant-replication" \
 check "list-participant-replicas is empty after stop" \
   test "$(ivs list-participant-replicas --source-stage-arn "$master" --participant-id "$pid" | jget 'len(d["replicas"])')" = "0"
 
+# A participant that joins through WHIP (the token's whip_url): get-participant,
+# get-stage-session and list-participant-events follow it from publish to WHIP DELETE.
+wstage=$(ivs create-stage --name whip-stage | jget 'd["stage"]["arn"]')
+wtok=$(ivs create-participant-token --stage-arn "$wstage" --user-id whip-host \
+  --capabilities PUBLISH SUBSCRIBE | jget 'd["participantToken"]["token"]')
+sdp=$'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:0\r\n'
+whip() { curl -s -o "$work/answer.sdp" -D "$work/whip.h" -w '%{http_code}' -X POST "$EP/whip" \
+  -H "Authorization: Bearer $1" -H 'Content-Type: application/sdp' --data-binary "$sdp"; }
+header() { grep -i "^$1:" "$work/whip.h" | tr -d '\r' | awk '{print $2}'; }
+check "WHIP POST with a PUBLISH token -> 201" test "$(whip "$wtok")" = "201"
+wpid=$(header x-ivs-participant-id); wsid=$(header x-ivs-session-id); wloc=$(header location)
+check "get-participant: the WHIP publisher is CONNECTED and published" \
+  test "$(ivs get-participant --stage-arn "$wstage" --session-id "$wsid" --participant-id "$wpid" | jget 'd["participant"]["state"]+"|"+str(d["participant"]["published"])+"|"+d["participant"]["userId"]')" = "CONNECTED|True|whip-host"
+check "get-stage-session: the session is open" \
+  test "$(ivs get-stage-session --stage-arn "$wstage" --session-id "$wsid" | jget 'd["stageSession"]["sessionId"]+"|"+str("endTime" in d["stageSession"])')" = "$wsid|False"
+check "list-participant-events: JOINED then PUBLISH_STARTED" \
+  test "$(ivs list-participant-events --stage-arn "$wstage" --session-id "$wsid" --participant-id "$wpid" | jget '",".join(e["name"] for e in d["events"])')" = "JOINED,PUBLISH_STARTED"
+curl -sf -X DELETE "$EP$wloc" >/dev/null
+check "after WHIP DELETE get-participant says DISCONNECTED, not published" \
+  test "$(ivs get-participant --stage-arn "$wstage" --session-id "$wsid" --participant-id "$wpid" | jget 'd["participant"]["state"]+"|"+str(d["participant"]["published"])')" = "DISCONNECTED|False"
+check "after WHIP DELETE the stage session has ended" \
+  test "$(ivs get-stage-session --stage-arn "$wstage" --session-id "$wsid" | jget 'str("endTime" in d["stageSession"])')" = "True"
+check "list-participant-events ends with PUBLISH_STOPPED, LEFT" \
+  test "$(ivs list-participant-events --stage-arn "$wstage" --session-id "$wsid" --participant-id "$wpid" | jget '",".join(e["name"] for e in d["events"][-2:])')" = "PUBLISH_STOPPED,LEFT"
+check "get-participant of an unknown participant -> ResourceNotFoundException" \
+  fails_with ResourceNotFoundException get-participant --stage-arn "$wstage" --session-id "$wsid" \
+  --participant-id AbCdEfGh1234
+check "get-stage-session of an unknown session -> ResourceNotFoundException" \
+  fails_with ResourceNotFoundException get-stage-session --stage-arn "$wstage" --session-id st-AbCdEfGh12345
+check "WHIP POST with a bad token -> 401" test "$(whip x.y.z)" = "401"
+
 # tags
 ivs tag-resource --resource-arn "$master" --tags a=1,b=2 >/dev/null
 ivs untag-resource --resource-arn "$master" --tag-keys a >/dev/null

@@ -7,6 +7,7 @@
 #include <boost/beast/http.hpp>
 
 #include <array>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -120,6 +121,26 @@ int RunCommand(const std::string& command, std::string* output) {
     int rc = pclose(p);
     if (output) *output = std::move(out);
     return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+bool HasExponentNumber(const std::string& text) {
+    bool in_string = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (in_string) {
+            if (c == '\\') {
+                ++i;
+            } else if (c == '"') {
+                in_string = false;
+            }
+        } else if (c == '"') {
+            in_string = true;
+        } else if ((c == 'E' || c == 'e') && i > 0 &&
+                   std::isdigit(static_cast<unsigned char>(text[i - 1]))) {
+            return true;
+        }
+    }
+    return false;
 }
 
 }  // namespace ivs::test

@@ -82,6 +82,10 @@ HttpResponse TryHttpCall(unsigned short port, const std::string& method, const s
 // Runs a command through /bin/sh; returns its exit status. Output goes to `output` if given.
 int RunCommand(const std::string& command, std::string* output = nullptr);
 
+// True when a number outside the strings of the JSON text `text` is written with an exponent
+// ("1.3E-1"); ids inside strings ("rL2EnRjk") do not count.
+bool HasExponentNumber(const std::string& text);
+
 // The whole application in-process on a free port, with the given variables over test
 // defaults (API_PORT=0, a temporary DATA_DIR, API_SECRET_KEY=kTestKey, LOG_LEVEL=warn).
 class TestServer {

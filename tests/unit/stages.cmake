@@ -9,3 +9,8 @@ ivs_add_test(seating_unit_tests unit SOURCES
   LIBS ivs_domain ivs_adapters_ivs ivs_adapters_hot_store ivs_adapters_local ivs_adapters_tokens)
 target_compile_definitions(seating_unit_tests PRIVATE
   IVS_TEST_HARNESS_DEFAULT="${PROJECT_SOURCE_DIR}/tests/harness")
+
+# The stage directory: endpoints for self-signed tokens, throttled GetStage retried.
+ivs_add_test(stage_directory_unit_tests unit SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/stage_directory_test.cpp
+  LIBS ivs_domain ivs_adapters_ivs ivs_adapters_tokens)

@@ -8,9 +8,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <random>
 
 #include "adapters/aws/sigv4.hpp"
+#include "core/random.hpp"
 
 namespace ivs::cloudwatch {
 namespace asio = boost::asio;
@@ -69,7 +69,6 @@ asio::awaitable<Status> CloudWatchClient::SendOnce(const std::string& body, bool
 
 asio::awaitable<Status> CloudWatchClient::PutMetricData(const std::string& metric_namespace,
                                                         const std::vector<MetricDatum>& datums) {
-    thread_local std::mt19937 rng{std::random_device{}()};
     Status last = Ok();
     for (const auto& body : EncodePutMetricData(metric_namespace, datums)) {
         for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
@@ -77,9 +76,14 @@ asio::awaitable<Status> CloudWatchClient::PutMetricData(const std::string& metri
             last = co_await SendOnce(body, retryable);
             if (last || !retryable || attempt == options_.max_attempts) break;
             auto base = options_.base_backoff * (1 << (attempt - 1));
-            std::uniform_int_distribution<long> jitter(0, base.count());
+            // No thread_local engine here: a coroutine resumed on another thread would reach
+            // that thread's copy through the address cached before the suspension, which may
+            // never have been constructed (an all-zero Mersenne twister makes the bounded
+            // draw loop forever).
+            auto jitter = std::chrono::milliseconds(
+                static_cast<long>(RandomU64() % static_cast<std::uint64_t>(base.count() + 1)));
             asio::steady_timer t(co_await asio::this_coro::executor);
-            t.expires_after(base + std::chrono::milliseconds(jitter(rng)));
+            t.expires_after(base + jitter);
             boost::system::error_code ec;
             co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
             // A wait cut short means the call is being cancelled (shutdown): retrying at once

@@ -10,14 +10,14 @@
 namespace ivs::tokens {
 namespace {
 
-constexpr std::size_t kMaxCachedStages = 10'000;
-constexpr auto kEndpointCacheTtl = std::chrono::minutes(10);
-
 class SelfTokenSigner final : public ports::TokenSigner {
 public:
-    SelfTokenSigner(std::shared_ptr<ports::IvsClient> ivs,
+    SelfTokenSigner(ports::StageEndpointLookup endpoints,
                     std::shared_ptr<const Es384Signer> signer, std::string kid, Clock& clock)
-        : ivs_(std::move(ivs)), signer_(std::move(signer)), kid_(std::move(kid)), clock_(clock) {}
+        : endpoints_(std::move(endpoints)),
+          signer_(std::move(signer)),
+          kid_(std::move(kid)),
+          clock_(clock) {}
 
     boost::asio::awaitable<Result<ports::ParticipantToken>> Issue(
         ports::CreateTokenRequest request) override {
@@ -25,7 +25,7 @@ public:
         if (request.capabilities.empty()) {
             co_return InvalidFields({"capabilities"}, "capabilities must not be empty");
         }
-        auto endpoints = co_await Endpoints(request.stage_arn);
+        auto endpoints = co_await endpoints_(request.stage_arn);
         if (!endpoints) co_return endpoints.error();
 
         ParticipantClaims c;
@@ -60,34 +60,10 @@ public:
     std::string NewParticipantId() const override { return RandomAlnum(12); }
 
 private:
-    struct Cached {
-        ports::StageEndpoints endpoints;
-        SteadyTime at;
-    };
-
-    boost::asio::awaitable<Result<ports::StageEndpoints>> Endpoints(const std::string& arn) {
-        auto now = clock_.Steady();
-        {
-            std::lock_guard lock(mu_);
-            auto it = cache_.find(arn);
-            if (it != cache_.end() && now - it->second.at < kEndpointCacheTtl) {
-                co_return it->second.endpoints;
-            }
-        }
-        auto stage = co_await ivs_->GetStage(arn);
-        if (!stage) co_return stage.error();
-        std::lock_guard lock(mu_);
-        if (cache_.size() >= kMaxCachedStages) cache_.clear();
-        cache_[arn] = Cached{stage->endpoints, now};
-        co_return stage->endpoints;
-    }
-
-    std::shared_ptr<ports::IvsClient> ivs_;
+    ports::StageEndpointLookup endpoints_;
     std::shared_ptr<const Es384Signer> signer_;
     std::string kid_;
     Clock& clock_;
-    std::mutex mu_;
-    std::unordered_map<std::string, Cached> cache_;
 };
 
 class ApiTokenSigner final : public ports::TokenSigner {
@@ -126,12 +102,25 @@ Status ValidateTokenRequest(const ports::CreateTokenRequest& r) {
     return Ok();
 }
 
+std::shared_ptr<ports::TokenSigner> MakeSelfTokenSigner(ports::StageEndpointLookup endpoints,
+                                                        const Es384Key& key,
+                                                        std::string public_key_arn, Clock& clock,
+                                                        Es384Library library) {
+    return std::make_shared<SelfTokenSigner>(std::move(endpoints), MakeEs384Signer(key, library),
+                                             std::move(public_key_arn), clock);
+}
+
 std::shared_ptr<ports::TokenSigner> MakeSelfTokenSigner(std::shared_ptr<ports::IvsClient> ivs,
                                                         const Es384Key& key,
                                                         std::string public_key_arn, Clock& clock,
                                                         Es384Library library) {
-    return std::make_shared<SelfTokenSigner>(std::move(ivs), MakeEs384Signer(key, library),
-                                             std::move(public_key_arn), clock);
+    auto lookup = [ivs = std::move(ivs)](
+                      std::string arn) -> boost::asio::awaitable<Result<ports::StageEndpoints>> {
+        auto stage = co_await ivs->GetStage(arn);
+        if (!stage) co_return stage.error();
+        co_return stage->endpoints;
+    };
+    return MakeSelfTokenSigner(std::move(lookup), key, std::move(public_key_arn), clock, library);
 }
 
 std::shared_ptr<ports::TokenSigner> MakeApiTokenSigner(std::shared_ptr<ports::IvsClient> ivs) {

@@ -18,12 +18,18 @@ namespace ivs::tokens {
 Status ValidateTokenRequest(const ports::CreateTokenRequest& request);
 
 // Signs ES384 participant tokens locally with `key` (header kid = `public_key_arn`, which IVS
-// uses to find the imported public key). The stage's events/whip endpoints come from GetStage
-// and are cached per stage for ten minutes, so a burst of joins costs one IVS call. The
+// uses to find the imported public key). The stage's events/whip endpoints come from
+// `endpoints` (the server passes its stage directory, which caches them and learns the stages
+// other instances create, so a join burst does not spend IVS's 5 TPS GetStage quota). The
 // participant id (jti) is 12 random alphanumerics. `library` computes the signatures (the
-// tokens are the same either way). Errors: invalid_argument for bad input, whatever GetStage
+// tokens are the same either way). Errors: invalid_argument for bad input, whatever the lookup
 // returns (not_found for an unknown stage, unavailable, ...). Throws std::runtime_error when
 // the key cannot be used by `library`.
+std::shared_ptr<ports::TokenSigner> MakeSelfTokenSigner(
+    ports::StageEndpointLookup endpoints, const Es384Key& key, std::string public_key_arn,
+    Clock& clock, Es384Library library = Es384Library::nettle);
+
+// The same, looking every stage up with GetStage (no cache).
 std::shared_ptr<ports::TokenSigner> MakeSelfTokenSigner(
     std::shared_ptr<ports::IvsClient> ivs, const Es384Key& key, std::string public_key_arn,
     Clock& clock, Es384Library library = Es384Library::nettle);

@@ -1,17 +1,42 @@
 #include "domain/stages/stage_directory.hpp"
 
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 namespace ivs::stages {
 
+namespace {
+// GetStage shares a 5 TPS account quota with every instance: a throttled lookup waits and
+// tries again (the stage_created event of another instance may fill the cache meanwhile),
+// 100 ms doubling, about 1.5 s in all.
+constexpr int kThrottledAttempts = 5;
+constexpr auto kFirstBackOff = std::chrono::milliseconds(100);
+}  // namespace
+
+std::optional<ports::StageEndpoints> StageDirectory::Cached(const std::string& arn) const {
+    std::lock_guard lock(mu_);
+    auto it = endpoints_.find(arn);
+    if (it == endpoints_.end()) return std::nullopt;
+    return it->second;
+}
+
 boost::asio::awaitable<Result<ports::StageEndpoints>> StageDirectory::Endpoints(std::string arn) {
-    {
-        std::lock_guard lock(mu_);
-        auto it = endpoints_.find(arn);
-        if (it != endpoints_.end()) co_return it->second;
+    auto back_off = kFirstBackOff;
+    for (int attempt = 1;; ++attempt) {
+        if (auto cached = Cached(arn)) co_return *cached;
+        auto stage = co_await ivs_->GetStage(arn);
+        if (stage) {
+            Remember(*stage);
+            co_return stage->endpoints;
+        }
+        if (stage.error().code != Errc::rate_limited || attempt == kThrottledAttempts) {
+            co_return stage.error();
+        }
+        boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, back_off);
+        co_await timer.async_wait(boost::asio::use_awaitable);
+        back_off *= 2;
     }
-    auto stage = co_await ivs_->GetStage(arn);
-    if (!stage) co_return stage.error();
-    Remember(*stage);
-    co_return stage->endpoints;
 }
 
 void StageDirectory::Remember(const ports::Stage& stage) {

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "core/error.hpp"
@@ -16,12 +17,13 @@ namespace ivs::stages {
 // the life of a stage, so one GetStage per stage is enough. Also knows the master stage's ARN
 // once the registry has resolved it. Thread-safe.
 //
-// Registered as ctx.services["stage_directory"].
+// One per process (AppContext::stage_directory).
 class StageDirectory {
 public:
     explicit StageDirectory(std::shared_ptr<ports::IvsClient> ivs) : ivs_(std::move(ivs)) {}
 
-    // Cached endpoints; a GetStage on a miss. Errors: those of GetStage (not_found, unavailable).
+    // Cached endpoints; a GetStage on a miss (retried a few times, backing off, when IVS
+    // throttles it). Errors: those of GetStage (not_found, unavailable, rate_limited).
     boost::asio::awaitable<Result<ports::StageEndpoints>> Endpoints(std::string arn);
 
     void Remember(const ports::Stage& stage);
@@ -32,6 +34,8 @@ public:
     void SetMasterArn(std::string arn);
 
 private:
+    std::optional<ports::StageEndpoints> Cached(const std::string& arn) const;
+
     std::shared_ptr<ports::IvsClient> ivs_;
     mutable std::mutex mu_;
     std::map<std::string, ports::StageEndpoints> endpoints_;

@@ -5,7 +5,7 @@
 
 #include <charconv>
 #include <map>
-#include <mutex>
+#include <atomic>
 #include <string>
 #include <unordered_map>
 
@@ -131,13 +131,17 @@ RequestObserver MakeRequestMetricsObserver(metrics::Registry& registry) {
         metrics::Counter* requests;
         metrics::Histogram* latency;
     };
-    // The children of each (method, route, status) are looked up in the families once.
-    struct Cache {
-        std::mutex mu;
-        std::unordered_map<std::string, Children> children;
+    struct KeyHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view k) const { return std::hash<std::string_view>{}(k); }
     };
-    auto cache = std::make_shared<Cache>();
-    return [&requests, &latency, &refused, cache](const RequestRecord& r) {
+    using Cache = std::unordered_map<std::string, Children, KeyHash, std::equal_to<>>;
+    // Each thread keeps its own map from (observer, method, route, status) to the children, so
+    // a request whose series exists takes no lock and allocates nothing; the observer's number
+    // in the key keeps observers of different registries apart.
+    static std::atomic<std::uint64_t> next_id{0};
+    const std::uint64_t id = ++next_id;
+    return [&requests, &latency, &refused, id](const RequestRecord& r) {
         // Methods outside HTTP's own are one label value, so clients cannot grow the series.
         static constexpr std::string_view kMethods[] = {"GET",    "HEAD",    "POST",
                                                         "PUT",    "DELETE",  "PATCH",
@@ -149,24 +153,19 @@ RequestObserver MakeRequestMetricsObserver(metrics::Registry& registry) {
         std::string_view route = r.route.empty() ? std::string_view("unmatched") : r.route;
         char status[8];
         auto end = std::to_chars(status, status + sizeof status, r.status).ptr;
-        std::string key;
-        key.reserve(method.size() + route.size() + 8);
+        thread_local Cache cache;
+        thread_local std::string key;
+        key.assign(reinterpret_cast<const char*>(&id), sizeof id);
         key.append(method).append(" ").append(route).append(" ").append(status, end);
-        Children c;
-        {
-            std::lock_guard lock(cache->mu);
-            auto it = cache->children.find(key);
-            if (it == cache->children.end()) {
-                std::string m(method), rt(route), st(status, end);
-                it = cache->children
-                         .emplace(std::move(key), Children{&requests.WithLabels({m, rt, st}),
-                                                          &latency.WithLabels({m, rt})})
-                         .first;
-            }
-            c = it->second;
+        auto it = cache.find(std::string_view(key));
+        if (it == cache.end()) {
+            std::string m(method), rt(route), st(status, end);
+            it = cache.emplace(key, Children{&requests.WithLabels({m, rt, st}),
+                                             &latency.WithLabels({m, rt})})
+                     .first;
         }
-        c.requests->Inc();
-        c.latency->Observe(r.seconds);
+        it->second.requests->Inc();
+        it->second.latency->Observe(r.seconds);
         // Rare: looked up in the family each time rather than cached.
         if (r.rate_limited) refused.WithLabels({std::string(method), std::string(route)}).Inc();
     };

@@ -53,29 +53,58 @@ double MemoryLimitMegabytes() {
     return pages * static_cast<double>(::sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
 }
 
-json::object MemoryFields() {
-    const double rss = RssMegabytes();
-    return json::object{{"used", std::llround(rss)},
-                        {"total", std::llround(MemoryLimitMegabytes())},
-                        {"unit", "MB"},
-                        {"rss", std::round(rss * 10) / 10}};
+// The resident set and the memory limit, read from /proc and /sys at most once a second:
+// /health is polled by load balancers and monitors, and opening and reading those files cost
+// more than the rest of its answer. Any thread may refresh; the others read the last sample.
+class MemorySampler {
+public:
+    MemorySampler() : rss_(RssMegabytes()), limit_(MemoryLimitMegabytes()) {}
+
+    std::pair<double, double> RssAndLimit() {
+        const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::steady_clock::now().time_since_epoch())
+                                     .count();
+        std::int64_t due = next_ms_.load(std::memory_order_relaxed);
+        if (now >= due && next_ms_.compare_exchange_strong(due, now + kPeriodMs)) {
+            rss_.store(RssMegabytes(), std::memory_order_relaxed);
+            limit_.store(MemoryLimitMegabytes(), std::memory_order_relaxed);
+        }
+        return {rss_.load(std::memory_order_relaxed), limit_.load(std::memory_order_relaxed)};
+    }
+
+private:
+    static constexpr std::int64_t kPeriodMs = 1000;
+    std::atomic<std::int64_t> next_ms_{0};
+    std::atomic<double> rss_;
+    std::atomic<double> limit_;
+};
+
+json::object MemoryFields(const json::storage_ptr& sp) {
+    static MemorySampler sampler;
+    const auto [rss, limit] = sampler.RssAndLimit();
+    return json::object({{"used", std::llround(rss)},
+                         {"total", std::llround(limit)},
+                         {"unit", "MB"},
+                         {"rss", std::round(rss * 10) / 10}},
+                        sp);
 }
 
 // The fields the Node server's health answers carry, shared by /health and /api/health.
 // `redis` is the Redis state to report ("connected", "disconnected" or "not configured").
-json::object CompatFields(const Config& config, const HealthFacts& facts, std::string redis) {
+json::object CompatFields(const Config& config, const HealthFacts& facts, std::string redis,
+                          const json::storage_ptr& sp = {}) {
     const bool stage = facts.stage_configured ? facts.stage_configured()
                                               : !config.master_stage_arn.empty();
-    return json::object{
-        {"status", "healthy"},
-        {"uptime", UptimeSeconds()},
-        {"environment", config.node_env},
-        {"version", IVS_VERSION},
-        {"services",
-         json::object{{"redis", std::move(redis)},
-                      {"aws", json::object{{"region", config.aws_region},
-                                           {"stageConfigured", stage}}}}},
-        {"memory", MemoryFields()}};
+    return json::object(
+        {{"status", "healthy"},
+         {"uptime", UptimeSeconds()},
+         {"environment", config.node_env},
+         {"version", IVS_VERSION},
+         {"services",
+          {{"redis", std::move(redis)},
+           {"aws", {{"region", config.aws_region}, {"stageConfigured", stage}}}}},
+         {"memory", MemoryFields(sp)}},
+        sp);
 }
 
 std::string LastKnownRedis(const HealthFacts& facts) {
@@ -186,8 +215,9 @@ void RegisterSystemRoutes(Router& router, const Config& config,
     router.Add(
         Verb::get, "/health",
         [shared_facts, shared_config](RequestContext&) -> asio::awaitable<Reply> {
-            co_return EnvelopeOk(
-                CompatFields(*shared_config, *shared_facts, LastKnownRedis(*shared_facts)));
+            JsonScratch scratch;
+            co_return EnvelopeOk(CompatFields(*shared_config, *shared_facts,
+                                              LastKnownRedis(*shared_facts), scratch.storage()));
         },
         {Access::open, false, "Liveness: answers while the process serves, no dependency calls"});
 

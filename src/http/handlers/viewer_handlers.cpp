@@ -30,7 +30,7 @@ std::optional<Error> SessionScope(const RequestContext& ctx, const std::string& 
     return std::nullopt;
 }
 
-asio::awaitable<Reply> RejoinHandler(std::shared_ptr<AudienceService> svc, RequestContext& ctx) {
+asio::awaitable<Reply> RejoinHandler(const std::shared_ptr<AudienceService>& svc, RequestContext& ctx) {
     FieldReader fields(ctx.body);
     std::string user_id = fields.Required("userId", IsValidUserId);
     std::string stage_arn = fields.Required("stageArn", IsStageArn);
@@ -71,19 +71,25 @@ Result<SessionCall> ReadSessionCall(RequestContext& ctx) {
     return call;
 }
 
-asio::awaitable<Reply> HeartbeatHandler(std::shared_ptr<AudienceService> svc, RequestContext& ctx) {
+asio::awaitable<Reply> HeartbeatHandler(const std::shared_ptr<AudienceService>& svc, RequestContext& ctx) {
     auto call = ReadSessionCall(ctx);
     if (!call) co_return EnvelopeError(call.error());
     auto hb = co_await svc->Heartbeat(call->user_id, call->stage_arn, call->session_id);
     if (!hb) co_return EnvelopeError(hb.error());
-    json::object data{{"userId", call->user_id},
-                      {"stageArn", call->stage_arn},
-                      {"heartbeatUpdated", true},
-                      {"lastHeartbeat", FormatIso8601Millis(hb->last_heartbeat)}};
-    co_return EnvelopeOk(std::move(data), HttpStatus::ok, "Heartbeat updated");
+    Reply reply;
+    {
+        JsonScratch scratch;
+        json::object data({{"userId", call->user_id},
+                           {"stageArn", call->stage_arn},
+                           {"heartbeatUpdated", true},
+                           {"lastHeartbeat", FormatIso8601Millis(hb->last_heartbeat)}},
+                          scratch.storage());
+        reply = EnvelopeOk(std::move(data), HttpStatus::ok, "Heartbeat updated");
+    }
+    co_return reply;
 }
 
-asio::awaitable<Reply> LeaveHandler(std::shared_ptr<AudienceService> svc, RequestContext& ctx) {
+asio::awaitable<Reply> LeaveHandler(const std::shared_ptr<AudienceService>& svc, RequestContext& ctx) {
     auto call = ReadSessionCall(ctx);
     if (!call) co_return EnvelopeError(call.error());
     auto left = co_await svc->Leave(call->user_id, call->stage_arn, call->session_id);
@@ -93,7 +99,7 @@ asio::awaitable<Reply> LeaveHandler(std::shared_ptr<AudienceService> svc, Reques
     co_return EnvelopeOk(std::move(data), HttpStatus::ok, "Viewer left");
 }
 
-asio::awaitable<Reply> ListHandler(std::shared_ptr<AudienceService> svc, RequestContext& ctx) {
+asio::awaitable<Reply> ListHandler(const std::shared_ptr<AudienceService>& svc, RequestContext& ctx) {
     std::string stage_arn(ctx.Param("stageArn"));
     if (!IsStageArn(stage_arn)) {
         co_return EnvelopeError(InvalidFields({"stageArn"}, "Invalid fields: stageArn"));
@@ -110,7 +116,7 @@ asio::awaitable<Reply> ListHandler(std::shared_ptr<AudienceService> svc, Request
     co_return EnvelopeOk(std::move(data));
 }
 
-asio::awaitable<Reply> DurationHandler(std::shared_ptr<AudienceService> svc, RequestContext& ctx) {
+asio::awaitable<Reply> DurationHandler(const std::shared_ptr<AudienceService>& svc, RequestContext& ctx) {
     FieldReader fields(ctx.query);
     std::string user_id = fields.Required("userId", IsValidUserId);
     std::string stage_arn = fields.Required("stageArn", IsStageArn);
