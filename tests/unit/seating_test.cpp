@@ -124,6 +124,13 @@ TEST_F(SeatingTest, ABurstOfJoinsIsSeatedWhileStagesCanBeMade) {
     EXPECT_LE(static_cast<int>(stages.size()), 30);
     EXPECT_EQ(io.Run(demand->View(clock.Now()))->waiting, 0);
     EXPECT_EQ(io.Run(demand->View(clock.Now()))->creating, 0);
+    // Joins found every stage full and waited for new ones: those waits are what the operator
+    // sees as the time from the first refused seat to the next stage.
+    const auto waits = scale_up->SeatWaits();
+    EXPECT_GE(waits.episodes, 1u);
+    EXPECT_LE(waits.episodes, stages.size());
+    EXPECT_GE(waits.max_seconds, waits.last_seconds);
+    EXPECT_GE(waits.total_seconds, waits.max_seconds);
 }
 
 TEST_F(SeatingTest, AJoinWaitsForAStageAnotherInstanceIsCreating) {

@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace ivs::autoscaler {
@@ -45,8 +46,25 @@ void ScaleUp::OnEvent(const ports::LiveEvent& event) {
         }
         signal_.Notify();
     } else if (event.type == "stage_created") {
+        StageAppeared();
         signal_.Notify();
     }
+}
+
+void ScaleUp::StageAppeared() {
+    std::lock_guard lock(mu_);
+    if (!demand_since_) return;
+    const double waited = std::chrono::duration<double>(clock_.Steady() - *demand_since_).count();
+    demand_since_.reset();
+    ++seat_waits_.episodes;
+    seat_waits_.last_seconds = waited;
+    seat_waits_.max_seconds = std::max(seat_waits_.max_seconds, waited);
+    seat_waits_.total_seconds += waited;
+}
+
+SeatWaitFigures ScaleUp::SeatWaits() const {
+    std::lock_guard lock(mu_);
+    return seat_waits_;
 }
 
 Error ScaleUp::LimitError(bool quota) const {
@@ -152,8 +170,11 @@ asio::awaitable<void> ScaleUp::Create(std::string claim_id,
     auto created = co_await registry_->CreateClaimed(claim_id);
     if (created) {
         const double took = std::chrono::duration<double>(clock_.Steady() - began).count();
-        std::lock_guard lock(mu_);
-        latency_s_ = latency_s_ <= 0 ? took : 0.7 * latency_s_ + 0.3 * took;
+        {
+            std::lock_guard lock(mu_);
+            latency_s_ = latency_s_ <= 0 ? took : 0.7 * latency_s_ + 0.3 * took;
+        }
+        StageAppeared();
     } else {
         const bool quota = QuotaRefusal(created.error().code);
         spdlog::warn("scale-up: creating a stage failed: {}", created.error().message);
@@ -196,6 +217,11 @@ double ScaleUp::CreateLatencySeconds() const {
 }
 
 asio::awaitable<Status> ScaleUp::NeedSeat(std::string join_id, SystemTime until) {
+    {
+        std::lock_guard lock(mu_);
+        if (!demand_since_) demand_since_ = clock_.Steady();
+        waiting_here_.insert(join_id);
+    }
     auto added = co_await demand_->AddWaiting(std::move(join_id), until);
     if (!added) co_return added.error();
     auto provisioned = co_await Provision();
@@ -206,6 +232,11 @@ asio::awaitable<Status> ScaleUp::NeedSeat(std::string join_id, SystemTime until)
 }
 
 asio::awaitable<void> ScaleUp::Done(std::string join_id) {
+    {
+        std::lock_guard lock(mu_);
+        // Every waiting join is served (a seat freed up) or gave up: no stage ended the wait.
+        if (waiting_here_.erase(join_id) > 0 && waiting_here_.empty()) demand_since_.reset();
+    }
     (void)co_await demand_->RemoveWaiting(std::move(join_id));
 }
 

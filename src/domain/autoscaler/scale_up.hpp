@@ -8,6 +8,9 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_set>
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -26,6 +29,16 @@ struct ScaleUpOptions {
     bool replication_limit = false;  // the limit is the replication one (master + 5)
     std::chrono::seconds claim_ttl{3};
     std::chrono::seconds rate_window{10};  // the join rate is measured over this window
+};
+
+// How long joins waited for a stage on this instance: an episode starts when a join finds every
+// stage full and ends when a stage appears (created here or by another instance); it is dropped
+// without counting when the waiting joins are all seated or give up before that.
+struct SeatWaitFigures {
+    std::uint64_t episodes = 0;
+    double last_seconds = 0;
+    double max_seconds = 0;
+    double total_seconds = 0;
 };
 
 // Demand-driven scale-up, on every instance (not only the leader):
@@ -60,6 +73,8 @@ public:
     int ExpectedArrivals() const;
     double CreateLatencySeconds() const;
     std::uint64_t CreationsStarted() const { return started_.load(); }
+    // Time from the first join that found no seat to the next stage, so far.
+    SeatWaitFigures SeatWaits() const;
 
     // audience::SeatSupply
     std::uint64_t Generation() const override { return signal_.Generation(); }
@@ -72,6 +87,7 @@ private:
     boost::asio::awaitable<void> Create(std::string claim_id,
                                         std::shared_ptr<std::atomic<int>> left);
     void Sample(int demand);
+    void StageAppeared();
     Error LimitError(bool quota) const;
 
     boost::asio::any_io_executor executor_;
@@ -87,6 +103,9 @@ private:
     std::deque<std::pair<SteadyTime, int>> samples_;  // (when, viewers + waiting joins)
     double latency_s_ = 0;                              // EWMA of CreateStage; 0: none yet
     std::optional<SteadyTime> quota_refused_at_;       // IVS refused a creation (quota)
+    std::unordered_set<std::string> waiting_here_;     // joins of this instance with no seat yet
+    std::optional<SteadyTime> demand_since_;           // the open seat-wait episode
+    SeatWaitFigures seat_waits_;
     std::atomic<bool> provisioning_{false};
     std::atomic<bool> provision_again_{false};
     std::atomic<std::uint64_t> started_{0};
