@@ -87,10 +87,10 @@ std::optional<Error> Authenticate(const EndpointDeps& deps, const http::Request&
             http::Request as_session;
             as_session.set(bhttp::field::authorization, "Bearer " + token->second);
             if (Accepted(deps.auth.Identify(as_session))) return std::nullopt;
-            http::Request as_key;
-            as_key.set("x-api-key", token->second);
-            if (Accepted(deps.auth.Identify(as_key))) return std::nullopt;
-            return Error(Errc::unauthorized, "Invalid or expired token");
+            // Only session tokens: an API key in a URL ends up in proxy and access logs.
+            return Error(Errc::unauthorized,
+                         "Invalid or expired session token (an API key goes in the x-api-key "
+                         "header or the ivs-key.<base64url key> subprotocol, never in the URL)");
         }
     }
     if (deps.config.IsDevelopment()) return std::nullopt;
