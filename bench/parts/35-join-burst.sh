@@ -16,13 +16,31 @@ burst_bin="$build/bench/audience/audience_bench"
 [ -x "$burst_bin" ] || { bench_log "$burst_bin not built"; exit 1; }
 
 ref=$("$here/ecdsa/reference.sh" "$build" "${BENCH_ECDSA_SECONDS:-3}")
+tmp=$(mktemp -d /tmp/ivs-bench-burst.XXXXXX)
+trap 'rm -rf "$tmp"; bench_cleanup' EXIT
 run_burst() {  # run_burst LIBRARY: a fresh server, the burst; prints the audience_bench JSON
   local port
   port=$(bench_free_port)
   bench_start_ivs_server "$build" "$port" LOG_LEVEL=error REQUIRE_LIVE_PUBLISHER=false \
     STAGE_CAPACITY=50 MAX_STAGES=250 FANOUT_MODE=mediaserver TOKEN_SIGNING_LIBRARY="$1"
   bench_log "join-burst ($1 signer): $joins fresh viewers, $concurrency at a time"
-  "$burst_bin" burst "$port" "$key" "$joins" "$concurrency"
+  "$burst_bin" burst "$port" "$key" "$joins" "$concurrency" >"$tmp/burst.json"
+  # The server's own account of the burst: stages created, and how long joins that found every
+  # stage full waited for the next one.
+  curl -s -H "x-api-key: $key" "http://127.0.0.1:$port/metrics" >"$tmp/metrics.txt" || true
+  python3 - "$tmp/burst.json" "$tmp/metrics.txt" <<'PY'
+import json, re, sys
+burst = json.load(open(sys.argv[1]))
+text = open(sys.argv[2]).read()
+def metric(name, labels=""):
+    m = re.search(r"^%s%s\s+([0-9.eE+-]+)$" % (re.escape(name), re.escape(labels)), text, re.M)
+    return float(m.group(1)) if m else None
+burst["stages_created"] = metric("ivs_calls_total", '{operation="CreateStage",outcome="success"}')
+burst["seat_wait"] = {"episodes": metric("ivs_seat_wait_episodes_total"),
+                      "last_seconds": metric("ivs_seat_wait_last_seconds"),
+                      "max_seconds": metric("ivs_seat_wait_max_seconds")}
+print(json.dumps(burst))
+PY
   bench_cleanup
   _bench_pids=()
 }
@@ -52,6 +70,8 @@ print(json.dumps({
     "non_200_by_status": non_200(burst),
     "non_200_by_status_openssl_signer": non_200(burst_ossl),
     "stages_at_end": burst.get("stages"),
+    "stages_created": burst.get("stages_created"),
+    "first_refused_seat_to_next_stage_s": burst.get("seat_wait"),
     "viewers_at_end": burst.get("total_viewers"),
     "max_stage_viewers": burst.get("max_stage_viewers"),
     "health_same_client": {k: round(v, 3) if isinstance(v, float) else v

@@ -24,6 +24,7 @@
 #include "http/handlers/events_handlers.hpp"
 #include "http/handlers/stage_handlers.hpp"
 #include "http/handlers/stats_handlers.hpp"
+#include "metrics/registry.hpp"
 #include "ports/stage_archive.hpp"
 
 namespace ivs {
@@ -52,6 +53,34 @@ asio::awaitable<void> Bootstrap(std::shared_ptr<stages::StageRegistry> registry,
         timer.expires_after(std::chrono::seconds(std::min(attempt, 10)));
         co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     }
+}
+
+// How long joins that found every stage full waited for the next stage (see ScaleUp::SeatWaits).
+void CollectSeatWaits(AppContext& ctx, std::shared_ptr<autoscaler::ScaleUp> scale_up) {
+    auto& registry = metrics::DefaultRegistry();
+    auto& episodes = registry
+                         .Counters("ivs_seat_wait_episodes_total",
+                                   "Times joins found every stage full and a new stage ended the wait")
+                         .WithLabels({});
+    auto& last = registry
+                     .Gauges("ivs_seat_wait_last_seconds",
+                             "From the first join that found no seat to the next stage, last time")
+                     .WithLabels({});
+    auto& longest = registry
+                        .Gauges("ivs_seat_wait_max_seconds",
+                                "From the first join that found no seat to the next stage, longest")
+                        .WithLabels({});
+    auto counted = std::make_shared<std::atomic<std::uint64_t>>(0);
+    ctx.metric_collectors.push_back([weak = std::weak_ptr(scale_up), counted, &episodes, &last,
+                                     &longest] {
+        auto s = weak.lock();
+        if (!s) return;
+        const auto figures = s->SeatWaits();
+        const std::uint64_t before = counted->exchange(figures.episodes);
+        if (figures.episodes > before) episodes.Inc(static_cast<double>(figures.episodes - before));
+        last.Set(figures.last_seconds);
+        longest.Set(figures.max_seconds);
+    });
 }
 
 }  // namespace
@@ -126,6 +155,7 @@ void WireStages(AppContext& ctx) {
     auto scale_up = std::make_shared<autoscaler::ScaleUp>(ctx.ioc.get_executor(), registry, hot,
                                                           demand, ctx.event_bus, ctx.clock,
                                                           scale_options);
+    CollectSeatWaits(ctx, scale_up);
     if (ctx.event_bus) {
         // A stage created by another instance: its endpoints come with the event.
         ctx.event_bus->Subscribe([directory](const ports::LiveEvent& e) {
