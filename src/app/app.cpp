@@ -81,10 +81,10 @@ struct App::Impl {
 
     http::HealthFacts HealthFacts() const {
         http::HealthFacts facts;
-        if (auto redis = ctx->Service<adapters::redis::RedisClient>("redis")) {
+        if (auto redis = ctx->redis) {
             facts.redis_connected = [redis] { return redis->Connected(); };
         }
-        if (auto stages = ctx->Service<stages::StageRegistry>("stage_registry")) {
+        if (auto stages = ctx->stage_registry) {
             facts.stage_configured = [stages] { return !stages->MasterArn().empty(); };
         }
         facts.extra_data = [lead = ctx->leadership] {
@@ -208,10 +208,9 @@ unsigned short App::Port() const { return impl_->server->Port(); }
 
 const Config& App::config() const { return impl_->config; }
 
-std::shared_ptr<void> App::Service(const std::string& name) const {
-    auto it = impl_->ctx->services.find(name);
-    return it == impl_->ctx->services.end() ? nullptr : it->second;
-}
+const http::Router& App::Routes() const { return *impl_->router; }
+
+std::shared_ptr<emulator::Emulator> App::Emulator() const { return impl_->ctx->ivs_emulator; }
 
 void App::Run() {
     int n = impl_->config.ResolvedIoThreads();

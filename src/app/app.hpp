@@ -11,6 +11,13 @@
 
 namespace ivs {
 
+namespace emulator {
+class Emulator;
+}
+namespace http {
+class Router;
+}
+
 // The whole server, wired from a Config: stores, IVS, domain services, HTTP and WebSocket,
 // background jobs. Tests create one in-process on port 0.
 class App {
@@ -23,8 +30,10 @@ public:
     void Start();
     unsigned short Port() const;
     const Config& config() const;
-    // A service the wiring registered (AppContext::services), or null. For in-process tests.
-    std::shared_ptr<void> Service(const std::string& name) const;
+    // The route table (the OpenAPI coverage test reads it).
+    const http::Router& Routes() const;
+    // The embedded IVS emulator, or null with the AWS backend. For in-process tests.
+    std::shared_ptr<emulator::Emulator> Emulator() const;
 
     // Runs the I/O threads until shutdown completes (the caller's thread is one of them).
     void Run();

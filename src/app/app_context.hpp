@@ -25,6 +25,32 @@
 
 namespace ivs {
 
+namespace adapters::redis {
+class RedisClient;
+}
+namespace audience {
+class SeatSupply;
+}
+namespace emulator {
+class Emulator;
+}
+namespace ports {
+class AudienceStats;
+class HistorySink;
+class HistoryStore;
+class HotStore;
+class StageArchive;
+}  // namespace ports
+namespace publisher {
+class PublisherTracker;
+}
+namespace stages {
+class StageRegistry;
+}
+namespace ws {
+class Hub;
+}
+
 // Everything the wiring steps share. Each Wire* step (one file each under app/) reads what the
 // earlier steps made and adds its own parts. Owned by App; lives as long as the process serves.
 struct AppContext {
@@ -51,9 +77,20 @@ struct AppContext {
     std::shared_ptr<ports::EventBus> event_bus;
     std::shared_ptr<ports::Leadership> leadership;
 
-    // Opaque services one wiring step makes for later ones (e.g. "redis", "hot_store",
-    // "history_store", "audience"). Looked up by name, cast by the step that knows the type.
-    std::map<std::string, std::shared_ptr<void>> services;
+    // Made by one wiring step for later ones; null when the deployment mode has none.
+    std::shared_ptr<adapters::redis::RedisClient> redis;       // scale-out (Redis) mode
+    std::shared_ptr<ports::HotStore> hot_store;                // Redis or memory
+    std::shared_ptr<emulator::Emulator> ivs_emulator;          // embedded IVS emulator
+    std::shared_ptr<ports::HistoryStore> history_store;
+    std::shared_ptr<ports::StageArchive> stage_archive;
+    std::shared_ptr<ports::HistorySink> history_sink;          // events plus heartbeat checkpoints
+    std::shared_ptr<stages::StageRegistry> stage_registry;
+    std::shared_ptr<publisher::PublisherTracker> publisher_tracker;
+    std::shared_ptr<audience::SeatSupply> seat_supply;
+    std::shared_ptr<ports::AudienceStats> audience_stats;
+    std::shared_ptr<std::function<void()>> autoscale_trigger;
+    std::shared_ptr<std::function<boost::asio::awaitable<Status>(std::string arn)>> stage_lost;
+    std::shared_ptr<ws::Hub> ws_hub;
 
     // Called once after the listener is bound, on the caller's thread.
     std::vector<std::function<void()>> on_start;
@@ -62,11 +99,6 @@ struct AppContext {
     // Upgrade handlers (WebSocket) by path.
     std::vector<std::pair<std::string, http::UpgradeHandler>> upgrades;
 
-    template <class T>
-    std::shared_ptr<T> Service(const std::string& name) const {
-        auto it = services.find(name);
-        return it == services.end() ? nullptr : std::static_pointer_cast<T>(it->second);
-    }
 };
 
 // The wiring steps, run in this order by App. Each throws std::runtime_error on start-up

@@ -47,12 +47,12 @@ void WireAudience(AppContext& ctx) {
     const Config& cfg = ctx.config;
 
     // The Redis wiring registers its hot store first; otherwise this process keeps it in memory.
-    auto hot = ctx.Service<ports::HotStore>("hot_store");
+    auto hot = ctx.hot_store;
     const char* adapter = "redis";
     if (!hot) {
         hot = adapters::MakeMemoryHotStore(ctx.clock);
         adapter = "memory";
-        ctx.services["hot_store"] = hot;
+        ctx.hot_store = hot;
     }
     const bool has_check = std::any_of(ctx.health_checks.begin(), ctx.health_checks.end(),
                                        [](const auto& c) { return c.name == "hotStore"; });
@@ -85,15 +85,14 @@ void WireAudience(AppContext& ctx) {
     deps.clock = &ctx.clock;
     // Looked up per use: the stage wiring registers the trigger after this step.
     deps.autoscale_trigger = [&ctx] {
-        return ctx.Service<std::function<void()>>("autoscale_trigger");
+        return ctx.autoscale_trigger;
     };
     deps.stage_lost = [&ctx] {
-        return ctx.Service<audience::AudienceDeps::StageLostHook>("stage_lost");
+        return ctx.stage_lost;
     };
-    deps.seat_supply = [&ctx] { return ctx.Service<audience::SeatSupply>("seat_supply"); };
+    deps.seat_supply = [&ctx] { return ctx.seat_supply; };
     if (!ctx.token_signer) spdlog::warn("no token signer wired: token endpoints will fail");
     auto service = std::make_shared<audience::AudienceService>(OptionsFrom(cfg), std::move(deps));
-    ctx.services["audience"] = service;
 
     http::RegisterTokenRoutes(ctx.router, service, cfg);
     http::RegisterViewerRoutes(ctx.router, service);
@@ -104,7 +103,7 @@ void WireAudience(AppContext& ctx) {
     // Checkpoints go to the history sink (looked up at start: history is wired earlier, but the
     // Redis stream sink of scale-out mode has no checkpoint support and is skipped).
     ctx.on_start.push_back([sweeper, &ctx] {
-        if (auto sink = ctx.Service<ports::HistorySink>("history_sink")) {
+        if (auto sink = ctx.history_sink) {
             sweeper->SetCheckpoints(sink,
                                     std::chrono::seconds(ctx.config.heartbeat_checkpoint_seconds));
         }

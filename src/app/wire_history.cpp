@@ -20,8 +20,7 @@ namespace hist = adapters::history;
 // History store (SQLite or PostgreSQL), its durable event sink, the snapshot and retention
 // jobs, the history endpoints and the health probe.
 //
-// Services registered: "history_store" (ports::HistoryStore), "stage_archive"
-// (ports::StageArchive), "history_sink" (ports::HistorySink: the session event sink plus
+// Sets ctx.history_store, ctx.stage_archive and ctx.history_sink (the session event sink plus
 // RecordHeartbeats checkpoints; also ctx.session_events unless scale-out installed its own).
 void WireHistory(AppContext& ctx) {
     hist::HistoryParts parts = hist::MakeHistory(HistoryOptionsOf(ctx.config));
@@ -57,9 +56,9 @@ void WireHistory(AppContext& ctx) {
         spdlog::info("history: session events go through the scale-out outbox");
     }
 
-    ctx.services["history_store"] = store;
-    ctx.services["stage_archive"] = std::shared_ptr<ports::StageArchive>(store);
-    ctx.services["history_sink"] = std::shared_ptr<ports::HistorySink>(sink);
+    ctx.history_store = store;
+    ctx.stage_archive = store;
+    ctx.history_sink = sink;
 
     auto& registry = metrics::DefaultRegistry();
     auto& pending = registry
@@ -93,7 +92,7 @@ void WireHistory(AppContext& ctx) {
     auto jobs = std::make_shared<hist::HistoryJobs>(ctx.ioc.get_executor(), store, ctx.leadership,
                                                     ctx.clock, job_options);
     ctx.on_start.push_back([&ctx, jobs] {
-        auto audience = ctx.Service<ports::AudienceStats>("audience_stats");
+        auto audience = ctx.audience_stats;
         if (!audience) spdlog::warn("history: no audience_stats service, snapshots are off");
         jobs->SetAudience(std::move(audience));
         jobs->Start();

@@ -32,7 +32,6 @@ void StartEmulatorFront(AppContext& ctx, const std::shared_ptr<emulator::Emulato
     server->Start("127.0.0.1", 0);
     std::string base = "http://127.0.0.1:" + std::to_string(server->Port());
     emu->SetEndpointBase(base);
-    ctx.services["ivs_emulator_front"] = server;
     ctx.on_start.push_back([base] {
         spdlog::info("IVS emulator: WHIP at {}/whip, subscribe at {}/subscribe, AWS API at {}",
                      base, base, base);
@@ -67,7 +66,7 @@ void WireLocalIvs(AppContext& ctx) {
     options.max_stages = config.ivs_emulator_max_stages;
     options.clock = &ctx.clock;
     auto emu = std::make_shared<emulator::Emulator>(options);
-    ctx.services["ivs_emulator"] = emu;
+    ctx.ivs_emulator = emu;
     StartEmulatorFront(ctx, emu);
     // Every IVS call is counted and timed (Prometheus, CloudWatch StageCreationTime).
     ctx.ivs = metrics::InstrumentIvs(emulator::MakeEmulatorIvsClient(emu));
@@ -100,7 +99,6 @@ void WireAwsIvs(AppContext& ctx) {
     chain.env = ReadEnvironment(".env");
     chain.clock = &ctx.clock;
     auto credentials = aws::MakeDefaultCredentialsChain(http, std::move(chain));
-    ctx.services["aws_credentials_http"] = http;
     ctx.ivs = metrics::InstrumentIvs(
         aws::MakeAwsIvsClient(std::make_shared<aws::HttpClient>(ctx.ioc.get_executor()),
                               credentials, IvsClientOptionsOf(config)));

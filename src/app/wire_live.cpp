@@ -83,16 +83,11 @@ void WireCloudWatch(AppContext& ctx, std::shared_ptr<ports::AudienceStats> stats
 
 void WireLive(AppContext& ctx) {
     auto& registry = metrics::DefaultRegistry();
-    // Others find the registry here too (it is process-wide; the deleter does nothing).
-    ctx.services["metrics"] = std::shared_ptr<void>(&registry, [](void*) {});
-    // The route table, for the OpenAPI coverage test (owned by App; the deleter does nothing).
-    ctx.services["router"] = std::shared_ptr<void>(&ctx.router, [](void*) {});
-
-    auto stats = ctx.Service<ports::AudienceStats>("audience_stats");
+    auto stats = ctx.audience_stats;
     auto hub = std::make_shared<ws::Hub>(static_cast<std::size_t>(ctx.config.ws_max_connections));
     auto feed = std::make_shared<ws::LiveFeed>(ctx.ioc, hub, stats, ctx.clock,
                                                ws::LiveFeed::Options{});
-    ctx.services["ws_hub"] = hub;
+    ctx.ws_hub = hub;
     if (ctx.event_bus) {
         ctx.event_bus->Subscribe([feed](const ports::LiveEvent& e) { feed->OnEvent(e); });
     }

@@ -11,8 +11,8 @@ namespace ivs {
 // (what POST /api/events/ivs does with events from an EventBridge API destination), in order
 // and retried while the hot store is unavailable.
 void WireSandbox(AppContext& ctx) {
-    auto emu = ctx.Service<emulator::Emulator>("ivs_emulator");
-    auto tracker = ctx.Service<publisher::PublisherTracker>("publisher_tracker");
+    auto emu = ctx.ivs_emulator;
+    auto tracker = ctx.publisher_tracker;
     if (!emu || !tracker) return;
     using Outcome = emulator::EventDelivery::Outcome;
     auto deliver = [tracker](const boost::json::object& event) -> boost::asio::awaitable<Outcome> {

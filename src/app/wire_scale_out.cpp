@@ -17,9 +17,8 @@ namespace asio = boost::asio;
 namespace redis = adapters::redis;
 
 // Redis mode: every instance of a deployment shares the hot store, rate-limit counters, live
-// events, the session outbox and one leader lease through Redis. Services registered:
-// "redis" (redis::RedisClient), "hot_store" (ports::HotStore), "session_stream"
-// (redis::RedisSessionStream, also ctx.session_events).
+// events, the session outbox and one leader lease through Redis. Sets ctx.redis,
+// ctx.hot_store and ctx.session_events (the Redis session stream).
 void WireScaleOut(AppContext& ctx) {
     if (ctx.config.hot_store != HotStoreKind::redis) return;
 
@@ -28,10 +27,10 @@ void WireScaleOut(AppContext& ctx) {
                  ctx.config.redis_host, ctx.config.redis_port, ctx.config.redis_db,
                  ctx.config.redis_tls ? " (TLS)" : "", ctx.config.redis_key_prefix,
                  ctx.config.redis_connections, ctx.instance_id);
-    ctx.services["redis"] = client;
+    ctx.redis = client;
 
     std::shared_ptr<ports::HotStore> hot = redis::MakeRedisHotStore(client);
-    ctx.services["hot_store"] = hot;
+    ctx.hot_store = hot;
     ctx.health_checks.push_back({"hotStore", "redis", [hot]() -> asio::awaitable<Status> {
                                      co_return co_await hot->Ping();
                                  }});
@@ -47,7 +46,6 @@ void WireScaleOut(AppContext& ctx) {
 
     auto stream = redis::MakeRedisSessionStream(ctx.ioc, client, ctx.instance_id);
     ctx.session_events = stream;
-    ctx.services["session_stream"] = stream;
 
     auto& registry = metrics::DefaultRegistry();
     auto& ready = registry.Gauges("ivs_redis_connections", "Redis connections by state", {"state"});
@@ -64,7 +62,7 @@ void WireScaleOut(AppContext& ctx) {
 
     ctx.on_start.push_back([&ctx, lead, stream] {
         lead->Start();
-        auto history = ctx.Service<ports::HistoryStore>("history_store");
+        auto history = ctx.history_store;
         if (history) {
             stream->StartDrain(history, lead);
         } else {

@@ -87,7 +87,7 @@ void CollectSeatWaits(AppContext& ctx, std::shared_ptr<autoscaler::ScaleUp> scal
 
 void WireStages(AppContext& ctx) {
     const Config& cfg = ctx.config;
-    auto hot = ctx.Service<ports::HotStore>("hot_store");
+    auto hot = ctx.hot_store;
     if (!hot || !ctx.ivs) {
         spdlog::warn("stages not wired: {} missing", hot ? "IVS client" : "hot store");
         return;
@@ -105,7 +105,7 @@ void WireStages(AppContext& ctx) {
             cfg.max_stages, max_stages);
     }
     std::shared_ptr<ports::StageDemand> demand;
-    if (auto redis = ctx.Service<adapters::redis::RedisClient>("redis")) {
+    if (auto redis = ctx.redis) {
         demand = adapters::redis::MakeRedisStageDemand(redis);
     } else {
         demand = adapters::MakeLocalStageDemand(hot);
@@ -125,7 +125,7 @@ void WireStages(AppContext& ctx) {
     options.heartbeat_timeout = std::chrono::seconds(cfg.heartbeat_timeout_seconds);
     stages::RegistryDeps deps{ctx.ivs,
                               hot,
-                              ctx.Service<ports::StageArchive>("stage_archive"),
+                              ctx.stage_archive,
                               ctx.event_bus,
                               ctx.session_events,
                               directory,
@@ -186,12 +186,10 @@ void WireStages(AppContext& ctx) {
         if (auto r = weak_runner.lock()) r->Trigger();
     });
 
-    ctx.services["stage_registry"] = registry;
-    ctx.services["publisher_tracker"] = tracker;
-    ctx.services["autoscaler"] = runner;
-    ctx.services["stage_demand"] = demand;
-    ctx.services["seat_supply"] = std::static_pointer_cast<audience::SeatSupply>(scale_up);
-    ctx.services["audience_stats"] = std::static_pointer_cast<ports::AudienceStats>(stats);
+    ctx.stage_registry = registry;
+    ctx.publisher_tracker = tracker;
+    ctx.seat_supply = scale_up;
+    ctx.audience_stats = stats;
     // A join at the threshold: the leader ticks; any other instance pre-warms by itself (its
     // claims count against the same targets, so instances do not add up).
     std::weak_ptr<autoscaler::ScaleUp> weak_scale = scale_up;
@@ -205,10 +203,10 @@ void WireStages(AppContext& ctx) {
             }
             if (auto r = weak_runner.lock()) r->Trigger();
         });
-    ctx.services["autoscale_trigger"] = trigger;
+    ctx.autoscale_trigger = trigger;
     // A join whose token IVS refused for an unknown stage: drop the stage, then let the
     // autoscaler replace the capacity at once.
-    ctx.services["stage_lost"] = std::make_shared<audience::AudienceDeps::StageLostHook>(
+    ctx.stage_lost = std::make_shared<audience::AudienceDeps::StageLostHook>(
         [registry, trigger](std::string arn) -> asio::awaitable<Status> {
             auto dropped = co_await registry->DropVanished(std::move(arn));
             (*trigger)();

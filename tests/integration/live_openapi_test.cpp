@@ -25,7 +25,7 @@ const char* MethodName(http::Verb v) {
 // The routes the whole application registers (its own router, after every wiring step).
 TEST(OpenApiCoverage, DocumentAndRouterListTheSameRoutes) {
     TestServer server;
-    auto router = server.Service<http::Router>("router");
+    auto router = &server.router();
     ASSERT_TRUE(router);
     ASSERT_GE(router->Routes().size(), 10u);
     json::object doc = http::BuildOpenApiDocument(*router);

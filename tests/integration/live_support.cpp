@@ -51,7 +51,7 @@ LiveRig::LiveRig(Environment overrides) : dir_(std::make_unique<TempDir>()) {
     ctx_->rate_limiter = http::MakeMemoryRateLimiter(ctx_->clock);
     ctx_->event_bus = adapters::MakeLocalEventBus();
     audience_ = std::make_shared<ScriptedAudience>();
-    ctx_->services["audience_stats"] = std::static_pointer_cast<ports::AudienceStats>(audience_);
+    ctx_->audience_stats = audience_;
     WireLive(*ctx_);
     pipeline_ = std::make_unique<http::Pipeline>(config_, *router_, *auth_, *ctx_->rate_limiter);
     auto observers = ctx_->request_observers;

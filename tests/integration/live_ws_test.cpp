@@ -196,7 +196,7 @@ TEST(LiveWebSocket, SlowClientIsDisconnectedAndMemoryStaysBounded) {
     WsClient slow;
     ASSERT_EQ(slow.Connect(rig.port(), "/ws", KeyHeader()), 101u);
     Subscribe(slow, "stats");
-    auto hub = rig.ctx().Service<::ivs::ws::Hub>("ws_hub");
+    auto hub = rig.ctx().ws_hub;
     ASSERT_TRUE(hub);
     ASSERT_EQ(hub->Connections(), 1u);
     // The client never reads: big events fill the socket buffers, then the queue.

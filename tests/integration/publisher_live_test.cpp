@@ -38,7 +38,7 @@ std::vector<ports::ParticipantSummary> Participants(emulator::Emulator& emu,
 // PUBLISHER_POLL_SECONDS=1 is the setting under test: many polls of IVS within the test.
 TEST(PublisherLivePath, AWhipPublisherStaysLiveThroughPollsIsReplicatedAndGoesOfflineWhenItStops) {
     TestServer s(Environment{{"PUBLISHER_POLL_SECONDS", "1"}, {"SPARE_STAGES", "2"}});
-    auto emu = s.Service<emulator::Emulator>("ivs_emulator");
+    auto emu = s.emulator();
     ASSERT_TRUE(emu);
     auto publisher = PublishLive(s);
     ASSERT_TRUE(publisher->live()) << publisher->error();

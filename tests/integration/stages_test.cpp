@@ -91,7 +91,7 @@ TEST(StagesHttp, StageEndpointsWithTheirErrors) {
                   {"API_KEYS", "reader:read:reader-secret-1,app:app:app-secret-123"}});
     const std::string master = MasterArn(s);
     ASSERT_FALSE(master.empty());
-    auto emu = s.Service<emulator::Emulator>("ivs_emulator");
+    auto emu = s.emulator();
     ASSERT_TRUE(emu);
     // An unrelated stage in the same account: never ours.
     auto unrelated = emu->CreateStage({"someone-else", {{"Team", "other"}}});
@@ -223,7 +223,7 @@ TEST(StagesHttp, ReplicationEndpointsAndFanOut) {
         return r.status == 200 && Data(r).at("hasReplication").as_bool() &&
                Data(r).at("replicationInfo").at("active").as_bool();
     }));
-    auto emu = s.Service<emulator::Emulator>("ivs_emulator");
+    auto emu = s.emulator();
     EXPECT_EQ(emu->ListParticipantReplicas(master, pid, "", 50)->items.size(), 1u);
 
     // Manual stop and start, with validation.
@@ -309,7 +309,7 @@ TEST(StagesHttp, StatsAreConsistentAndOnlyManaged) {
     auto publisher = test::PublishLive(s);
     ASSERT_TRUE(publisher->live()) << publisher->error();
     ASSERT_TRUE(WaitUntil([&] { return StageList(s).size() == 2; }));  // master + spare
-    auto emu = s.Service<emulator::Emulator>("ivs_emulator");
+    auto emu = s.emulator();
     auto foreign = emu->CreateStage({"foreign", {}});
     for (int i = 0; i < 7; ++i) {
         ASSERT_EQ(s.Post("/api/token/viewer", json::object{{"userId", Id("v", i)}})
@@ -384,7 +384,7 @@ TEST(StagesHttp, AutoscalerScalesUpWithJoinsAndDrainsBackAfterSilence) {
     int masters = 0;
     for (const auto& st : StageList(s)) masters += st.at("isMasterStage").as_bool() ? 1 : 0;
     EXPECT_EQ(masters, 1);
-    auto emu = s.Service<emulator::Emulator>("ivs_emulator");
+    auto emu = s.emulator();
     EXPECT_EQ(emu->ListStages("", 100)->items.size(), 2u);
 }
 

@@ -43,9 +43,8 @@ void TestServer::Stop() {
 
 unsigned short TestServer::port() const { return impl_->app->Port(); }
 const Config& TestServer::config() const { return impl_->app->config(); }
-std::shared_ptr<void> TestServer::RawService(const std::string& name) const {
-    return impl_->app->Service(name);
-}
+const http::Router& TestServer::router() const { return impl_->app->Routes(); }
+std::shared_ptr<emulator::Emulator> TestServer::emulator() const { return impl_->app->Emulator(); }
 
 HttpResponse TestServer::Call(const std::string& method, const std::string& target,
                               const std::string& body, std::map<std::string, std::string> headers) {

@@ -16,6 +16,13 @@
 
 #include "config/config.hpp"
 
+namespace ivs::emulator {
+class Emulator;
+}
+namespace ivs::http {
+class Router;
+}
+
 namespace ivs::test {
 
 // A variable exported by tests/harness/run-tests.sh (IVS_TEST_*), if set.
@@ -97,12 +104,10 @@ public:
 
     unsigned short port() const;
     const Config& config() const;
-    // A service the app's wiring registered (e.g. "ivs_emulator", "hot_store"), or null.
-    template <class T>
-    std::shared_ptr<T> Service(const std::string& name) const {
-        return std::static_pointer_cast<T>(RawService(name));
-    }
-    std::shared_ptr<void> RawService(const std::string& name) const;
+    // The app's route table.
+    const http::Router& router() const;
+    // The embedded IVS emulator, or null with the AWS backend.
+    std::shared_ptr<emulator::Emulator> emulator() const;
     const std::string& data_dir() const { return data_dir_->path(); }
 
     // Calls with the admin key unless `headers` carries its own credentials.
