@@ -112,6 +112,7 @@ struct App::Impl {
         WireHistory(*ctx);
         WireAudience(*ctx);
         WireStages(*ctx);
+        WireHistoryJobs(*ctx);
         WireSandbox(*ctx);
         WireLive(*ctx);
 

@@ -105,9 +105,10 @@ struct AppContext {
 // failures with a message naming what is wrong.
 void WireScaleOut(AppContext& ctx);   // Redis connection, lease, pub/sub, shared rate limits
 void WireIvs(AppContext& ctx);        // IVS client (emulator or AWS) and the token signer
-void WireHistory(AppContext& ctx);    // history store, migrations, outbox, snapshots
+void WireHistory(AppContext& ctx);    // history store, migrations, outbox, history routes
 void WireAudience(AppContext& ctx);   // hot store, seating, viewers, tokens, sweeper
 void WireStages(AppContext& ctx);     // stage registry, autoscaler, fan-out, publisher, stats
+void WireHistoryJobs(AppContext& ctx);  // snapshots of the audience, retention
 void WireSandbox(AppContext& ctx);    // embedded emulator's events into the event path
 void WireLive(AppContext& ctx);       // WebSocket, dashboard, metrics, CloudWatch, OpenAPI
 

@@ -99,16 +99,11 @@ void WireAudience(AppContext& ctx) {
 
     auto sweeper = std::make_shared<audience::SessionSweeper>(
         ctx.ioc.get_executor(), service, ctx.leadership,
-        audience::SessionSweeper::IntervalFor(cfg.heartbeat_timeout_seconds));
-    // Checkpoints go to the history sink (looked up at start: history is wired earlier, but the
-    // Redis stream sink of scale-out mode has no checkpoint support and is skipped).
-    ctx.on_start.push_back([sweeper, &ctx] {
-        if (auto sink = ctx.history_sink) {
-            sweeper->SetCheckpoints(sink,
-                                    std::chrono::seconds(ctx.config.heartbeat_checkpoint_seconds));
-        }
-        sweeper->Start();
-    });
+        audience::SessionSweeper::IntervalFor(cfg.heartbeat_timeout_seconds),
+        // Checkpoints go to the history sink (wired by the history step, before this one).
+        audience::SessionSweeper::Checkpoints{
+            ctx.history_sink, std::chrono::seconds(cfg.heartbeat_checkpoint_seconds)});
+    ctx.on_start.push_back([sweeper] { sweeper->Start(); });
     ctx.on_stop.push_back([sweeper]() -> boost::asio::awaitable<void> { co_await sweeper->Stop(); });
 }
 

@@ -85,22 +85,25 @@ void WireHistory(AppContext& ctx) {
 
     http::RegisterHistoryRoutes(ctx.router, store, ctx.clock);
 
+    ctx.on_stop.push_back([sink]() -> asio::awaitable<void> {
+        sink->Stop(std::chrono::seconds(3));
+        co_return;
+    });
+}
+
+// The snapshot and retention jobs (leader only). After the stage step: snapshots record the
+// audience it makes.
+void WireHistoryJobs(AppContext& ctx) {
+    if (!ctx.audience_stats) spdlog::warn("history: no audience statistics, snapshots are off");
     hist::HistoryJobsOptions job_options;
     job_options.snapshot_interval = std::chrono::seconds(ctx.config.snapshot_interval_seconds);
     job_options.retention_days = ctx.config.retention_days;
     job_options.session_retention_days = ctx.config.session_retention_days;
-    auto jobs = std::make_shared<hist::HistoryJobs>(ctx.ioc.get_executor(), store, ctx.leadership,
-                                                    ctx.clock, job_options);
-    ctx.on_start.push_back([&ctx, jobs] {
-        auto audience = ctx.audience_stats;
-        if (!audience) spdlog::warn("history: no audience_stats service, snapshots are off");
-        jobs->SetAudience(std::move(audience));
-        jobs->Start();
-    });
-    ctx.on_stop.push_back([jobs, sink]() -> asio::awaitable<void> {
-        co_await jobs->Stop();
-        sink->Stop(std::chrono::seconds(3));
-    });
+    auto jobs = std::make_shared<hist::HistoryJobs>(ctx.ioc.get_executor(), ctx.history_store,
+                                                    ctx.audience_stats, ctx.leadership, ctx.clock,
+                                                    job_options);
+    ctx.on_start.push_back([jobs] { jobs->Start(); });
+    ctx.on_stop.push_back([jobs]() -> asio::awaitable<void> { co_await jobs->Stop(); });
 }
 
 }  // namespace ivs

@@ -14,28 +14,24 @@ namespace asio = boost::asio;
 SessionSweeper::SessionSweeper(asio::any_io_executor executor,
                                std::shared_ptr<AudienceService> audience,
                                std::shared_ptr<ports::Leadership> leadership,
-                               std::chrono::milliseconds interval)
+                               std::chrono::milliseconds interval,
+                               Checkpoints checkpoints)
     : strand_(asio::make_strand(std::move(executor))),
       timer_(strand_),
       audience_(std::move(audience)),
       leadership_(std::move(leadership)),
-      interval_(interval) {}
+      interval_(interval),
+      checkpoints_(std::move(checkpoints)) {}
 
 std::chrono::milliseconds SessionSweeper::IntervalFor(int heartbeat_timeout_seconds) {
     auto half = std::chrono::milliseconds(std::max(heartbeat_timeout_seconds, 1) * 500);
     return std::clamp(half, std::chrono::milliseconds(200), std::chrono::milliseconds(5000));
 }
 
-void SessionSweeper::SetCheckpoints(std::shared_ptr<ports::HistorySink> sink,
-                                    std::chrono::milliseconds every) {
-    checkpoint_sink_ = std::move(sink);
-    checkpoint_every_ = every;
-}
-
 asio::awaitable<void> SessionSweeper::Checkpoint() {
     auto now = std::chrono::steady_clock::now();
-    if (!checkpoint_sink_ || now < next_checkpoint_) co_return;
-    next_checkpoint_ = now + checkpoint_every_;
+    if (!checkpoints_.sink || now < next_checkpoint_) co_return;
+    next_checkpoint_ = now + checkpoints_.every;
     auto live = co_await audience_->LiveSessions();
     if (!live) {
         spdlog::warn("heartbeat checkpoint skipped: {}", live.error().message);
@@ -44,7 +40,7 @@ asio::awaitable<void> SessionSweeper::Checkpoint() {
     std::vector<ports::HeartbeatCheckpoint> checkpoints;
     checkpoints.reserve(live->size());
     for (const auto& s : *live) checkpoints.push_back({s.session_id, s.last_heartbeat});
-    if (!checkpoints.empty()) checkpoint_sink_->RecordHeartbeats(std::move(checkpoints));
+    if (!checkpoints.empty()) checkpoints_.sink->RecordHeartbeats(std::move(checkpoints));
 }
 
 void SessionSweeper::Start() {

@@ -18,18 +18,23 @@ namespace ivs::audience {
 // Ends viewer sessions that stopped heartbeating: every `interval` the leader instance expires
 // sessions silent for HEARTBEAT_TIMEOUT_SECONDS (in batches) and publishes their end, with
 // left_at = the last heartbeat. Start once, Stop once (awaitable, returns when the loop ended).
+// Every `every`, the sweeper also records the last heartbeat of each live session in the
+// history store, so a restart after a crash closes open rows at the right time.
+struct SweeperCheckpoints {
+    std::shared_ptr<ports::HistorySink> sink;  // null: no checkpoints
+    std::chrono::milliseconds every{60000};
+};
+
 class SessionSweeper : public std::enable_shared_from_this<SessionSweeper> {
 public:
+    using Checkpoints = SweeperCheckpoints;
+
     SessionSweeper(boost::asio::any_io_executor executor, std::shared_ptr<AudienceService> audience,
                    std::shared_ptr<ports::Leadership> leadership,
-                   std::chrono::milliseconds interval);
+                   std::chrono::milliseconds interval, Checkpoints checkpoints = Checkpoints{});
 
     // min(5 s, timeout / 2), so a session ends well within 10 s of expiring.
     static std::chrono::milliseconds IntervalFor(int heartbeat_timeout_seconds);
-
-    // Every `every`, the leader also records the last heartbeat of each live session in the
-    // history store, so a restart after a crash closes open rows at the right time.
-    void SetCheckpoints(std::shared_ptr<ports::HistorySink> sink, std::chrono::milliseconds every);
 
     void Start();
     boost::asio::awaitable<void> Stop();
@@ -49,8 +54,7 @@ private:
     std::atomic<bool> stopping_{false};
     std::atomic<bool> running_{false};
     std::atomic<std::size_t> ended_{0};
-    std::shared_ptr<ports::HistorySink> checkpoint_sink_;
-    std::chrono::milliseconds checkpoint_every_{60000};
+    Checkpoints checkpoints_;
     std::chrono::steady_clock::time_point next_checkpoint_{};
 };
 

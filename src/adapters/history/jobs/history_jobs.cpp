@@ -14,20 +14,17 @@ namespace asio = boost::asio;
 
 HistoryJobs::HistoryJobs(asio::any_io_executor executor,
                          std::shared_ptr<ports::HistoryStore> store,
+                         std::shared_ptr<ports::AudienceStats> audience,
                          std::shared_ptr<ports::Leadership> leadership, Clock& clock,
                          HistoryJobsOptions options)
     : strand_(asio::make_strand(executor)),
       store_(std::move(store)),
+      audience_(std::move(audience)),
       leadership_(std::move(leadership)),
       clock_(clock),
       options_(options),
       snapshot_timer_(strand_),
       retention_timer_(strand_) {}
-
-void HistoryJobs::SetAudience(std::shared_ptr<ports::AudienceStats> audience) {
-    std::lock_guard lock(audience_mu_);
-    audience_ = std::move(audience);
-}
 
 void HistoryJobs::Start() {
     auto self = shared_from_this();
@@ -52,13 +49,8 @@ asio::awaitable<void> HistoryJobs::Stop() {
 }
 
 asio::awaitable<Result<int>> HistoryJobs::SnapshotOnce() {
-    std::shared_ptr<ports::AudienceStats> audience;
-    {
-        std::lock_guard lock(audience_mu_);
-        audience = audience_;
-    }
-    if (!audience) co_return 0;
-    auto snap = co_await audience->Snapshot();
+    if (!audience_) co_return 0;
+    auto snap = co_await audience_->Snapshot();
     if (!snap) co_return snap.error();
     SystemTime at = clock_.Now();
     std::vector<ports::StatsSnapshot> rows;

@@ -34,12 +34,11 @@ struct HistoryJobsOptions {
 // Start/Stop from any thread; the loops run on their own strand.
 class HistoryJobs : public std::enable_shared_from_this<HistoryJobs> {
 public:
+    // `audience` is what the snapshots record (null: no snapshots are written).
     HistoryJobs(boost::asio::any_io_executor executor, std::shared_ptr<ports::HistoryStore> store,
+                std::shared_ptr<ports::AudienceStats> audience,
                 std::shared_ptr<ports::Leadership> leadership, Clock& clock,
                 HistoryJobsOptions options);
-
-    // The audience read side appears after the history wiring; snapshots wait for it.
-    void SetAudience(std::shared_ptr<ports::AudienceStats> audience);
 
     void Start();
     // Cancels the timers and waits (up to 5 s) for a pass in progress to finish.
@@ -55,12 +54,11 @@ private:
 
     boost::asio::strand<boost::asio::any_io_executor> strand_;
     std::shared_ptr<ports::HistoryStore> store_;
+    const std::shared_ptr<ports::AudienceStats> audience_;
     std::shared_ptr<ports::Leadership> leadership_;
     Clock& clock_;
     HistoryJobsOptions options_;
 
-    std::mutex audience_mu_;
-    std::shared_ptr<ports::AudienceStats> audience_;
 
     // Strand only.
     boost::asio::steady_timer snapshot_timer_;
