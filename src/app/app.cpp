@@ -53,7 +53,6 @@ struct App::Impl {
     Config config;
     asio::io_context ioc;
     std::unique_ptr<http::Router> router;
-    std::unique_ptr<http::Authenticator> auth;
     std::unique_ptr<AppContext> ctx;
     std::unique_ptr<http::Pipeline> pipeline;
     std::unique_ptr<http::Server> server;
@@ -100,9 +99,8 @@ struct App::Impl {
         EnsureApiKey();
         if (config.instance_id.empty()) config.instance_id = RandomAlnum(8);
         router = std::make_unique<http::Router>();
-        auth = std::make_unique<http::Authenticator>(config);
-        ctx = std::make_unique<AppContext>(AppContext{config, ioc, SystemClock::Instance(), *router,
-                                                      *auth, config.instance_id});
+        ctx = std::make_unique<AppContext>(
+            AppContext{config, ioc, SystemClock::Instance(), *router, config.instance_id});
         ctx->rate_limiter = http::MakeMemoryRateLimiter(ctx->clock);
         ctx->event_bus = adapters::MakeLocalEventBus();
         ctx->leadership = adapters::MakeLocalLeadership(config.instance_id);
@@ -110,22 +108,23 @@ struct App::Impl {
         WireScaleOut(*ctx);
         WireIvs(*ctx);
         WireHistory(*ctx);
-        WireAudience(*ctx);
+        WireHotStore(*ctx);
         WireStages(*ctx);
         WireHistoryJobs(*ctx);
+        WireAudience(*ctx);
         WireSandbox(*ctx);
         WireLive(*ctx);
 
         http::RegisterSystemRoutes(*router, config, ctx->health_checks, HealthFacts());
-        pipeline = std::make_unique<http::Pipeline>(config, *router, *auth, *ctx->rate_limiter);
+        http::RequestObserver observer;
         if (!ctx->request_observers.empty()) {
-            pipeline->SetObserver([observers = ctx->request_observers](
-                                      const http::RequestRecord& r) {
+            observer = [observers = ctx->request_observers](const http::RequestRecord& r) {
                 for (const auto& o : observers) o(r);
-            });
+            };
         }
-        server = std::make_unique<http::Server>(ioc, config, *pipeline);
-        for (auto& [path, handler] : ctx->upgrades) server->SetUpgradeHandler(path, handler);
+        pipeline = std::make_unique<http::Pipeline>(config, *router, *ctx->auth,
+                                                    *ctx->rate_limiter, std::move(observer));
+        server = std::make_unique<http::Server>(ioc, config, *pipeline, ctx->upgrades);
     }
 
     void BeginShutdown() {

@@ -58,8 +58,10 @@ struct AppContext {
     boost::asio::io_context& ioc;
     Clock& clock;
     http::Router& router;
-    http::Authenticator& auth;
     std::string instance_id;
+
+    // API keys and viewer session tokens (made by the audience step, which signs the tokens).
+    std::unique_ptr<http::Authenticator> auth;
 
     // Replaceable by the Redis wiring (shared counters across instances).
     std::unique_ptr<http::RateLimiter> rate_limiter;
@@ -88,8 +90,10 @@ struct AppContext {
     std::shared_ptr<publisher::PublisherTracker> publisher_tracker;
     std::shared_ptr<audience::SeatSupply> seat_supply;
     std::shared_ptr<ports::AudienceStats> audience_stats;
-    std::shared_ptr<std::function<void()>> autoscale_trigger;
-    std::shared_ptr<std::function<boost::asio::awaitable<Status>(std::string arn)>> stage_lost;
+    // A join at the scale-up threshold: the autoscaler acts now (set by the stage step).
+    std::function<void()> autoscale_trigger;
+    // A join seated on a stage IVS no longer has: the registry drops it (set by the stage step).
+    std::function<boost::asio::awaitable<Status>(std::string arn)> stage_lost;
     std::shared_ptr<ws::Hub> ws_hub;
 
     // Called once after the listener is bound, on the caller's thread.
@@ -97,7 +101,7 @@ struct AppContext {
     // Awaited in reverse order during graceful shutdown (stop jobs, flush queues).
     std::vector<std::function<boost::asio::awaitable<void>()>> on_stop;
     // Upgrade handlers (WebSocket) by path.
-    std::vector<std::pair<std::string, http::UpgradeHandler>> upgrades;
+    http::UpgradeHandlers upgrades;
 
 };
 
@@ -106,9 +110,10 @@ struct AppContext {
 void WireScaleOut(AppContext& ctx);   // Redis connection, lease, pub/sub, shared rate limits
 void WireIvs(AppContext& ctx);        // IVS client (emulator or AWS) and the token signer
 void WireHistory(AppContext& ctx);    // history store, migrations, outbox, history routes
-void WireAudience(AppContext& ctx);   // hot store, seating, viewers, tokens, sweeper
+void WireHotStore(AppContext& ctx);   // the memory hot store unless scale-out made Redis's
 void WireStages(AppContext& ctx);     // stage registry, autoscaler, fan-out, publisher, stats
 void WireHistoryJobs(AppContext& ctx);  // snapshots of the audience, retention
+void WireAudience(AppContext& ctx);   // seating, viewers, tokens, sweeper
 void WireSandbox(AppContext& ctx);    // embedded emulator's events into the event path
 void WireLive(AppContext& ctx);       // WebSocket, dashboard, metrics, CloudWatch, OpenAPI
 

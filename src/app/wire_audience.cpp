@@ -43,33 +43,28 @@ audience::AudienceOptions OptionsFrom(const Config& cfg) {
 
 }  // namespace
 
+// The scale-out step makes the Redis hot store (and its health check); otherwise this process
+// keeps it in memory.
+void WireHotStore(AppContext& ctx) {
+    if (ctx.hot_store) return;
+    auto hot = adapters::MakeMemoryHotStore(ctx.clock);
+    ctx.hot_store = hot;
+    ctx.health_checks.push_back({"hotStore", "memory", [hot]() -> boost::asio::awaitable<Status> {
+                                     co_return co_await hot->Ping();
+                                 }});
+}
+
 void WireAudience(AppContext& ctx) {
     const Config& cfg = ctx.config;
-
-    // The Redis wiring registers its hot store first; otherwise this process keeps it in memory.
     auto hot = ctx.hot_store;
-    const char* adapter = "redis";
-    if (!hot) {
-        hot = adapters::MakeMemoryHotStore(ctx.clock);
-        adapter = "memory";
-        ctx.hot_store = hot;
-    }
-    const bool has_check = std::any_of(ctx.health_checks.begin(), ctx.health_checks.end(),
-                                       [](const auto& c) { return c.name == "hotStore"; });
-    if (!has_check) {
-        ctx.health_checks.push_back(
-            {"hotStore", adapter, [hot]() -> boost::asio::awaitable<Status> {
-                 co_return co_await hot->Ping();
-             }});
-    }
 
     // Session tokens live as long as the viewer's IVS token plus one heartbeat timeout.
     auto codec = std::make_shared<audience::SessionTokenCodec>(
         SessionSecret(cfg), ctx.clock,
         std::chrono::minutes(cfg.viewer_token_ttl_minutes) +
             std::chrono::seconds(cfg.heartbeat_timeout_seconds));
-    ctx.auth.SetSessionVerifier(
-        [codec](std::string_view token) -> std::optional<http::SessionClaims> {
+    ctx.auth = std::make_unique<http::Authenticator>(
+        cfg, [codec](std::string_view token) -> std::optional<http::SessionClaims> {
             auto ticket = codec->Verify(token);
             if (!ticket) return std::nullopt;
             return http::SessionClaims{ticket->session_id, ticket->user_id, ticket->stage_arn};
@@ -83,14 +78,10 @@ void WireAudience(AppContext& ctx) {
     deps.event_bus = ctx.event_bus;
     deps.session_tokens = codec;
     deps.clock = &ctx.clock;
-    // Looked up per use: the stage wiring registers the trigger after this step.
-    deps.autoscale_trigger = [&ctx] {
-        return ctx.autoscale_trigger;
-    };
-    deps.stage_lost = [&ctx] {
-        return ctx.stage_lost;
-    };
-    deps.seat_supply = [&ctx] { return ctx.seat_supply; };
+    // Made by the stage step, wired before this one.
+    deps.autoscale_trigger = ctx.autoscale_trigger;
+    deps.stage_lost = ctx.stage_lost;
+    deps.seat_supply = ctx.seat_supply;
     if (!ctx.token_signer) spdlog::warn("no token signer wired: token endpoints will fail");
     auto service = std::make_shared<audience::AudienceService>(OptionsFrom(cfg), std::move(deps));
 

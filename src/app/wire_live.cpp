@@ -33,7 +33,7 @@ void WireMetricsPort(AppContext& ctx, const std::shared_ptr<http::LiveGauges>& g
     if (ctx.config.metrics_port == 0) return;
     auto listener = std::make_shared<MetricsListener>();
     http::RegisterMetricsRoute(listener->router, gauges, metrics::DefaultRegistry());
-    listener->pipeline = std::make_unique<http::Pipeline>(ctx.config, listener->router, ctx.auth,
+    listener->pipeline = std::make_unique<http::Pipeline>(ctx.config, listener->router, *ctx.auth,
                                                           *ctx.rate_limiter);
     listener->server = std::make_unique<http::Server>(ctx.ioc, ctx.config, *listener->pipeline);
     ctx.on_start.push_back([listener, &config = ctx.config] {
@@ -91,7 +91,7 @@ void WireLive(AppContext& ctx) {
     if (ctx.event_bus) {
         ctx.event_bus->Subscribe([feed](const ports::LiveEvent& e) { feed->OnEvent(e); });
     }
-    ctx.upgrades.emplace_back("/ws", ws::MakeUpgradeHandler({ctx.config, ctx.auth, ctx.clock, hub,
+    ctx.upgrades.emplace("/ws", ws::MakeUpgradeHandler({ctx.config, *ctx.auth, ctx.clock, hub,
                                                              feed}));
     // A plain GET (no upgrade) is told what the endpoint needs.
     ctx.router.Add(

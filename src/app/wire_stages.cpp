@@ -83,170 +83,219 @@ void CollectSeatWaits(AppContext& ctx, std::shared_ptr<autoscaler::ScaleUp> scal
     });
 }
 
-}  // namespace
+// The stage limit in effect. IVS replicates a participant to at most 5 stages: in replication
+// mode no viewer is seated on a stage the publisher cannot reach, so the effective limit is the
+// master plus 5.
+struct StageLimit {
+    bool replication = false;
+    bool limited = false;  // MAX_STAGES lowered to the replication limit
+    int max_stages = 0;
+};
 
-void WireStages(AppContext& ctx) {
-    const Config& cfg = ctx.config;
-    auto hot = ctx.hot_store;
-    if (!hot || !ctx.ivs) {
-        spdlog::warn("stages not wired: {} missing", hot ? "IVS client" : "hot store");
-        return;
-    }
-    const bool replication = cfg.fanout_mode == FanoutMode::replication;
-    // IVS replicates a participant to at most 5 stages: in replication mode no viewer is seated
-    // on a stage the publisher cannot reach, so the effective limit is the master plus 5.
-    const bool replication_limited = replication && cfg.max_stages > kMaxReplicatedStages;
-    const int max_stages = replication_limited ? kMaxReplicatedStages : cfg.max_stages;
-    if (replication_limited) {
+StageLimit StageLimitOf(const Config& cfg) {
+    StageLimit limit;
+    limit.replication = cfg.fanout_mode == FanoutMode::replication;
+    limit.limited = limit.replication && cfg.max_stages > kMaxReplicatedStages;
+    limit.max_stages = limit.limited ? kMaxReplicatedStages : cfg.max_stages;
+    if (limit.limited) {
         spdlog::warn(
             "MAX_STAGES={} with FANOUT_MODE=replication: IVS replicates a participant to at most 5 "
             "stages, so at most {} stages (the master plus 5) are used; joins beyond them get "
             "STAGE_LIMIT_REACHED (FANOUT_MODE=mediaserver has no such limit)",
-            cfg.max_stages, max_stages);
+            cfg.max_stages, limit.max_stages);
     }
-    std::shared_ptr<ports::StageDemand> demand;
-    if (auto redis = ctx.redis) {
-        demand = adapters::redis::MakeRedisStageDemand(redis);
-    } else {
-        demand = adapters::MakeLocalStageDemand(hot);
-    }
+    return limit;
+}
 
-    if (!ctx.stage_directory) ctx.stage_directory = std::make_shared<stages::StageDirectory>(ctx.ivs);
-    auto directory = ctx.stage_directory;
-    auto fanout = std::make_shared<stages::FanOut>(ctx.ivs, hot, directory, ctx.clock, replication,
-                                                   kReconnectWindowSeconds);
+stages::RegistryOptions RegistryOptionsOf(const Config& cfg, const StageLimit& limit) {
     stages::RegistryOptions options;
     options.deployment_id = cfg.deployment_id;
     options.name_prefix = cfg.stage_name_prefix;
     options.environment = cfg.node_env;
     options.master_stage_arn = cfg.master_stage_arn;
     options.create_master = cfg.ivs_backend == IvsBackendKind::local;
-    options.max_stages = max_stages;
+    options.max_stages = limit.max_stages;
     options.heartbeat_timeout = std::chrono::seconds(cfg.heartbeat_timeout_seconds);
-    stages::RegistryDeps deps{ctx.ivs,
-                              hot,
-                              ctx.stage_archive,
-                              ctx.event_bus,
-                              ctx.session_events,
-                              directory,
-                              fanout,
-                              demand,
-                              &ctx.clock};
-    auto registry = std::make_shared<stages::StageRegistry>(std::move(deps), options);
-    auto tracker = std::make_shared<publisher::PublisherTracker>(ctx.ivs, hot, directory,
-                                                                 ctx.event_bus, ctx.clock);
-    auto stats = std::make_shared<stats::AudienceStatsService>(
-        hot, ctx.clock, std::chrono::seconds(cfg.heartbeat_timeout_seconds));
+    return options;
+}
 
-    autoscaler::RunnerOptions runner_options;
-    runner_options.policy.capacity = cfg.stage_capacity;
-    runner_options.policy.scale_up_threshold = cfg.scale_up_threshold;
-    runner_options.policy.scale_down_threshold = cfg.scale_down_threshold;
-    runner_options.policy.spare_stages = cfg.spare_stages;
-    runner_options.policy.max_stages = max_stages;
-    runner_options.policy.warmup = std::chrono::seconds(cfg.stage_warmup_seconds);
-    runner_options.policy.drain_timeout = std::chrono::seconds(cfg.drain_timeout_seconds);
-    runner_options.interval = std::chrono::seconds(cfg.autoscale_interval_seconds);
-    runner_options.publisher_poll = std::chrono::seconds(cfg.publisher_poll_seconds);
-    runner_options.autoscale = cfg.autoscale_enabled;
-    autoscaler::ScaleUpOptions scale_options;
-    scale_options.policy = runner_options.policy;
-    scale_options.replication_limit = replication_limited;
-    auto scale_up = std::make_shared<autoscaler::ScaleUp>(ctx.ioc.get_executor(), registry, hot,
-                                                          demand, ctx.event_bus, ctx.clock,
-                                                          scale_options);
-    CollectSeatWaits(ctx, scale_up);
-    if (ctx.event_bus) {
-        // A stage created by another instance: its endpoints come with the event.
-        ctx.event_bus->Subscribe([directory](const ports::LiveEvent& e) {
-            const auto* ep = e.data.if_contains("endpoints");
-            const auto* arn = e.data.if_contains("stageArn");
-            if (e.type != "stage_created" || !ep || !ep->is_object() || !arn || !arn->is_string()) {
-                return;
-            }
-            auto text = [&](const char* k) {
-                const auto* v = ep->as_object().if_contains(k);
-                return v && v->is_string() ? std::string(v->as_string()) : std::string();
-            };
-            ports::Stage stage;
-            stage.arn = std::string(arn->as_string());
-            stage.endpoints = {text("events"), text("whip"), text("rtmp"), text("rtmps")};
-            if (!stage.endpoints.events.empty()) directory->Remember(stage);
-        });
-        ctx.event_bus->Subscribe(
-            [weak = std::weak_ptr<autoscaler::ScaleUp>(scale_up)](const ports::LiveEvent& e) {
-                if (auto s = weak.lock()) s->OnEvent(e);
-            });
-    }
-    auto runner = std::make_shared<autoscaler::Runner>(ctx.ioc.get_executor(), registry, fanout,
-                                                       tracker, hot, ctx.leadership, scale_up,
-                                                       demand, ctx.clock, runner_options);
-    std::weak_ptr<autoscaler::Runner> weak_runner = runner;
-    tracker->SetOnChange([weak_runner] {
-        if (auto r = weak_runner.lock()) r->Trigger();
+autoscaler::RunnerOptions RunnerOptionsOf(const Config& cfg, const StageLimit& limit) {
+    autoscaler::RunnerOptions o;
+    o.policy.capacity = cfg.stage_capacity;
+    o.policy.scale_up_threshold = cfg.scale_up_threshold;
+    o.policy.scale_down_threshold = cfg.scale_down_threshold;
+    o.policy.spare_stages = cfg.spare_stages;
+    o.policy.max_stages = limit.max_stages;
+    o.policy.warmup = std::chrono::seconds(cfg.stage_warmup_seconds);
+    o.policy.drain_timeout = std::chrono::seconds(cfg.drain_timeout_seconds);
+    o.interval = std::chrono::seconds(cfg.autoscale_interval_seconds);
+    o.publisher_poll = std::chrono::seconds(cfg.publisher_poll_seconds);
+    o.autoscale = cfg.autoscale_enabled;
+    return o;
+}
+
+// A stage created by another instance: its endpoints come with the stage_created event.
+void RememberStagesOfOtherInstances(ports::EventBus& bus,
+                                    std::shared_ptr<stages::StageDirectory> directory) {
+    bus.Subscribe([directory](const ports::LiveEvent& e) {
+        const auto* ep = e.data.if_contains("endpoints");
+        const auto* arn = e.data.if_contains("stageArn");
+        if (e.type != "stage_created" || !ep || !ep->is_object() || !arn || !arn->is_string()) {
+            return;
+        }
+        auto text = [&](const char* k) {
+            const auto* v = ep->as_object().if_contains(k);
+            return v && v->is_string() ? std::string(v->as_string()) : std::string();
+        };
+        ports::Stage stage;
+        stage.arn = std::string(arn->as_string());
+        stage.endpoints = {text("events"), text("whip"), text("rtmp"), text("rtmps")};
+        if (!stage.endpoints.events.empty()) directory->Remember(stage);
     });
+}
 
-    ctx.stage_registry = registry;
-    ctx.publisher_tracker = tracker;
-    ctx.seat_supply = scale_up;
-    ctx.audience_stats = stats;
-    // A join at the threshold: the leader ticks; any other instance pre-warms by itself (its
-    // claims count against the same targets, so instances do not add up).
-    std::weak_ptr<autoscaler::ScaleUp> weak_scale = scale_up;
-    auto trigger = std::make_shared<std::function<void()>>(
-        [weak_runner, weak_scale, leadership = ctx.leadership, registry,
-         enabled = cfg.autoscale_enabled] {
-            if (leadership && !leadership->IsLeader()) {
-                auto s = weak_scale.lock();
-                if (s && enabled && registry->Ready()) s->ProvisionSoon();
-                return;
-            }
-            if (auto r = weak_runner.lock()) r->Trigger();
-        });
-    ctx.autoscale_trigger = trigger;
-    // A join whose token IVS refused for an unknown stage: drop the stage, then let the
-    // autoscaler replace the capacity at once.
-    ctx.stage_lost = std::make_shared<audience::AudienceDeps::StageLostHook>(
-        [registry, trigger](std::string arn) -> asio::awaitable<Status> {
-            auto dropped = co_await registry->DropVanished(std::move(arn));
-            (*trigger)();
-            co_return dropped;
-        });
+// Embedded mode: the emulator and the memory store answer without suspending, so the master
+// can be registered before the first request (the publisher token needs it). The full start
+// (archive, reconcile) still runs in the background.
+void PrepareMasterNow(stages::StageRegistry& registry) {
+    asio::io_context once;
+    auto done = asio::co_spawn(once, registry.PrepareMaster(), asio::use_future);
+    once.run();
+    if (done.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+        auto prepared = done.get();
+        if (!prepared) spdlog::warn("master stage not ready: {}", prepared.error().message);
+    }
+}
 
+// The parts of the stage side, in the order they are made.
+struct StageParts {
+    std::shared_ptr<ports::StageDemand> demand;
+    std::shared_ptr<stages::FanOut> fanout;
+    std::shared_ptr<stages::StageRegistry> registry;
+    std::shared_ptr<publisher::PublisherTracker> tracker;
+    std::shared_ptr<stats::AudienceStatsService> stats;
+    std::shared_ptr<autoscaler::ScaleUp> scale_up;
+    std::shared_ptr<autoscaler::Runner> runner;
+};
+
+void RegisterStageApi(AppContext& ctx, const StageParts& parts, const StageLimit& limit) {
     auto api = std::make_shared<http::StagesApi>();
-    api->registry = registry;
-    api->fanout = fanout;
-    api->publisher = tracker;
-    api->stats = stats;
+    api->registry = parts.registry;
+    api->fanout = parts.fanout;
+    api->publisher = parts.tracker;
+    api->stats = parts.stats;
     api->ivs = ctx.ivs;
-    api->aws_region = cfg.aws_region;
-    api->aws_account_id = cfg.aws_account_id;
-    api->demand = demand;
-    api->max_stages = cfg.max_stages;
-    api->effective_max_stages = max_stages;
+    api->aws_region = ctx.config.aws_region;
+    api->aws_account_id = ctx.config.aws_account_id;
+    api->demand = parts.demand;
+    api->max_stages = ctx.config.max_stages;
+    api->effective_max_stages = limit.max_stages;
     http::RegisterStageRoutes(ctx.router, api);
     http::RegisterStatsRoutes(ctx.router, api);
     http::RegisterEventRoutes(ctx.router, api);
+}
 
-    // Embedded mode: the emulator and the memory store answer without suspending, so the master
-    // can be registered before the first request (the publisher token needs it). The full start
-    // (archive, reconcile) still runs in the background.
-    if (cfg.ivs_backend == IvsBackendKind::local && cfg.hot_store == HotStoreKind::memory) {
-        asio::io_context once;
-        auto done = asio::co_spawn(once, registry->PrepareMaster(), asio::use_future);
-        once.run();
-        if (done.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
-            auto prepared = done.get();
-            if (!prepared) spdlog::warn("master stage not ready: {}", prepared.error().message);
+// A join at the threshold: the leader ticks; any other instance pre-warms by itself (its
+// claims count against the same targets, so instances do not add up).
+std::function<void()> AutoscaleTrigger(AppContext& ctx, const StageParts& parts) {
+    return [runner = std::weak_ptr<autoscaler::Runner>(parts.runner),
+            scale = std::weak_ptr<autoscaler::ScaleUp>(parts.scale_up),
+            leadership = ctx.leadership, registry = parts.registry,
+            enabled = ctx.config.autoscale_enabled] {
+        if (leadership && !leadership->IsLeader()) {
+            auto s = scale.lock();
+            if (s && enabled && registry->Ready()) s->ProvisionSoon();
+            return;
         }
+        if (auto r = runner.lock()) r->Trigger();
+    };
+}
+
+StageParts MakeStageParts(AppContext& ctx, const StageLimit& limit) {
+    const Config& cfg = ctx.config;
+    auto hot = ctx.hot_store;
+    StageParts p;
+    if (ctx.redis) {
+        p.demand = adapters::redis::MakeRedisStageDemand(ctx.redis);
+    } else {
+        p.demand = adapters::MakeLocalStageDemand(hot);
+    }
+    if (!ctx.stage_directory) ctx.stage_directory = std::make_shared<stages::StageDirectory>(ctx.ivs);
+    auto directory = ctx.stage_directory;
+    p.fanout = std::make_shared<stages::FanOut>(ctx.ivs, hot, directory, ctx.clock, limit.replication,
+                                                kReconnectWindowSeconds);
+    stages::RegistryDeps deps{ctx.ivs,       hot,     ctx.stage_archive, ctx.event_bus,
+                              ctx.session_events, directory, p.fanout,    p.demand,
+                              &ctx.clock};
+    p.registry = std::make_shared<stages::StageRegistry>(std::move(deps), RegistryOptionsOf(cfg, limit));
+    // The tracker is made before the runner it wakes on a publisher change; the wake-up reaches
+    // the runner once it exists.
+    auto wake = std::make_shared<std::weak_ptr<autoscaler::Runner>>();
+    p.tracker = std::make_shared<publisher::PublisherTracker>(
+        ctx.ivs, hot, directory, ctx.event_bus, ctx.clock, [wake] {
+            if (auto r = wake->lock()) r->Trigger();
+        });
+    p.stats = std::make_shared<stats::AudienceStatsService>(
+        hot, ctx.clock, std::chrono::seconds(cfg.heartbeat_timeout_seconds));
+    autoscaler::RunnerOptions runner_options = RunnerOptionsOf(cfg, limit);
+    autoscaler::ScaleUpOptions scale_options;
+    scale_options.policy = runner_options.policy;
+    scale_options.replication_limit = limit.limited;
+    p.scale_up = std::make_shared<autoscaler::ScaleUp>(ctx.ioc.get_executor(), p.registry, hot,
+                                                       p.demand, ctx.event_bus, ctx.clock,
+                                                       scale_options);
+    p.runner = std::make_shared<autoscaler::Runner>(ctx.ioc.get_executor(), p.registry, p.fanout,
+                                                    p.tracker, hot, ctx.leadership, p.scale_up,
+                                                    p.demand, ctx.clock, runner_options);
+    *wake = p.runner;
+    return p;
+}
+
+}  // namespace
+
+void WireStages(AppContext& ctx) {
+    if (!ctx.hot_store || !ctx.ivs) {
+        spdlog::warn("stages not wired: {} missing", ctx.hot_store ? "IVS client" : "hot store");
+        return;
+    }
+    const StageLimit limit = StageLimitOf(ctx.config);
+    StageParts parts = MakeStageParts(ctx, limit);
+    CollectSeatWaits(ctx, parts.scale_up);
+    if (ctx.event_bus) {
+        RememberStagesOfOtherInstances(*ctx.event_bus, ctx.stage_directory);
+        ctx.event_bus->Subscribe(
+            [weak = std::weak_ptr<autoscaler::ScaleUp>(parts.scale_up)](const ports::LiveEvent& e) {
+                if (auto s = weak.lock()) s->OnEvent(e);
+            });
+    }
+
+    ctx.stage_registry = parts.registry;
+    ctx.publisher_tracker = parts.tracker;
+    ctx.seat_supply = parts.scale_up;
+    ctx.audience_stats = parts.stats;
+    ctx.autoscale_trigger = AutoscaleTrigger(ctx, parts);
+    // A join whose token IVS refused for an unknown stage: drop the stage, then let the
+    // autoscaler replace the capacity at once.
+    ctx.stage_lost = [registry = parts.registry,
+                      trigger = ctx.autoscale_trigger](std::string arn) -> asio::awaitable<Status> {
+        auto dropped = co_await registry->DropVanished(std::move(arn));
+        trigger();
+        co_return dropped;
+    };
+    RegisterStageApi(ctx, parts, limit);
+
+    if (ctx.config.ivs_backend == IvsBackendKind::local &&
+        ctx.config.hot_store == HotStoreKind::memory) {
+        PrepareMasterNow(*parts.registry);
     }
 
     auto stopping = std::make_shared<std::atomic<bool>>(false);
-    ctx.on_start.push_back([&ioc = ctx.ioc, registry, runner, stopping] {
+    ctx.on_start.push_back([&ioc = ctx.ioc, registry = parts.registry, runner = parts.runner,
+                            stopping] {
         runner->Start();
         asio::co_spawn(ioc, Bootstrap(registry, runner, stopping), asio::detached);
     });
-    ctx.on_stop.push_back([runner, stopping]() -> asio::awaitable<void> {
+    ctx.on_stop.push_back([runner = parts.runner, stopping]() -> asio::awaitable<void> {
         *stopping = true;
         co_await runner->Stop();
     });

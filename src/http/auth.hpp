@@ -23,10 +23,9 @@ class Authenticator {
 public:
     using SessionVerifier = std::function<std::optional<SessionClaims>(std::string_view token)>;
 
-    explicit Authenticator(const Config& config);
-
-    // Installs the viewer session-token check (the audience service provides it).
-    void SetSessionVerifier(SessionVerifier verifier) { verify_session_ = std::move(verifier); }
+    // `verify_session` checks viewer session tokens (the audience side provides it); without
+    // one, bearer tokens are refused.
+    explicit Authenticator(const Config& config, SessionVerifier verify_session = {});
 
     Identity Identify(const Request& request) const;
 

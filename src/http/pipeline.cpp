@@ -53,8 +53,12 @@ Result<boost::json::object> ParseBody(const Request& req) {
 }  // namespace
 
 Pipeline::Pipeline(const Config& config, const Router& router, const Authenticator& auth,
-                   RateLimiter& limiter)
-    : config_(config), router_(router), auth_(auth), limiter_(limiter) {
+                   RateLimiter& limiter, RequestObserver observer)
+    : config_(config),
+      router_(router),
+      auth_(auth),
+      limiter_(limiter),
+      observer_(std::move(observer)) {
     // Defaults of helmet 7, the seed's security middleware.
     security_headers_ = {
         {"Content-Security-Policy",

@@ -29,10 +29,9 @@ using RequestObserver = std::function<void(const RequestRecord&)>;
 // access log. Has no sockets, so it is tested directly. Thread-safe.
 class Pipeline {
 public:
+    // `observer` (optional) sees every finished request (metrics).
     Pipeline(const Config& config, const Router& router, const Authenticator& auth,
-             RateLimiter& limiter);
-
-    void SetObserver(RequestObserver observer) { observer_ = std::move(observer); }
+             RateLimiter& limiter, RequestObserver observer = {});
 
     boost::asio::awaitable<Reply> Handle(const Request& request, std::string peer_ip);
 

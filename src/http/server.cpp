@@ -67,7 +67,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     Pipeline& pipeline;
     tcp::acceptor acceptor;
     std::atomic<bool> stopping{false};
-    std::map<std::string, UpgradeHandler, std::less<>> upgrades;
+    UpgradeHandlers upgrades;  // set at construction, read only
     // The pipeline's shared headers, serialized once: spliced into every reply's header.
     const std::string shared_lines;
 
@@ -320,8 +320,11 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     }
 };
 
-Server::Server(asio::io_context& ioc, const Config& config, Pipeline& pipeline)
-    : impl_(std::make_shared<Impl>(ioc, config, pipeline)) {}
+Server::Server(asio::io_context& ioc, const Config& config, Pipeline& pipeline,
+               UpgradeHandlers upgrades)
+    : impl_(std::make_shared<Impl>(ioc, config, pipeline)) {
+    impl_->upgrades = std::move(upgrades);
+}
 
 Server::~Server() = default;
 
@@ -346,10 +349,6 @@ void Server::Start(const std::string& host, unsigned short port) {
 unsigned short Server::Port() const {
     boost::system::error_code ec;
     return impl_->acceptor.local_endpoint(ec).port();
-}
-
-void Server::SetUpgradeHandler(std::string path, UpgradeHandler handler) {
-    impl_->upgrades[std::move(path)] = std::move(handler);
 }
 
 void Server::BeginShutdown() {

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -15,20 +16,21 @@ namespace ivs::http {
 
 // Takes over a connection whose request asked for an upgrade (WebSocket) on a registered path.
 using UpgradeHandler = std::function<void(boost::beast::tcp_stream stream, Request request)>;
+// Upgrade handlers by request path.
+using UpgradeHandlers = std::map<std::string, UpgradeHandler, std::less<>>;
 
 // HTTP/1.1 server on Boost.Beast: keep-alive, per-connection read/write deadlines, header and
 // body limits, graceful shutdown. Requests go through the Pipeline. Runs on the io_context the
 // caller runs (on as many threads as it likes); each connection lives on its own strand.
 class Server {
 public:
-    Server(boost::asio::io_context& ioc, const Config& config, Pipeline& pipeline);
+    Server(boost::asio::io_context& ioc, const Config& config, Pipeline& pipeline,
+           UpgradeHandlers upgrades = {});
     ~Server();
 
     // Binds and starts accepting. Throws std::runtime_error when the address cannot be bound.
     void Start(const std::string& host, unsigned short port);
     unsigned short Port() const;
-
-    void SetUpgradeHandler(std::string path, UpgradeHandler handler);
 
     // Stops accepting and closes idle keep-alive connections; requests in flight finish and
     // their connections close after the reply. Thread-safe.

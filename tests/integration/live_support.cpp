@@ -35,7 +35,8 @@ void ScriptedAudience::SetFailing(bool failing) {
     failing_ = failing;
 }
 
-LiveRig::LiveRig(Environment overrides) : dir_(std::make_unique<TempDir>()) {
+LiveRig::LiveRig(Environment overrides, http::Authenticator::SessionVerifier verify_session)
+    : dir_(std::make_unique<TempDir>()) {
     Environment env{{"API_PORT", "0"},          {"API_HOST", "127.0.0.1"},
                     {"DATA_DIR", dir_->path()}, {"API_SECRET_KEY", kKey},
                     {"LOG_LEVEL", "warn"},      {"RATE_LIMIT_MAX_REQUESTS", "1000000"}};
@@ -45,21 +46,21 @@ LiveRig::LiveRig(Environment overrides) : dir_(std::make_unique<TempDir>()) {
     config_ = loaded.config;
     log::Init(config_.log_level, log::Format::text);
     router_ = std::make_unique<http::Router>();
-    auth_ = std::make_unique<http::Authenticator>(config_);
     ctx_ = std::make_unique<AppContext>(
-        AppContext{config_, ioc_, SystemClock::Instance(), *router_, *auth_, "rig"});
+        AppContext{config_, ioc_, SystemClock::Instance(), *router_, "rig"});
+    ctx_->auth = std::make_unique<http::Authenticator>(config_, std::move(verify_session));
     ctx_->rate_limiter = http::MakeMemoryRateLimiter(ctx_->clock);
     ctx_->event_bus = adapters::MakeLocalEventBus();
     audience_ = std::make_shared<ScriptedAudience>();
     ctx_->audience_stats = audience_;
     WireLive(*ctx_);
-    pipeline_ = std::make_unique<http::Pipeline>(config_, *router_, *auth_, *ctx_->rate_limiter);
     auto observers = ctx_->request_observers;
-    pipeline_->SetObserver([observers](const http::RequestRecord& r) {
-        for (const auto& o : observers) o(r);
-    });
-    server_ = std::make_unique<http::Server>(ioc_, config_, *pipeline_);
-    for (auto& [path, handler] : ctx_->upgrades) server_->SetUpgradeHandler(path, handler);
+    pipeline_ = std::make_unique<http::Pipeline>(
+        config_, *router_, *ctx_->auth, *ctx_->rate_limiter,
+        [observers](const http::RequestRecord& r) {
+            for (const auto& o : observers) o(r);
+        });
+    server_ = std::make_unique<http::Server>(ioc_, config_, *pipeline_, ctx_->upgrades);
     server_->Start("127.0.0.1", 0);
     for (auto& f : ctx_->on_start) f();
     for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { ioc_.run(); });

@@ -41,7 +41,9 @@ private:
 // WireLive on its own: router, pipeline, server, upgrade handler, event bus, scripted audience.
 class LiveRig {
 public:
-    explicit LiveRig(Environment overrides = {});
+    // `verify_session` checks viewer session tokens (none: bearer tokens are refused).
+    explicit LiveRig(Environment overrides = {},
+                     http::Authenticator::SessionVerifier verify_session = {});
     ~LiveRig();
 
     unsigned short port() const;
@@ -58,7 +60,6 @@ private:
     Config config_;
     boost::asio::io_context ioc_{2};
     std::unique_ptr<http::Router> router_;
-    std::unique_ptr<http::Authenticator> auth_;
     std::unique_ptr<AppContext> ctx_;
     std::unique_ptr<http::Pipeline> pipeline_;
     std::unique_ptr<http::Server> server_;

@@ -56,8 +56,7 @@ TEST(LiveWebSocket, RefusesClientsWithoutValidCredentialsBeforeUpgrading) {
 }
 
 TEST(LiveWebSocket, AcceptsASessionTokenInQueryButNoApiKey) {
-    LiveRig rig;
-    rig.ctx().auth.SetSessionVerifier([](std::string_view token) -> std::optional<http::SessionClaims> {
+    LiveRig rig({}, [](std::string_view token) -> std::optional<http::SessionClaims> {
         if (token == "good-session") return http::SessionClaims{"s1", "u1", kStageA};
         return std::nullopt;
     });

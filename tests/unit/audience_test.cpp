@@ -85,8 +85,14 @@ protected:
         deps.session_events = sink;
         deps.session_tokens = codec;
         deps.clock = &clock;
-        deps.autoscale_trigger = [this] { return trigger; };
-        deps.stage_lost = [this] { return stage_lost; };
+        deps.autoscale_trigger = [this] {
+            if (trigger && *trigger) (*trigger)();
+        };
+        // The hook each test installs; without one, the join's own outcome stands.
+        deps.stage_lost = [this](std::string arn) -> boost::asio::awaitable<Status> {
+            if (!stage_lost || !*stage_lost) co_return Error(Errc::unavailable, "no hook");
+            co_return co_await (*stage_lost)(std::move(arn));
+        };
         options.seat_wait_seconds = 0;
         service = std::make_shared<AudienceService>(options, std::move(deps));
         AddStage(kMaster, true);

@@ -134,8 +134,7 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(SessionTokenTest, AcceptedOnlyWhereTheRouteAllowsSessions) {
     Config c = KeysConfig();
-    Authenticator auth(c);
-    auth.SetSessionVerifier([](std::string_view token) -> std::optional<SessionClaims> {
+    Authenticator auth(c, [](std::string_view token) -> std::optional<SessionClaims> {
         if (token != "good-token") return std::nullopt;
         return SessionClaims{"sess-1", "alice", "arn:aws:ivs:us-east-1:1:stage/a"};
     });

@@ -45,7 +45,7 @@ protected:
         auto stage = emu->CreateStage(create);
         ASSERT_TRUE(stage);
         master = stage->arn;
-        directory->SetMasterArn(master);
+        directory->RememberMaster(master);
         tracker = std::make_shared<publisher::PublisherTracker>(
             ivs, hot, directory, adapters::MakeLocalEventBus(), clock);
     }

@@ -78,7 +78,7 @@ protected:
         deps.session_tokens =
             std::make_shared<audience::SessionTokenCodec>("seating-secret", clock, 61min);
         deps.clock = &clock;
-        deps.seat_supply = [s = scale_up] { return std::static_pointer_cast<audience::SeatSupply>(s); };
+        deps.seat_supply = scale_up;
         service = std::make_shared<audience::AudienceService>(ao, std::move(deps));
     }
 

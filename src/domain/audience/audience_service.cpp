@@ -101,7 +101,7 @@ AudienceService::Async<IssuedToken> AudienceService::IssueMediaServerToken(std::
 }
 
 AudienceService::Async<ports::SeatResult> AudienceService::SeatWithWait(ports::SeatRequest request) {
-    auto supply = deps_.seat_supply ? deps_.seat_supply() : nullptr;
+    const auto& supply = deps_.seat_supply;
     const auto deadline = deps_.clock->Steady() + std::chrono::seconds(options_.seat_wait_seconds);
     bool waiting = false;  // the join's demand is registered
     std::optional<Result<ports::SeatResult>> out;
@@ -145,9 +145,8 @@ AudienceService::Async<ViewerJoin> AudienceService::JoinAsViewer(std::string use
     if (join || missing.empty()) co_return join;
     // Seated on a stage IVS no longer has: drop it from the registry (its sessions end) and
     // seat the viewer again, elsewhere.
-    auto hook = deps_.stage_lost ? deps_.stage_lost() : nullptr;
-    if (!hook || !*hook) co_return join;
-    auto dropped = co_await (*hook)(missing);
+    if (!deps_.stage_lost) co_return join;
+    auto dropped = co_await deps_.stage_lost(missing);
     if (!dropped) co_return join;
     if (!stage_arn.empty()) co_return Error(Errc::not_found, "Stage not found");
     co_return co_await JoinOnce(user_id, stage_arn, client, missing);
@@ -272,7 +271,7 @@ AudienceService::Async<Rejoin> AudienceService::RejoinStage(std::string user_id,
 
 void AudienceService::MaybeTriggerAutoscale(int stage_viewers) {
     if (stage_viewers < options_.scale_up_threshold || !deps_.autoscale_trigger) return;
-    if (auto trigger = deps_.autoscale_trigger(); trigger && *trigger) (*trigger)();
+    deps_.autoscale_trigger();
 }
 
 }  // namespace ivs::audience

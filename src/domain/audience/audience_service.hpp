@@ -42,15 +42,15 @@ struct AudienceDeps {
     std::shared_ptr<ports::IvsClient> ivs;                     // optional (WHIP endpoint)
     std::shared_ptr<ports::SessionEventSink> session_events;  // optional
     std::shared_ptr<ports::EventBus> event_bus;                // optional
-    // Returns the autoscaler's "tick now" hook if one is registered (looked up per use).
-    std::function<std::shared_ptr<std::function<void()>>()> autoscale_trigger;
-    // Returns the registry's hook for a stage IVS no longer has (unregisters it and ends its
-    // sessions) if one is registered (looked up per use).
+    // The autoscaler's "tick now" (a join reached the scale-up threshold); optional.
+    std::function<void()> autoscale_trigger;
+    // The registry's hook for a stage IVS no longer has (unregisters it and ends its
+    // sessions); optional.
     using StageLostHook = std::function<boost::asio::awaitable<Status>(std::string arn)>;
-    std::function<std::shared_ptr<StageLostHook>()> stage_lost;
-    // Returns the stage side's seat supply if one is registered (looked up per use). Without
-    // one, a join that finds every stage full is refused at once.
-    std::function<std::shared_ptr<SeatSupply>()> seat_supply;
+    StageLostHook stage_lost;
+    // The stage side's seat supply; without one, a join that finds every stage full is
+    // refused at once.
+    std::shared_ptr<SeatSupply> seat_supply;
     std::shared_ptr<SessionTokenCodec> session_tokens;  // required
     const Clock* clock = nullptr;                          // required
 };

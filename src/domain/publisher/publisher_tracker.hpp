@@ -29,14 +29,14 @@ class PublisherTracker {
 public:
     PublisherTracker(std::shared_ptr<ports::IvsClient> ivs, std::shared_ptr<ports::HotStore> hot,
                      std::shared_ptr<stages::StageDirectory> directory,
-                     std::shared_ptr<ports::EventBus> events, Clock& clock)
+                     std::shared_ptr<ports::EventBus> events, Clock& clock,
+                     std::function<void()> on_change = {})
         : ivs_(std::move(ivs)),
           hot_(std::move(hot)),
           directory_(std::move(directory)),
           events_(std::move(events)),
-          clock_(clock) {}
-
-    void SetOnChange(std::function<void()> f) { on_change_ = std::move(f); }
+          clock_(clock),
+          on_change_(std::move(on_change)) {}
 
     // One EventBridge event as an API destination posts it. Idempotent by event `id` (a repeat
     // is `duplicate`); events of other types, other stages or unknown names are `ignored`;

@@ -54,7 +54,7 @@ std::string StageDirectory::MasterArn() const {
     return master_arn_;
 }
 
-void StageDirectory::SetMasterArn(std::string arn) {
+void StageDirectory::RememberMaster(std::string arn) {
     std::lock_guard lock(mu_);
     master_arn_ = std::move(arn);
 }

@@ -29,9 +29,10 @@ public:
     void Remember(const ports::Stage& stage);
     void Forget(const std::string& arn);
 
-    // The master stage's ARN; empty until the registry has started.
+    // The master stage's ARN; empty until the registry has resolved it (RememberMaster, when
+    // the registry starts).
     std::string MasterArn() const;
-    void SetMasterArn(std::string arn);
+    void RememberMaster(std::string arn);
 
 private:
     std::optional<ports::StageEndpoints> Cached(const std::string& arn) const;

@@ -118,7 +118,7 @@ boost::asio::awaitable<Status> StageRegistry::ResolveMaster(bool archive) {
         }
     }
     if (stage) deps_.directory->Remember(*stage);
-    deps_.directory->SetMasterArn(arn);
+    deps_.directory->RememberMaster(arn);
 
     auto existing = co_await deps_.hot->GetStage(arn, Cutoff());
     ports::StageRecord record;
