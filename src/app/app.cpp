@@ -48,9 +48,12 @@ std::string DescribeModes(const Config& c, std::string_view verb) {
 }
 
 struct App::Impl {
-    explicit Impl(Config c) : config(std::move(c)), ioc(config.ResolvedIoThreads()) {}
+    Impl(Config c, Clock& clock, RandomSource& random)
+        : config(std::move(c)), clock(clock), random(random), ioc(config.ResolvedIoThreads()) {}
 
     Config config;
+    Clock& clock;
+    RandomSource& random;
     asio::io_context ioc;
     std::unique_ptr<http::Router> router;
     std::unique_ptr<AppContext> ctx;
@@ -97,10 +100,10 @@ struct App::Impl {
     void Build() {
         EnsureDirectory(config.data_dir);
         EnsureApiKey();
-        if (config.instance_id.empty()) config.instance_id = RandomAlnum(8);
+        if (config.instance_id.empty()) config.instance_id = random.Alnum(8);
         router = std::make_unique<http::Router>();
         ctx = std::make_unique<AppContext>(
-            AppContext{config, ioc, SystemClock::Instance(), *router, config.instance_id});
+            AppContext{config, ioc, clock, *router, config.instance_id});
         ctx->rate_limiter = http::MakeMemoryRateLimiter(ctx->clock);
         ctx->event_bus = adapters::MakeLocalEventBus();
         ctx->leadership = adapters::MakeLocalLeadership(config.instance_id);
@@ -131,6 +134,7 @@ struct App::Impl {
         if (shutting_down.exchange(true)) return;
         spdlog::info("shutting down: no new connections, finishing requests in flight");
         server->BeginShutdown();
+        // Real time, whatever the injected clock says: the process must stop within the grace.
         auto timer = std::make_shared<asio::steady_timer>(ioc);
         auto deadline =
             std::chrono::steady_clock::now() + std::chrono::seconds(config.shutdown_grace_seconds);
@@ -188,7 +192,10 @@ struct App::Impl {
     }
 };
 
-App::App(Config config) : impl_(std::make_unique<Impl>(std::move(config))) { impl_->Build(); }
+App::App(Config config, Clock& clock, RandomSource& random)
+    : impl_(std::make_unique<Impl>(std::move(config), clock, random)) {
+    impl_->Build();
+}
 
 App::~App() { Stop(); }
 

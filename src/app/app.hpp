@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "core/clock.hpp"
+#include "core/random.hpp"
 
 namespace ivs {
 
@@ -22,8 +24,11 @@ class Router;
 // background jobs. Tests create one in-process on port 0.
 class App {
 public:
+    // Every part reads time from `clock` (a test may pass a ManualClock and move it); the app's
+    // own random ids (the instance id) come from `random`. Both outlive the App.
     // Throws std::runtime_error on start-up failures (bad key file, unreachable required store).
-    explicit App(Config config);
+    explicit App(Config config, Clock& clock = SystemClock::Instance(),
+                 RandomSource& random = SystemRandom::Instance());
     ~App();
 
     // Binds the listener and starts background jobs; returns once serving.

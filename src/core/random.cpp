@@ -78,6 +78,11 @@ std::string RandomString(std::size_t length, std::string_view alphabet) {
     return out;
 }
 
+RandomSource& SystemRandom::Instance() {
+    static SystemRandom random;
+    return random;
+}
+
 std::string RandomAlnum(std::size_t length) {
     static constexpr std::string_view kAlnum =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";

@@ -17,4 +17,20 @@ std::string RandomUuid();
 std::string RandomBytes(std::size_t n);
 std::uint64_t RandomU64();
 
+// Where a part draws its random ids, behind one interface so tests can fix them.
+class RandomSource {
+public:
+    virtual ~RandomSource() = default;
+    // [A-Za-z0-9]{length}
+    virtual std::string Alnum(std::size_t length) = 0;
+};
+
+// The functions above (OpenSSL RAND_bytes).
+class SystemRandom final : public RandomSource {
+public:
+    std::string Alnum(std::size_t length) override { return RandomAlnum(length); }
+
+    static RandomSource& Instance();
+};
+
 }  // namespace ivs

@@ -9,7 +9,7 @@ struct TestServer::Impl {
     std::unique_ptr<App> app;
 };
 
-TestServer::TestServer(Environment overrides)
+TestServer::TestServer(Environment overrides, Clock& clock)
     : data_dir_(std::make_unique<TempDir>()), impl_(std::make_unique<Impl>()) {
     Environment env{{"API_PORT", "0"},
                     {"API_HOST", "127.0.0.1"},
@@ -27,7 +27,7 @@ TestServer::TestServer(Environment overrides)
         throw std::runtime_error("test configuration invalid: " + all);
     }
     log::Init(loaded.config.log_level, log::Format::text);
-    impl_->app = std::make_unique<App>(std::move(loaded.config));
+    impl_->app = std::make_unique<App>(std::move(loaded.config), clock);
     impl_->app->Start();
     impl_->app->RunInBackground();
 }

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "core/clock.hpp"
 
 namespace ivs::emulator {
 class Emulator;
@@ -99,7 +100,8 @@ class TestServer {
 public:
     static constexpr const char* kTestKey = "test-admin-key-0123456789";
 
-    explicit TestServer(Environment overrides = {});
+    // Every part of the app reads time from `clock` (a ManualClock lets the test move it).
+    explicit TestServer(Environment overrides = {}, Clock& clock = SystemClock::Instance());
     ~TestServer();
 
     unsigned short port() const;
