@@ -102,10 +102,11 @@ struct AppContext {
     std::vector<std::function<boost::asio::awaitable<void>()>> on_stop;
     // Upgrade handlers (WebSocket) by path.
     http::UpgradeHandlers upgrades;
-
 };
 
-// The wiring steps, run in this order by App. Each throws std::runtime_error on start-up
+// The wiring steps, run in this order by App: each part is made after the parts it takes at
+// construction (stores -> IVS and tokens -> stage side -> audience -> HTTP and WebSocket), so
+// nothing is set on a part after it is made. Each throws std::runtime_error on start-up
 // failures with a message naming what is wrong.
 void WireScaleOut(AppContext& ctx);   // Redis connection, lease, pub/sub, shared rate limits
 void WireIvs(AppContext& ctx);        // IVS client (emulator or AWS) and the token signer

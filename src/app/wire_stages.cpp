@@ -121,13 +121,14 @@ stages::RegistryOptions RegistryOptionsOf(const Config& cfg, const StageLimit& l
 
 autoscaler::RunnerOptions RunnerOptionsOf(const Config& cfg, const StageLimit& limit) {
     autoscaler::RunnerOptions o;
-    o.policy.capacity = cfg.stage_capacity;
-    o.policy.scale_up_threshold = cfg.scale_up_threshold;
-    o.policy.scale_down_threshold = cfg.scale_down_threshold;
-    o.policy.spare_stages = cfg.spare_stages;
-    o.policy.max_stages = limit.max_stages;
-    o.policy.warmup = std::chrono::seconds(cfg.stage_warmup_seconds);
-    o.policy.drain_timeout = std::chrono::seconds(cfg.drain_timeout_seconds);
+    o.policy = autoscaler::PolicyConfig{.capacity = cfg.stage_capacity,
+                                        .scale_up_threshold = cfg.scale_up_threshold,
+                                        .scale_down_threshold = cfg.scale_down_threshold,
+                                        .spare_stages = cfg.spare_stages,
+                                        .max_stages = limit.max_stages,
+                                        .warmup = std::chrono::seconds(cfg.stage_warmup_seconds),
+                                        .drain_timeout =
+                                            std::chrono::seconds(cfg.drain_timeout_seconds)};
     o.interval = std::chrono::seconds(cfg.autoscale_interval_seconds);
     o.publisher_poll = std::chrono::seconds(cfg.publisher_poll_seconds);
     o.autoscale = cfg.autoscale_enabled;
@@ -167,27 +168,19 @@ void PrepareMasterNow(stages::StageRegistry& registry) {
     }
 }
 
-// The parts of the stage side, in the order they are made.
+// The parts of the stage side: those the stage routes work with (demand, fan-out, registry,
+// publisher tracker, statistics), then the scale-up and the autoscaler runner.
 struct StageParts {
-    std::shared_ptr<ports::StageDemand> demand;
-    std::shared_ptr<stages::FanOut> fanout;
-    std::shared_ptr<stages::StageRegistry> registry;
-    std::shared_ptr<publisher::PublisherTracker> tracker;
-    std::shared_ptr<stats::AudienceStatsService> stats;
+    http::StagesApi api;
     std::shared_ptr<autoscaler::ScaleUp> scale_up;
     std::shared_ptr<autoscaler::Runner> runner;
 };
 
 void RegisterStageApi(AppContext& ctx, const StageParts& parts, const StageLimit& limit) {
-    auto api = std::make_shared<http::StagesApi>();
-    api->registry = parts.registry;
-    api->fanout = parts.fanout;
-    api->publisher = parts.tracker;
-    api->stats = parts.stats;
+    auto api = std::make_shared<http::StagesApi>(parts.api);
     api->ivs = ctx.ivs;
     api->aws_region = ctx.config.aws_region;
     api->aws_account_id = ctx.config.aws_account_id;
-    api->demand = parts.demand;
     api->max_stages = ctx.config.max_stages;
     api->effective_max_stages = limit.max_stages;
     http::RegisterStageRoutes(ctx.router, api);
@@ -199,9 +192,8 @@ void RegisterStageApi(AppContext& ctx, const StageParts& parts, const StageLimit
 // claims count against the same targets, so instances do not add up).
 std::function<void()> AutoscaleTrigger(AppContext& ctx, const StageParts& parts) {
     return [runner = std::weak_ptr<autoscaler::Runner>(parts.runner),
-            scale = std::weak_ptr<autoscaler::ScaleUp>(parts.scale_up),
-            leadership = ctx.leadership, registry = parts.registry,
-            enabled = ctx.config.autoscale_enabled] {
+            scale = std::weak_ptr<autoscaler::ScaleUp>(parts.scale_up), leadership = ctx.leadership,
+            registry = parts.api.registry, enabled = ctx.config.autoscale_enabled] {
         if (leadership && !leadership->IsLeader()) {
             auto s = scale.lock();
             if (s && enabled && registry->Ready()) s->ProvisionSoon();
@@ -216,37 +208,40 @@ StageParts MakeStageParts(AppContext& ctx, const StageLimit& limit) {
     auto hot = ctx.hot_store;
     StageParts p;
     if (ctx.redis) {
-        p.demand = adapters::redis::MakeRedisStageDemand(ctx.redis);
+        p.api.demand = adapters::redis::MakeRedisStageDemand(ctx.redis);
     } else {
-        p.demand = adapters::MakeLocalStageDemand(hot);
+        p.api.demand = adapters::MakeLocalStageDemand(hot);
     }
-    if (!ctx.stage_directory) ctx.stage_directory = std::make_shared<stages::StageDirectory>(ctx.ivs);
+    if (!ctx.stage_directory) {
+        ctx.stage_directory = std::make_shared<stages::StageDirectory>(ctx.ivs);
+    }
     auto directory = ctx.stage_directory;
-    p.fanout = std::make_shared<stages::FanOut>(ctx.ivs, hot, directory, ctx.clock, limit.replication,
-                                                kReconnectWindowSeconds);
-    stages::RegistryDeps deps{ctx.ivs,       hot,     ctx.stage_archive, ctx.event_bus,
-                              ctx.session_events, directory, p.fanout,    p.demand,
-                              &ctx.clock};
-    p.registry = std::make_shared<stages::StageRegistry>(std::move(deps), RegistryOptionsOf(cfg, limit));
+    p.api.fanout = std::make_shared<stages::FanOut>(ctx.ivs, hot, directory, ctx.clock,
+                                                    limit.replication, kReconnectWindowSeconds);
+    stages::RegistryDeps deps{
+        ctx.ivs,   hot,          ctx.stage_archive, ctx.event_bus, ctx.session_events,
+        directory, p.api.fanout, p.api.demand,      &ctx.clock};
+    p.api.registry =
+        std::make_shared<stages::StageRegistry>(std::move(deps), RegistryOptionsOf(cfg, limit));
     // The tracker is made before the runner it wakes on a publisher change; the wake-up reaches
     // the runner once it exists.
     auto wake = std::make_shared<std::weak_ptr<autoscaler::Runner>>();
-    p.tracker = std::make_shared<publisher::PublisherTracker>(
+    p.api.publisher = std::make_shared<publisher::PublisherTracker>(
         ctx.ivs, hot, directory, ctx.event_bus, ctx.clock, [wake] {
             if (auto r = wake->lock()) r->Trigger();
         });
-    p.stats = std::make_shared<stats::AudienceStatsService>(
+    p.api.stats = std::make_shared<stats::AudienceStatsService>(
         hot, ctx.clock, std::chrono::seconds(cfg.heartbeat_timeout_seconds));
     autoscaler::RunnerOptions runner_options = RunnerOptionsOf(cfg, limit);
     autoscaler::ScaleUpOptions scale_options;
     scale_options.policy = runner_options.policy;
     scale_options.replication_limit = limit.limited;
-    p.scale_up = std::make_shared<autoscaler::ScaleUp>(ctx.ioc.get_executor(), p.registry, hot,
-                                                       p.demand, ctx.event_bus, ctx.clock,
+    p.scale_up = std::make_shared<autoscaler::ScaleUp>(ctx.ioc.get_executor(), p.api.registry, hot,
+                                                       p.api.demand, ctx.event_bus, ctx.clock,
                                                        scale_options);
-    p.runner = std::make_shared<autoscaler::Runner>(ctx.ioc.get_executor(), p.registry, p.fanout,
-                                                    p.tracker, hot, ctx.leadership, p.scale_up,
-                                                    p.demand, ctx.clock, runner_options);
+    p.runner = std::make_shared<autoscaler::Runner>(
+        ctx.ioc.get_executor(), p.api.registry, p.api.fanout, p.api.publisher, hot, ctx.leadership,
+        p.scale_up, p.api.demand, ctx.clock, runner_options);
     *wake = p.runner;
     return p;
 }
@@ -269,14 +264,14 @@ void WireStages(AppContext& ctx) {
             });
     }
 
-    ctx.stage_registry = parts.registry;
-    ctx.publisher_tracker = parts.tracker;
+    ctx.stage_registry = parts.api.registry;
+    ctx.publisher_tracker = parts.api.publisher;
     ctx.seat_supply = parts.scale_up;
-    ctx.audience_stats = parts.stats;
+    ctx.audience_stats = parts.api.stats;
     ctx.autoscale_trigger = AutoscaleTrigger(ctx, parts);
     // A join whose token IVS refused for an unknown stage: drop the stage, then let the
     // autoscaler replace the capacity at once.
-    ctx.stage_lost = [registry = parts.registry,
+    ctx.stage_lost = [registry = parts.api.registry,
                       trigger = ctx.autoscale_trigger](std::string arn) -> asio::awaitable<Status> {
         auto dropped = co_await registry->DropVanished(std::move(arn));
         trigger();
@@ -286,15 +281,15 @@ void WireStages(AppContext& ctx) {
 
     if (ctx.config.ivs_backend == IvsBackendKind::local &&
         ctx.config.hot_store == HotStoreKind::memory) {
-        PrepareMasterNow(*parts.registry);
+        PrepareMasterNow(*parts.api.registry);
     }
 
     auto stopping = std::make_shared<std::atomic<bool>>(false);
-    ctx.on_start.push_back([&ioc = ctx.ioc, registry = parts.registry, runner = parts.runner,
-                            stopping] {
-        runner->Start();
-        asio::co_spawn(ioc, Bootstrap(registry, runner, stopping), asio::detached);
-    });
+    ctx.on_start.push_back(
+        [&ioc = ctx.ioc, registry = parts.api.registry, runner = parts.runner, stopping] {
+            runner->Start();
+            asio::co_spawn(ioc, Bootstrap(registry, runner, stopping), asio::detached);
+        });
     ctx.on_stop.push_back([runner = parts.runner, stopping]() -> asio::awaitable<void> {
         *stopping = true;
         co_await runner->Stop();
