@@ -243,7 +243,7 @@ void RegisterSystemRoutes(Router& router, const Config& config,
                 if (!out.up) s["error"] = out.error;
                 all_up = all_up && out.up;
                 if (check.adapter == "redis") {
-                    services["redis"] = out.up ? "connected" : "disconnected";
+                    services.insert_or_assign("redis", out.up ? "connected" : "disconnected");
                 }
                 services[check.name] = std::move(s);
             }
