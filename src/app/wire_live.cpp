@@ -7,7 +7,7 @@
 #include "adapters/aws/http_client.hpp"
 #include "adapters/cloudwatch/cloudwatch_reporter.hpp"
 #include "app/app_context.hpp"
-#include "http/handlers/live_handlers.hpp"
+#include "ws/live_handlers.hpp"
 #include "http/handlers/openapi.hpp"
 #include "http/reply.hpp"
 #include "metrics/process_metrics.hpp"

@@ -156,5 +156,137 @@ ivs untag-resource --resource-arn "$master" --tag-keys a >/dev/null
 check "tag-resource / untag-resource / list-tags-for-resource" \
   test "$(ivs list-tags-for-resource --resource-arn "$master" | jget 'json.dumps(d["tags"], sort_keys=True)')" = '{"b": "2"}'
 
+
+# ---- Emulator fidelity: the gaps the AWS CLI found, each checked the way IVS answers ----
+stage_count() { ivs list-stages | jget 'len(d["stages"])'; }
+# The CLI checks some constraints itself; this config lets invalid input reach the emulator.
+printf '[default]\nparameter_validation = false\n' >"$work/novalidate"
+novalidate() { AWS_CONFIG_FILE="$work/novalidate" "$@"; }
+
+# 1. A CreateStage refused with ValidationException creates nothing.
+before=$(stage_count)
+check "create-stage with a token configuration of duration 0 -> ValidationException" \
+  novalidate fails_with ValidationException create-stage --name invalid-0 \
+  --participant-token-configurations duration=0,userId=u
+check "create-stage with a 129-character userId -> ValidationException" \
+  novalidate fails_with ValidationException create-stage --name invalid-1 \
+  --participant-token-configurations "[{\"duration\":60,\"userId\":\"$(printf 'u%.0s' $(seq 129))\"}]"
+check "create-stage with attributes over 1 KB -> ValidationException" \
+  novalidate fails_with ValidationException create-stage --name invalid-2 \
+  --participant-token-configurations "[{\"duration\":60,\"userId\":\"u\",\"attributes\":{\"a\":\"$(printf 'x%.0s' $(seq 1100))\"}}]"
+check "refused create-stage calls leave no stage behind" test "$(stage_count)" = "$before"
+
+# 3. ListParticipants: filterByPublished false is the model's default, i.e. no filter.
+msession=$(ivs get-stage --arn "$master" | jget 'd["stage"]["activeSessionId"]')
+gtok=$(ivs create-participant-token --stage-arn "$master" --user-id guest | jget 'd["participantToken"]["token"]')
+control join "{\"stageArn\":\"$master\",\"token\":\"$gtok\"}" >/dev/null
+lp() { ivs list-participants --stage-arn "$master" --session-id "$msession" "$@" | jget '",".join(sorted(p["userId"] for p in d["participants"]))'; }
+check "list-participants --no-filter-by-published lists publishers and the rest" test "$(lp --no-filter-by-published)" = "guest,host"
+check "list-participants --filter-by-published lists the publisher only" test "$(lp --filter-by-published)" = "host"
+check "list-participants --filter-by-user-id with --no-filter-by-published filters by user" \
+  test "$(lp --filter-by-user-id guest --no-filter-by-published)" = "guest"
+check "list-participants --filter-by-user-id with --filter-by-published -> ValidationException" \
+  fails_with ValidationException list-participants --stage-arn "$master" --session-id "$msession" \
+  --filter-by-user-id host --filter-by-published
+
+# 4. autoParticipantRecordingConfiguration is stored and returned.
+storage=arn:aws:ivs:us-east-1:123456789012:storage-configuration/AbCdEfGh1234
+recording() { ivs get-stage --arn "$1" | jget 'd["stage"]["autoParticipantRecordingConfiguration"]["storageConfigurationArn"]+"|"+",".join(d["stage"]["autoParticipantRecordingConfiguration"]["mediaTypes"])'; }
+rarn=$(ivs create-stage --name recorded --auto-participant-recording-configuration \
+  "storageConfigurationArn=$storage,mediaTypes=AUDIO_VIDEO" | jget 'd["stage"]["arn"]')
+check "create-stage stores autoParticipantRecordingConfiguration; get-stage returns it" \
+  test "$(recording "$rarn")" = "$storage|AUDIO_VIDEO"
+ivs update-stage --arn "$wstage" --auto-participant-recording-configuration \
+  "storageConfigurationArn=$storage,mediaTypes=AUDIO_ONLY" >/dev/null
+check "update-stage stores autoParticipantRecordingConfiguration" test "$(recording "$wstage")" = "$storage|AUDIO_ONLY"
+check "a recording configuration naming no storage configuration ARN -> ValidationException" \
+  fails_with ValidationException create-stage --name bad-recording \
+  --auto-participant-recording-configuration "storageConfigurationArn=$master"
+
+# 5. SigV4 errors by their REST-JSON names (status and x-amzn-ErrorType read with curl).
+# Prints "<status> <x-amzn-ErrorType> <message>" of a POST /ListStages with the given curl options.
+raw_list() {
+  curl -s -o "$work/auth.json" -D "$work/auth.h" -X POST "$EP/ListStages" \
+    -H 'content-type: application/json' -d '{}' "$@"
+  echo "$(awk 'NR==1{print $2}' "$work/auth.h") $(grep -i '^x-amzn-ErrorType:' "$work/auth.h" | tr -d '\r' | awk '{print $2}') $(jget 'd["message"]' <"$work/auth.json")"
+}
+regional() { AWS_DEFAULT_REGION=eu-west-1 AWS_REGION=eu-west-1 "$@"; }
+check "a signature scoped to another region: CLI -> InvalidSignatureException" \
+  regional fails_with InvalidSignatureException list-stages
+check "a signature scoped to another region -> 403 InvalidSignatureException" \
+  grep -q '^403 InvalidSignatureException ' <<<"$(raw_list --aws-sigv4 aws:amz:eu-west-1:ivs --user test:test)"
+unknown_key() { AWS_ACCESS_KEY_ID=AKIAUNKNOWNKEY000000 "$@"; }
+check "an unknown access key: CLI -> UnrecognizedClientException" \
+  unknown_key fails_with UnrecognizedClientException list-stages
+check "an unknown access key -> 403 UnrecognizedClientException" \
+  grep -q '^403 UnrecognizedClientException ' <<<"$(raw_list --aws-sigv4 aws:amz:us-east-1:ivs --user AKIAUNKNOWNKEY000000:test)"
+check "no Authorization -> 403 MissingAuthenticationTokenException" \
+  grep -q '^403 MissingAuthenticationTokenException ' <<<"$(raw_list)"
+# botocore (the CLI's signer) signs a request at a chosen time; curl sends it (raw_list adds
+# the content-type header).
+signed_at() {
+  local host=${EP#http://}
+  printf '[{"method":"POST","host":"%s","path":"/ListStages","query":"","headers":[["content-type","application/json"]],"body":"{}","region":"us-east-1","service":"ivs","timestamp":"%s","access_key_id":"test","secret_access_key":"test","session_token":""}]' \
+    "$host" "$(date -u -d "$1" +%Y%m%dT%H%M%SZ)" >"$work/sign.json"
+  python3 "$here/botocore_sigv4_check.py" "$work/sign.json" >"$work/signed.json"
+  local args=()
+  while IFS= read -r h; do args+=(-H "$h"); done < <(jget '"\n".join(k+": "+v for k,v in d[0]["headers"] if k != "content-type")' <"$work/signed.json")
+  raw_list "${args[@]}"
+}
+check "botocore signing by hand is accepted (control)" grep -q '^200 ' <<<"$(signed_at now)"
+check "a signature 20 minutes old -> 403 InvalidSignatureException \"Signature expired\"" \
+  grep -q '^403 InvalidSignatureException Signature expired' <<<"$(signed_at '-20 min')"
+check "a signature 20 minutes ahead -> 403 InvalidSignatureException \"Signature not yet current\"" \
+  grep -q '^403 InvalidSignatureException Signature not yet current' <<<"$(signed_at '+20 min')"
+
+# 6. Tag keys with the reserved aws: prefix are refused.
+before=$(stage_count)
+check "create-stage with an aws: tag key -> ValidationException" \
+  fails_with ValidationException create-stage --name aws-tag --tags aws:team=x
+check "the refused create-stage leaves no stage behind" test "$(stage_count)" = "$before"
+check "tag-resource with an aws: tag key -> ValidationException" \
+  fails_with ValidationException tag-resource --resource-arn "$master" --tags aws:team=x
+check "the refused tag-resource leaves the tags as they were" \
+  test "$(ivs list-tags-for-resource --resource-arn "$master" | jget 'json.dumps(d["tags"], sort_keys=True)')" = '{"b": "2"}'
+
+# 7. Malformed requests on a raw socket get an HTTP answer. Prints the status (or "none").
+raw_status() {
+  local hp=${EP#http://}
+  exec 3<>"/dev/tcp/${hp%:*}/${hp##*:}"
+  cat >&3
+  timeout 5 cat <&3 >"$work/raw.out" || true
+  exec 3<&- 3>&-
+  awk 'NR==1 && /^HTTP\/1\.[01] /{print $2; found=1} END{if(!found) print "none"}' "$work/raw.out"
+}
+hosthdr="Host: ${EP#http://}"
+check "a 20 KB header -> 431" test "$( { printf 'POST /ListStages HTTP/1.1\r\n%s\r\nX-Big: ' "$hosthdr"; printf 'a%.0s' $(seq 20480); printf '\r\n\r\n'; } | raw_status)" = "431"
+check "Content-Length: -1 -> 400" test "$(printf 'POST /ListStages HTTP/1.1\r\n%s\r\nContent-Length: -1\r\n\r\n{}' "$hosthdr" | raw_status)" = "400"
+check "an HTTP/0.9 request line -> 400" test "$(printf 'GET /ListStages\r\n' | raw_status)" = "400"
+check "TLS ClientHello bytes -> 400" \
+  test "$( { printf '\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03'; head -c 32 /dev/urandom; printf '\x00\x00\x02\x13\x01\x01\x00'; } | raw_status)" = "400"
+printf 'POST /ListStages HTTP/1.1\r\n%s\r\nContent-Type: application/json\r\nContent-Length: 2000000\r\n\r\n{' "$hosthdr" | raw_status >"$work/413.status"
+check "an oversized body -> 413 with exceptionMessage in the JSON body" \
+  test "$(cat "$work/413.status")|$(sed '1,/^\r$/d' "$work/raw.out" | jget 'bool(d.get("exceptionMessage"))')" = "413|True"
+
+# 8. CreateParticipantToken's token has IVS's shape.
+ivs create-participant-token --stage-arn "$master" --user-id shape --capabilities SUBSCRIBE >"$work/shape.json"
+# Prints one part of the JWT (0 header, 1 payload) as JSON with sorted keys, or the signature length (2).
+jwt_part() {
+  jget 'd["participantToken"]["token"]' <"$work/shape.json" | python3 -c '
+import base64, json, sys
+part = sys.stdin.read().strip().split(".")[int(sys.argv[1])]
+raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+print(len(raw) if sys.argv[1] == "2" else json.dumps(json.loads(raw), sort_keys=True))' "$1"
+}
+check "the token header is {alg ES384, typ JWT, kid: a public-key ARN}" \
+  python3 -c 'import json,re,sys; h=json.loads(sys.argv[1]); sys.exit(not (sorted(h)==["alg","kid","typ"] and h["alg"]=="ES384" and h["typ"]=="JWT" and re.fullmatch(r"arn:aws:ivs:us-east-1:\d{12}:public-key/[A-Za-z0-9]+", h["kid"])))' "$(jwt_part 0)"
+check "the token signature is raw r||s (96 bytes)" test "$(jwt_part 2)" = "96"
+check "the token payload: version 1.0, both capabilities written, the stage and the user" \
+  test "$(jwt_part 1 | jget 'd["version"]+"|"+json.dumps(d["capabilities"], sort_keys=True)+"|"+d["resource"]+"|"+d["user_id"]+"|"+d["jti"]')" \
+  = "1.0|{\"allow_publish\": false, \"allow_subscribe\": true}|$master|shape|$(jget 'd["participantToken"]["participantId"]' <"$work/shape.json")"
+
+# 9. The standalone emulator's log carries none of the server's warnings.
+check "the emulator log has no MAX_STAGES/replication warning" bash -c "! grep -q -e MAX_STAGES -e FANOUT_MODE '$EMU_DIR/out'"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

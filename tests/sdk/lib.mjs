@@ -21,7 +21,8 @@ function cleanEnv(extra) {
   return env;
 }
 
-// Resolves with { endpoint, stop } once the emulator printed its listening line.
+// Resolves with { endpoint, log, stop } once the emulator printed its listening line; log()
+// returns everything it has written so far.
 export function startEmulator(extraEnv = {}) {
   const child = spawn(binary(), ['emulator', '--port', '0', '--host', '127.0.0.1'], {
     env: cleanEnv({ IVS_EMULATOR_ACCESS_KEY_ID: 'test', IVS_EMULATOR_SECRET_ACCESS_KEY: 'test',
@@ -36,7 +37,7 @@ export function startEmulator(extraEnv = {}) {
       const m = out.match(/ivs emulator listening on (http:\/\/\S+)/);
       if (m) {
         clearTimeout(timer);
-        resolve({ endpoint: m[1], stop: () => stopChild(child) });
+        resolve({ endpoint: m[1], log: () => out, stop: () => stopChild(child) });
       }
     });
     child.stderr.on('data', (chunk) => { out += chunk; });

@@ -5,7 +5,7 @@ add_test(NAME sdk_aws_cli_ivs_realtime
   COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/aws_cli_test.sh $<TARGET_FILE:ivs-server>)
 set_tests_properties(sdk_aws_cli_ivs_realtime PROPERTIES LABELS sdk TIMEOUT 300)
 
-foreach(script ivs_sdk tokens)
+foreach(script ivs_sdk tokens emulator_fidelity)
   add_test(NAME sdk_node_${script}
     COMMAND node --test ${CMAKE_CURRENT_LIST_DIR}/${script}.test.mjs
     WORKING_DIRECTORY ${CMAKE_CURRENT_LIST_DIR})

@@ -1,4 +1,4 @@
-#include "http/handlers/live_handlers.hpp"
+#include "ws/live_handlers.hpp"
 
 
 #include <boost/json.hpp>

@@ -1,0 +1,1 @@
+// Translation unit that builds the lower layers' precompiled header.

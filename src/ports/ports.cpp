@@ -1,0 +1,12 @@
+// Every port header, compiled inside the lower-layer guard (see src/ports/CMakeLists.txt).
+#include "ports/audience_stats.hpp"
+#include "ports/event_bus.hpp"
+#include "ports/history_store.hpp"
+#include "ports/hot_store.hpp"
+#include "ports/ivs_client.hpp"
+#include "ports/leadership.hpp"
+#include "ports/rate_limiter.hpp"
+#include "ports/session_events.hpp"
+#include "ports/stage_archive.hpp"
+#include "ports/stage_demand.hpp"
+#include "ports/token_signer.hpp"
