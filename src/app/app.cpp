@@ -15,6 +15,7 @@
 
 #include "adapters/local/local_event_bus.hpp"
 #include "adapters/redis/redis_client.hpp"
+#include "app/adapter_options.hpp"
 #include "app/app_context.hpp"
 #include "app/secrets.hpp"
 #include "core/random.hpp"
@@ -100,7 +101,7 @@ struct App::Impl {
         EnsureApiKey();
         if (config.instance_id.empty()) config.instance_id = RandomAlnum(8);
         router = std::make_unique<http::Router>();
-        auth = std::make_unique<http::Authenticator>(config);
+        auth = std::make_unique<http::Authenticator>(AuthOptionsOf(config));
         ctx = std::make_unique<AppContext>(AppContext{config, ioc, SystemClock::Instance(), *router,
                                                       *auth, config.instance_id});
         ctx->rate_limiter = http::MakeMemoryRateLimiter(ctx->clock);
@@ -115,15 +116,15 @@ struct App::Impl {
         WireSandbox(*ctx);
         WireLive(*ctx);
 
-        http::RegisterSystemRoutes(*router, config, ctx->health_checks, HealthFacts());
-        pipeline = std::make_unique<http::Pipeline>(config, *router, *auth, *ctx->rate_limiter);
+        http::RegisterSystemRoutes(*router, SystemOptionsOf(config), ctx->health_checks, HealthFacts());
+        pipeline = std::make_unique<http::Pipeline>(PipelineOptionsOf(config), *router, *auth, *ctx->rate_limiter);
         if (!ctx->request_observers.empty()) {
             pipeline->SetObserver([observers = ctx->request_observers](
                                       const http::RequestRecord& r) {
                 for (const auto& o : observers) o(r);
             });
         }
-        server = std::make_unique<http::Server>(ioc, config, *pipeline);
+        server = std::make_unique<http::Server>(ioc, ServerOptionsOf(config), *pipeline);
         for (auto& [path, handler] : ctx->upgrades) server->SetUpgradeHandler(path, handler);
     }
 

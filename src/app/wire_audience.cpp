@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "adapters/hot_store/memory/memory_hot_store.hpp"
+#include "app/adapter_options.hpp"
 #include "app/app_context.hpp"
 #include "app/secrets.hpp"
 #include "app/shared_secret.hpp"
@@ -95,7 +96,7 @@ void WireAudience(AppContext& ctx) {
     auto service = std::make_shared<audience::AudienceService>(OptionsFrom(cfg), std::move(deps));
     ctx.services["audience"] = service;
 
-    http::RegisterTokenRoutes(ctx.router, service, cfg);
+    http::RegisterTokenRoutes(ctx.router, service, cfg.internal_secret);
     http::RegisterViewerRoutes(ctx.router, service);
 
     auto sweeper = std::make_shared<audience::SessionSweeper>(

@@ -4,8 +4,8 @@
 
 namespace ivs::http {
 
-Authenticator::Authenticator(const Config& config)
-    : keys_(config.api_keys), skip_auth_(config.skip_auth) {
+Authenticator::Authenticator(AuthOptions options)
+    : keys_(std::move(options.api_keys)), skip_auth_(options.skip_auth) {
     for (const auto& k : keys_) key_digests_.push_back(Sha256(k.secret));
 }
 

@@ -4,7 +4,7 @@
 #include <optional>
 #include <string_view>
 
-#include "config/config.hpp"
+#include "http/options.hpp"
 #include "core/error.hpp"
 #include "http/request_context.hpp"
 #include "http/router.hpp"
@@ -23,7 +23,7 @@ class Authenticator {
 public:
     using SessionVerifier = std::function<std::optional<SessionClaims>(std::string_view token)>;
 
-    explicit Authenticator(const Config& config);
+    explicit Authenticator(AuthOptions options);
 
     // Installs the viewer session-token check (the audience service provides it).
     void SetSessionVerifier(SessionVerifier verifier) { verify_session_ = std::move(verifier); }

@@ -5,7 +5,7 @@
 #include <functional>
 #include <string>
 
-#include "config/config.hpp"
+#include "http/options.hpp"
 #include "http/auth.hpp"
 #include "http/rate_limiter.hpp"
 #include "http/reply.hpp"
@@ -29,7 +29,7 @@ using RequestObserver = std::function<void(const RequestRecord&)>;
 // access log. Has no sockets, so it is tested directly. Thread-safe.
 class Pipeline {
 public:
-    Pipeline(const Config& config, const Router& router, const Authenticator& auth,
+    Pipeline(PipelineOptions options, const Router& router, const Authenticator& auth,
              RateLimiter& limiter);
 
     void SetObserver(RequestObserver observer) { observer_ = std::move(observer); }
@@ -57,7 +57,7 @@ private:
                        bool rate_limited = false) const;
     bool OriginAllowed(std::string_view origin) const;
 
-    const Config& config_;
+    PipelineOptions options_;
     const Router& router_;
     const Authenticator& auth_;
     RateLimiter& limiter_;

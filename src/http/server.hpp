@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "config/config.hpp"
+#include "http/options.hpp"
 #include "http/pipeline.hpp"
 
 namespace ivs::http {
@@ -21,7 +21,7 @@ using UpgradeHandler = std::function<void(boost::beast::tcp_stream stream, Reque
 // caller runs (on as many threads as it likes); each connection lives on its own strand.
 class Server {
 public:
-    Server(boost::asio::io_context& ioc, const Config& config, Pipeline& pipeline);
+    Server(boost::asio::io_context& ioc, ServerOptions options, Pipeline& pipeline);
     ~Server();
 
     // Binds and starts accepting. Throws std::runtime_error when the address cannot be bound.

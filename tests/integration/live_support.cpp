@@ -1,3 +1,4 @@
+#include "app/adapter_options.hpp"
 #include "live_support.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -45,7 +46,7 @@ LiveRig::LiveRig(Environment overrides) : dir_(std::make_unique<TempDir>()) {
     config_ = loaded.config;
     log::Init(config_.log_level, log::Format::text);
     router_ = std::make_unique<http::Router>();
-    auth_ = std::make_unique<http::Authenticator>(config_);
+    auth_ = std::make_unique<http::Authenticator>(AuthOptionsOf(config_));
     ctx_ = std::make_unique<AppContext>(
         AppContext{config_, ioc_, SystemClock::Instance(), *router_, *auth_, "rig"});
     ctx_->rate_limiter = http::MakeMemoryRateLimiter(ctx_->clock);
@@ -53,12 +54,12 @@ LiveRig::LiveRig(Environment overrides) : dir_(std::make_unique<TempDir>()) {
     audience_ = std::make_shared<ScriptedAudience>();
     ctx_->services["audience_stats"] = std::static_pointer_cast<ports::AudienceStats>(audience_);
     WireLive(*ctx_);
-    pipeline_ = std::make_unique<http::Pipeline>(config_, *router_, *auth_, *ctx_->rate_limiter);
+    pipeline_ = std::make_unique<http::Pipeline>(PipelineOptionsOf(config_), *router_, *auth_, *ctx_->rate_limiter);
     auto observers = ctx_->request_observers;
     pipeline_->SetObserver([observers](const http::RequestRecord& r) {
         for (const auto& o : observers) o(r);
     });
-    server_ = std::make_unique<http::Server>(ioc_, config_, *pipeline_);
+    server_ = std::make_unique<http::Server>(ioc_, ServerOptionsOf(config_), *pipeline_);
     for (auto& [path, handler] : ctx_->upgrades) server_->SetUpgradeHandler(path, handler);
     server_->Start("127.0.0.1", 0);
     for (auto& f : ctx_->on_start) f();
