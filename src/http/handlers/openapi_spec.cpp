@@ -7,8 +7,10 @@
 namespace ivs::http {
 namespace json = boost::json;
 
-boost::json::object ComponentSchemas() {
-    static const char* kSchemas = R"({
+namespace {
+
+// components.schemas: the envelopes and the resources the answers carry.
+constexpr const char* kSchemas = R"({
   "SuccessEnvelope": {
     "type": "object",
     "required": ["success", "data", "timestamp"],
@@ -173,8 +175,10 @@ boost::json::object ComponentSchemas() {
     }
   }
 })";
-    return json::parse(kSchemas).as_object();
-}
+
+}  // namespace
+
+boost::json::object ComponentSchemas() { return json::parse(kSchemas).as_object(); }
 
 namespace {
 
