@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/http.hpp>
 
+#include "app/adapter_options.hpp"
 #include "core/clock.hpp"
 #include "fuzz_input.hpp"
 #include "http/auth.hpp"
@@ -30,7 +31,7 @@ struct Rig {
         config.api_keys = {{"default", Scope::admin, "fuzz-admin-key-0001", 0},
                            {"reader", Scope::read, "fuzz-read-key-00001", 0}};
         config.rate_limit_max_requests = 1 << 30;
-        auth = std::make_unique<http::Authenticator>(config);
+        auth = std::make_unique<http::Authenticator>(AuthOptionsOf(config));
         limiter = http::MakeMemoryRateLimiter(SystemClock::Instance());
         router.Add(
             http::Verb::post, "/api/echo/:id",
@@ -41,8 +42,8 @@ struct Rig {
                 co_return http::EnvelopeOk(std::move(o));
             },
             {http::Access::app, false, "echo"});
-        http::RegisterSystemRoutes(router, config, {});
-        pipeline = std::make_unique<http::Pipeline>(config, router, *auth, *limiter);
+        http::RegisterSystemRoutes(router, SystemOptionsOf(config), {});
+        pipeline = std::make_unique<http::Pipeline>(PipelineOptionsOf(config), router, *auth, *limiter);
     }
 };
 

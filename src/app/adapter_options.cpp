@@ -60,4 +60,31 @@ emulator::EmulatorCommandOptions EmulatorCommandOptionsOf(const Config& config) 
     return o;
 }
 
+http::AuthOptions AuthOptionsOf(const Config& config) {
+    return {config.api_keys, config.skip_auth};
+}
+
+http::PipelineOptions PipelineOptionsOf(const Config& config) {
+    return {config.cors_origins, config.rate_limit_window_ms, config.rate_limit_max_requests,
+            config.trust_proxy};
+}
+
+http::ServerOptions ServerOptionsOf(const Config& config) {
+    return {config.max_body_bytes, config.max_header_bytes, config.request_timeout_seconds,
+            config.keepalive_timeout_seconds, config.max_connections};
+}
+
+http::SystemOptions SystemOptionsOf(const Config& config) {
+    return {config.node_env, config.aws_region, !config.master_stage_arn.empty()};
+}
+
+http::DashboardOptions DashboardOptionsOf(const Config& config) {
+    return {config.IsDevelopment(), config.stage_capacity, config.drain_timeout_seconds};
+}
+
+ws::EndpointOptions WsEndpointOptionsOf(const Config& config) {
+    return {config.cors_origins, config.IsDevelopment(), config.ws_queue_limit,
+            config.ws_ping_seconds};
+}
+
 }  // namespace ivs

@@ -8,6 +8,8 @@
 #include "adapters/ivs/emulator_command.hpp"
 #include "adapters/redis/redis_client.hpp"
 #include "config/config.hpp"
+#include "http/options.hpp"
+#include "ws/ws_endpoint.hpp"
 
 namespace ivs {
 
@@ -25,5 +27,24 @@ adapters::history::HistoryOptions HistoryOptionsOf(const Config& config);
 
 // AWS_REGION, IVS_EMULATOR_MAX_STAGES, IVS_EMULATOR_ACCESS_KEY_ID / _SECRET_ACCESS_KEY.
 emulator::EmulatorCommandOptions EmulatorCommandOptionsOf(const Config& config);
+
+// API_SECRET_KEY, API_KEYS, SKIP_AUTH.
+http::AuthOptions AuthOptionsOf(const Config& config);
+
+// CORS_ORIGINS, RATE_LIMIT_*, TRUST_PROXY.
+http::PipelineOptions PipelineOptionsOf(const Config& config);
+
+// MAX_BODY_BYTES, MAX_HEADER_BYTES, REQUEST_TIMEOUT_SECONDS, KEEPALIVE_TIMEOUT_SECONDS,
+// MAX_CONNECTIONS.
+http::ServerOptions ServerOptionsOf(const Config& config);
+
+// NODE_ENV, AWS_REGION, MASTER_STAGE_ARN.
+http::SystemOptions SystemOptionsOf(const Config& config);
+
+// NODE_ENV, STAGE_CAPACITY, DRAIN_TIMEOUT_SECONDS.
+http::DashboardOptions DashboardOptionsOf(const Config& config);
+
+// CORS_ORIGINS, NODE_ENV, WS_QUEUE_LIMIT, WS_PING_SECONDS.
+ws::EndpointOptions WsEndpointOptionsOf(const Config& config);
 
 }  // namespace ivs

@@ -15,6 +15,7 @@
 
 #include "adapters/local/local_event_bus.hpp"
 #include "adapters/redis/redis_client.hpp"
+#include "app/adapter_options.hpp"
 #include "app/app_context.hpp"
 #include "app/secrets.hpp"
 #include "core/random.hpp"
@@ -118,16 +119,16 @@ struct App::Impl {
         WireSandbox(*ctx);
         WireLive(*ctx);
 
-        http::RegisterSystemRoutes(*router, config, ctx->health_checks, HealthFacts());
+        http::RegisterSystemRoutes(*router, SystemOptionsOf(config), ctx->health_checks, HealthFacts());
         http::RequestObserver observer;
         if (!ctx->request_observers.empty()) {
             observer = [observers = ctx->request_observers](const http::RequestRecord& r) {
                 for (const auto& o : observers) o(r);
             };
         }
-        pipeline = std::make_unique<http::Pipeline>(config, *router, *ctx->auth,
+        pipeline = std::make_unique<http::Pipeline>(PipelineOptionsOf(config), *router, *ctx->auth,
                                                     *ctx->rate_limiter, std::move(observer));
-        server = std::make_unique<http::Server>(ioc, config, *pipeline, ctx->upgrades);
+        server = std::make_unique<http::Server>(ioc, ServerOptionsOf(config), *pipeline, ctx->upgrades);
     }
 
     void BeginShutdown() {

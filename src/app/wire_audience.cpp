@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "adapters/hot_store/memory/memory_hot_store.hpp"
+#include "app/adapter_options.hpp"
 #include "app/app_context.hpp"
 #include "app/secrets.hpp"
 #include "app/shared_secret.hpp"
@@ -64,7 +65,7 @@ void WireAudience(AppContext& ctx) {
         std::chrono::minutes(cfg.viewer_token_ttl_minutes) +
             std::chrono::seconds(cfg.heartbeat_timeout_seconds));
     ctx.auth = std::make_unique<http::Authenticator>(
-        cfg, [codec](std::string_view token) -> std::optional<http::SessionClaims> {
+        AuthOptionsOf(cfg), [codec](std::string_view token) -> std::optional<http::SessionClaims> {
             auto ticket = codec->Verify(token);
             if (!ticket) return std::nullopt;
             return http::SessionClaims{ticket->session_id, ticket->user_id, ticket->stage_arn};
@@ -85,7 +86,7 @@ void WireAudience(AppContext& ctx) {
     if (!ctx.token_signer) spdlog::warn("no token signer wired: token endpoints will fail");
     auto service = std::make_shared<audience::AudienceService>(OptionsFrom(cfg), std::move(deps));
 
-    http::RegisterTokenRoutes(ctx.router, service, cfg);
+    http::RegisterTokenRoutes(ctx.router, service, cfg.internal_secret);
     http::RegisterViewerRoutes(ctx.router, service);
 
     auto sweeper = std::make_shared<audience::SessionSweeper>(

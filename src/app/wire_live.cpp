@@ -6,6 +6,7 @@
 #include "adapters/aws/credentials.hpp"
 #include "adapters/aws/http_client.hpp"
 #include "adapters/cloudwatch/cloudwatch_reporter.hpp"
+#include "app/adapter_options.hpp"
 #include "app/app_context.hpp"
 #include "ws/live_handlers.hpp"
 #include "http/handlers/openapi.hpp"
@@ -33,9 +34,10 @@ void WireMetricsPort(AppContext& ctx, const std::shared_ptr<http::LiveGauges>& g
     if (ctx.config.metrics_port == 0) return;
     auto listener = std::make_shared<MetricsListener>();
     http::RegisterMetricsRoute(listener->router, gauges, metrics::DefaultRegistry());
-    listener->pipeline = std::make_unique<http::Pipeline>(ctx.config, listener->router, *ctx.auth,
+    listener->pipeline = std::make_unique<http::Pipeline>(PipelineOptionsOf(ctx.config), listener->router, *ctx.auth,
                                                           *ctx.rate_limiter);
-    listener->server = std::make_unique<http::Server>(ctx.ioc, ctx.config, *listener->pipeline);
+    listener->server = std::make_unique<http::Server>(ctx.ioc, ServerOptionsOf(ctx.config),
+                                                      *listener->pipeline);
     ctx.on_start.push_back([listener, &config = ctx.config] {
         listener->server->Start(config.api_host, static_cast<unsigned short>(config.metrics_port));
         spdlog::info("metrics listening on {}:{}", config.api_host, listener->server->Port());
@@ -91,8 +93,8 @@ void WireLive(AppContext& ctx) {
     if (ctx.event_bus) {
         ctx.event_bus->Subscribe([feed](const ports::LiveEvent& e) { feed->OnEvent(e); });
     }
-    ctx.upgrades.emplace("/ws", ws::MakeUpgradeHandler({ctx.config, *ctx.auth, ctx.clock, hub,
-                                                             feed}));
+    ctx.upgrades.emplace("/ws", ws::MakeUpgradeHandler({WsEndpointOptionsOf(ctx.config), *ctx.auth,
+                                                         ctx.clock, hub, feed}));
     // A plain GET (no upgrade) is told what the endpoint needs.
     ctx.router.Add(
         http::Verb::get, "/ws",
@@ -105,10 +107,10 @@ void WireLive(AppContext& ctx) {
     // The standard process_* families and ivs_build_info, refreshed at each scrape.
     ctx.metric_collectors.push_back(metrics::RegisterProcessMetrics(registry, "ivs_", IVS_VERSION));
     auto gauges = std::make_shared<http::LiveGauges>(
-        http::LiveRouteDeps{ctx.config, stats, hub, registry, ctx.metric_collectors});
+        http::LiveRouteDeps{stats, hub, registry, ctx.metric_collectors});
     ctx.request_observers.push_back(http::MakeRequestMetricsObserver(registry));
     if (ctx.config.metrics_on_api_port) http::RegisterMetricsRoute(ctx.router, gauges, registry);
-    http::RegisterDashboardRoutes(ctx.router, ctx.config);
+    http::RegisterDashboardRoutes(ctx.router, DashboardOptionsOf(ctx.config));
     http::RegisterOpenApiRoute(ctx.router);
     WireMetricsPort(ctx, gauges);
     WireCloudWatch(ctx, stats);

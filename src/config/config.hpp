@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "core/api_key.hpp"
+
 namespace ivs {
 
 enum class HotStoreKind { memory, redis };
@@ -15,15 +17,6 @@ enum class IvsBackendKind { local, aws };
 enum class TokenSigningKind { self, api };
 enum class TokenSigningLibrary { nettle, openssl };
 enum class FanoutMode { replication, mediaserver };
-
-enum class Scope { read = 1, app = 2, admin = 3 };
-
-struct ApiKey {
-    std::string name;
-    Scope scope = Scope::admin;
-    std::string secret;
-    int rate_limit = 0;  // per-window limit for this key; 0 = RATE_LIMIT_MAX_REQUESTS
-};
 
 // Typed configuration, read once at start from the environment and an optional .env file
 // (variables already in the environment win). Immutable after loading; safe to share.

@@ -4,9 +4,9 @@
 
 namespace ivs::http {
 
-Authenticator::Authenticator(const Config& config, SessionVerifier verify_session)
-    : keys_(config.api_keys),
-      skip_auth_(config.skip_auth),
+Authenticator::Authenticator(AuthOptions options, SessionVerifier verify_session)
+    : keys_(std::move(options.api_keys)),
+      skip_auth_(options.skip_auth),
       verify_session_(std::move(verify_session)) {
     for (const auto& k : keys_) key_digests_.push_back(Sha256(k.secret));
 }

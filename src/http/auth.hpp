@@ -4,7 +4,7 @@
 #include <optional>
 #include <string_view>
 
-#include "config/config.hpp"
+#include "http/options.hpp"
 #include "core/error.hpp"
 #include "http/request_context.hpp"
 #include "http/router.hpp"
@@ -25,7 +25,7 @@ public:
 
     // `verify_session` checks viewer session tokens (the audience side provides it); without
     // one, bearer tokens are refused.
-    explicit Authenticator(const Config& config, SessionVerifier verify_session = {});
+    explicit Authenticator(AuthOptions options, SessionVerifier verify_session = {});
 
     Identity Identify(const Request& request) const;
 

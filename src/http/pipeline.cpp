@@ -52,9 +52,9 @@ Result<boost::json::object> ParseBody(const Request& req) {
 
 }  // namespace
 
-Pipeline::Pipeline(const Config& config, const Router& router, const Authenticator& auth,
+Pipeline::Pipeline(PipelineOptions options, const Router& router, const Authenticator& auth,
                    RateLimiter& limiter, RequestObserver observer)
-    : config_(config),
+    : options_(std::move(options)),
       router_(router),
       auth_(auth),
       limiter_(limiter),
@@ -78,23 +78,23 @@ Pipeline::Pipeline(const Config& config, const Router& router, const Authenticat
         {"X-Permitted-Cross-Domain-Policies", "none"},
         {"X-XSS-Protection", "0"},
     };
-    for (const auto& o : config_.cors_origins) {
+    for (const auto& o : options_.cors_origins) {
         if (o == "*") cors_any_ = true;
     }
-    rate_window_suffix_ = ";w=" + std::to_string(config_.rate_limit_window_ms / 1000);
+    rate_window_suffix_ = ";w=" + std::to_string(options_.rate_limit_window_ms / 1000);
 }
 
 bool Pipeline::OriginAllowed(std::string_view origin) const {
     if (origin.empty()) return false;
     if (cors_any_) return true;
-    for (const auto& o : config_.cors_origins) {
+    for (const auto& o : options_.cors_origins) {
         if (o == origin) return true;
     }
     return false;
 }
 
 std::string Pipeline::ClientIp(const Request& request, const std::string& peer_ip) const {
-    if (config_.trust_proxy) {
+    if (options_.trust_proxy) {
         auto it = request.find("x-forwarded-for");
         if (it != request.end()) {
             std::string_view v = it->value();
@@ -227,7 +227,7 @@ boost::asio::awaitable<Reply> Pipeline::Dispatch(RequestContext& ctx, Identity& 
     if (IsApiPath(path)) {
         const Principal& p = identity.principal;
         std::string rate_key;
-        int rate_limit = config_.rate_limit_max_requests;
+        int rate_limit = options_.rate_limit_max_requests;
         if (!identity.rejected && p.kind == Principal::Kind::api_key) {
             rate_key = "key:" + p.key_name;
             if (p.rate_limit > 0) rate_limit = p.rate_limit;
@@ -237,7 +237,7 @@ boost::asio::awaitable<Reply> Pipeline::Dispatch(RequestContext& ctx, Identity& 
             rate_key = "ip:" + ctx.client_ip;
         }
         auto hit = co_await limiter_.Hit(std::move(rate_key), rate_limit,
-                                         std::chrono::milliseconds(config_.rate_limit_window_ms));
+                                         std::chrono::milliseconds(options_.rate_limit_window_ms));
         if (hit) {
             decision = *hit;
             if (!decision->allowed) {

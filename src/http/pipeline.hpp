@@ -5,7 +5,7 @@
 #include <functional>
 #include <string>
 
-#include "config/config.hpp"
+#include "http/options.hpp"
 #include "http/auth.hpp"
 #include "http/rate_limiter.hpp"
 #include "http/reply.hpp"
@@ -30,7 +30,7 @@ using RequestObserver = std::function<void(const RequestRecord&)>;
 class Pipeline {
 public:
     // `observer` (optional) sees every finished request (metrics).
-    Pipeline(const Config& config, const Router& router, const Authenticator& auth,
+    Pipeline(PipelineOptions options, const Router& router, const Authenticator& auth,
              RateLimiter& limiter, RequestObserver observer = {});
 
     boost::asio::awaitable<Reply> Handle(const Request& request, std::string peer_ip);
@@ -56,7 +56,7 @@ private:
                        bool rate_limited = false) const;
     bool OriginAllowed(std::string_view origin) const;
 
-    const Config& config_;
+    PipelineOptions options_;
     const Router& router_;
     const Authenticator& auth_;
     RateLimiter& limiter_;

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "config/config.hpp"
+#include "core/api_key.hpp"
 #include "core/error.hpp"
 
 namespace ivs::http {

@@ -54,16 +54,16 @@ bool AmbiguousFraming(const bhttp::request_parser<bhttp::string_body>& parser) {
 }  // namespace
 
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
-    Impl(asio::io_context& ioc, const Config& config, Pipeline& pipeline)
+    Impl(asio::io_context& ioc, ServerOptions options, Pipeline& pipeline)
         : ioc(ioc),
-          config(config),
+          options(std::move(options)),
           pipeline(pipeline),
           acceptor(ioc),
           shared_lines(FormatFieldLines(pipeline.SharedHeaders())),
-          limits(static_cast<std::size_t>(std::max(0, config.max_connections))) {}
+          limits(static_cast<std::size_t>(std::max(0, options.max_connections))) {}
 
     asio::io_context& ioc;
-    const Config& config;
+    const ServerOptions options;
     Pipeline& pipeline;
     tcp::acceptor acceptor;
     std::atomic<bool> stopping{false};
@@ -182,7 +182,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     Error ReadError(const boost::system::error_code& ec) const {
         if (ec == bhttp::error::body_limit) {
             return Error(Errc::payload_too_large,
-                         "Request body exceeds " + std::to_string(config.max_body_bytes) +
+                         "Request body exceeds " + std::to_string(options.max_body_bytes) +
                              " bytes");
         }
         if (ec == bhttp::error::bad_transfer_encoding) {
@@ -191,7 +191,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         }
         if (ec == bhttp::error::header_limit) {
             return Error(Errc::headers_too_large, "Request headers exceed " +
-                                                      std::to_string(config.max_header_bytes) +
+                                                      std::to_string(options.max_header_bytes) +
                                                       " bytes");
         }
         return Error(Errc::invalid_argument, "Malformed HTTP request");
@@ -207,11 +207,11 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         bool first = true;
         while (!stopping) {
             bhttp::request_parser<bhttp::string_body> parser;
-            parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
-            parser.body_limit(config.max_body_bytes);
+            parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+            parser.body_limit(options.max_body_bytes);
             stream.expires_after(overflow ? std::chrono::seconds(1)
-                                 : std::chrono::seconds(first ? config.request_timeout_seconds
-                                                              : config.keepalive_timeout_seconds));
+                                 : std::chrono::seconds(first ? options.request_timeout_seconds
+                                                              : options.keepalive_timeout_seconds));
             first = false;
             // Wait for the first bytes idle; once a request starts it must arrive in time.
             auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
@@ -225,7 +225,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
                 if (pec && pec != bhttp::error::need_more) ec = pec;
             }
             if (!ec && !parser.is_done()) {
-                stream.expires_after(std::chrono::seconds(config.request_timeout_seconds));
+                stream.expires_after(std::chrono::seconds(options.request_timeout_seconds));
                 std::tie(ec, n) = co_await bhttp::async_read(stream, buffer, parser, kTuple);
             }
             if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted ||
@@ -288,7 +288,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
                            splice ? std::string_view(shared_lines) : std::string_view());
         std::array<asio::const_buffer, 2> out{asio::buffer(head), asio::buffer(reply.body)};
         if (req.method() == bhttp::verb::head) out[1] = asio::const_buffer();
-        stream.expires_after(std::chrono::seconds(config.request_timeout_seconds));
+        stream.expires_after(std::chrono::seconds(options.request_timeout_seconds));
         auto [wec, n] = co_await asio::async_write(stream, out, kTuple);
         (void)n;
         if (wec) throw boost::system::system_error(wec);
@@ -320,9 +320,9 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     }
 };
 
-Server::Server(asio::io_context& ioc, const Config& config, Pipeline& pipeline,
+Server::Server(asio::io_context& ioc, ServerOptions options, Pipeline& pipeline,
                UpgradeHandlers upgrades)
-    : impl_(std::make_shared<Impl>(ioc, config, pipeline)) {
+    : impl_(std::make_shared<Impl>(ioc, std::move(options), pipeline)) {
     impl_->upgrades = std::move(upgrades);
 }
 

@@ -9,7 +9,7 @@
 #include <memory>
 #include <string>
 
-#include "config/config.hpp"
+#include "http/options.hpp"
 #include "http/pipeline.hpp"
 
 namespace ivs::http {
@@ -24,7 +24,7 @@ using UpgradeHandlers = std::map<std::string, UpgradeHandler, std::less<>>;
 // caller runs (on as many threads as it likes); each connection lives on its own strand.
 class Server {
 public:
-    Server(boost::asio::io_context& ioc, const Config& config, Pipeline& pipeline,
+    Server(boost::asio::io_context& ioc, ServerOptions options, Pipeline& pipeline,
            UpgradeHandlers upgrades = {});
     ~Server();
 

@@ -88,7 +88,7 @@ Reply AssetReply(const ws::EmbeddedAsset& a) {
 
 }  // namespace
 
-void RegisterDashboardRoutes(Router& router, const Config& config) {
+void RegisterDashboardRoutes(Router& router, const DashboardOptions& options) {
     router.Add(
         Verb::get, "/dashboard",
         [](RequestContext&) -> asio::awaitable<Reply> {
@@ -97,11 +97,11 @@ void RegisterDashboardRoutes(Router& router, const Config& config) {
             co_return AssetReply(*index);
         },
         RouteOptions{Access::open, false, "Live dashboard page"});
-    bool require_key = !config.IsDevelopment();
+    bool require_key = !options.development;
     json::object settings{{"requireApiKey", require_key},
                           {"wsPath", "/ws"},
-                          {"stageCapacity", config.stage_capacity},
-                          {"drainTimeoutSeconds", config.drain_timeout_seconds}};
+                          {"stageCapacity", options.stage_capacity},
+                          {"drainTimeoutSeconds", options.drain_timeout_seconds}};
     router.Add(
         Verb::get, "/dashboard/config.json",
         [settings](RequestContext&) -> asio::awaitable<Reply> { co_return RawJson(settings); },

@@ -4,7 +4,7 @@
 #include <memory>
 #include <mutex>
 
-#include "config/config.hpp"
+#include "http/options.hpp"
 #include "http/pipeline.hpp"
 #include "http/router.hpp"
 #include "metrics/registry.hpp"
@@ -14,7 +14,6 @@
 namespace ivs::http {
 
 struct LiveRouteDeps {
-    const Config& config;
     std::shared_ptr<ports::AudienceStats> stats;  // may be null (audience not wired)
     std::shared_ptr<ws::Hub> hub;
     metrics::Registry& registry;
@@ -46,7 +45,7 @@ void RegisterMetricsRoute(Router& router, std::shared_ptr<LiveGauges> gauges,
 
 // GET /dashboard, GET /dashboard/config.json, GET /dashboard/:asset (open: the page itself holds
 // no data; the WebSocket it opens is authenticated).
-void RegisterDashboardRoutes(Router& router, const Config& config);
+void RegisterDashboardRoutes(Router& router, const DashboardOptions& options);
 
 // Counts every finished request by method, route pattern and status, and times it by method
 // and route pattern (ivs_http_requests_total,

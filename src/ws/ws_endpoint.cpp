@@ -19,7 +19,7 @@ namespace asio = boost::asio;
 
 namespace {
 
-bool OriginAllowed(const Config& config, const http::Request& req) {
+bool OriginAllowed(const EndpointOptions& config, const http::Request& req) {
     auto it = req.find(bhttp::field::origin);
     if (it == req.end()) return true;  // not a browser
     std::string_view origin = it->value();
@@ -93,7 +93,7 @@ std::optional<Error> Authenticate(const EndpointDeps& deps, const http::Request&
                          "header or the ivs-key.<base64url key> subprotocol, never in the URL)");
         }
     }
-    if (deps.config.IsDevelopment()) return std::nullopt;
+    if (deps.options.development) return std::nullopt;
     return Error(Errc::unauthorized,
                  "Missing credentials (x-api-key header, Sec-WebSocket-Protocol "
                  "ivs-key.<base64url key>, or ?token=<sessionToken>)");
@@ -132,7 +132,7 @@ http::UpgradeHandler MakeUpgradeHandler(EndpointDeps deps) {
     return [shared, &refused, &slow, &sent](beast::tcp_stream stream, http::Request req) {
         const EndpointDeps& d = *shared;
         std::optional<Error> refusal;
-        if (!OriginAllowed(d.config, req)) {
+        if (!OriginAllowed(d.options, req)) {
             refusal = Error(Errc::forbidden, "Origin not allowed");
             refused.WithLabels({"origin"}).Inc();
         } else if (auto err = Authenticate(d, req)) {
@@ -149,8 +149,8 @@ http::UpgradeHandler MakeUpgradeHandler(EndpointDeps deps) {
             return;
         }
         SessionOptions options;
-        options.queue_limit = static_cast<std::size_t>(d.config.ws_queue_limit);
-        options.ping_period = std::chrono::seconds(d.config.ws_ping_seconds);
+        options.queue_limit = static_cast<std::size_t>(d.options.queue_limit);
+        options.ping_period = std::chrono::seconds(d.options.ping_seconds);
         options.on_slow_client = [&slow] { slow.Inc(); };
         options.messages_sent = &sent;
         options.subprotocol = KeyProtocol(req);

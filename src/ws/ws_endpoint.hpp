@@ -1,8 +1,9 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <vector>
 
-#include "config/config.hpp"
 #include "core/clock.hpp"
 #include "http/auth.hpp"
 #include "http/server.hpp"
@@ -20,8 +21,16 @@ namespace ivs::ws {
 //    allowed (the dashboard then asks for no key).
 //  - WS_MAX_CONNECTIONS: 503 SERVICE_UNAVAILABLE when full.
 // Refusals are ordinary HTTP responses with the error envelope.
+// CORS_ORIGINS, NODE_ENV, WS_QUEUE_LIMIT, WS_PING_SECONDS.
+struct EndpointOptions {
+    std::vector<std::string> cors_origins;
+    bool development = false;  // anonymous clients allowed
+    int queue_limit = 0;
+    int ping_seconds = 0;
+};
+
 struct EndpointDeps {
-    const Config& config;
+    EndpointOptions options;
     const http::Authenticator& auth;
     const Clock& clock;
     std::shared_ptr<Hub> hub;

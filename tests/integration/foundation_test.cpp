@@ -13,6 +13,7 @@
 #include <mutex>
 #include <thread>
 
+#include "app/adapter_options.hpp"
 #include "core/clock.hpp"
 #include "foundation_support.hpp"
 #include "http/auth.hpp"
@@ -342,7 +343,7 @@ public:
         config_.api_keys = {{"default", Scope::admin, "pipeline-admin-key-01", 0}};
         config_.request_timeout_seconds = 10;
         config_.keepalive_timeout_seconds = 60;
-        auth_ = std::make_unique<http::Authenticator>(config_);
+        auth_ = std::make_unique<http::Authenticator>(AuthOptionsOf(config_));
         limiter_ = http::MakeMemoryRateLimiter(SystemClock::Instance());
         router_.Add(
             http::Verb::post, "/api/echo",
@@ -364,8 +365,8 @@ public:
                 co_return http::EnvelopeOk(json::object{{"released", true}});
             },
             {http::Access::open, false, "waits for the test"});
-        pipeline_ = std::make_unique<http::Pipeline>(config_, router_, *auth_, *limiter_);
-        server_ = std::make_unique<http::Server>(ioc_, config_, *pipeline_);
+        pipeline_ = std::make_unique<http::Pipeline>(PipelineOptionsOf(config_), router_, *auth_, *limiter_);
+        server_ = std::make_unique<http::Server>(ioc_, ServerOptionsOf(config_), *pipeline_);
         server_->Start("127.0.0.1", 0);
         for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { ioc_.run(); });
     }

@@ -19,6 +19,7 @@
 #include <sstream>
 #include <thread>
 
+#include "app/adapter_options.hpp"
 #include "core/clock.hpp"
 #include "foundation_support.hpp"
 #include "http/auth.hpp"
@@ -172,7 +173,7 @@ class HungCheckServer {
 public:
     HungCheckServer() {
         config_.api_keys = {{"default", Scope::admin, "hardening-admin-key-01", 0}};
-        auth_ = std::make_unique<http::Authenticator>(config_);
+        auth_ = std::make_unique<http::Authenticator>(AuthOptionsOf(config_));
         limiter_ = http::MakeMemoryRateLimiter(SystemClock::Instance());
         std::vector<http::DependencyCheck> checks;
         checks.push_back({"hotStore", "memory", []() -> asio::awaitable<Status> { co_return Ok(); }});
@@ -181,9 +182,9 @@ public:
                               co_await Hang();
                               co_return Ok();
                           }});
-        http::RegisterSystemRoutes(router_, config_, std::move(checks));
-        pipeline_ = std::make_unique<http::Pipeline>(config_, router_, *auth_, *limiter_);
-        server_ = std::make_unique<http::Server>(ioc_, config_, *pipeline_);
+        http::RegisterSystemRoutes(router_, SystemOptionsOf(config_), std::move(checks));
+        pipeline_ = std::make_unique<http::Pipeline>(PipelineOptionsOf(config_), router_, *auth_, *limiter_);
+        server_ = std::make_unique<http::Server>(ioc_, ServerOptionsOf(config_), *pipeline_);
         server_->Start("127.0.0.1", 0);
         for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { ioc_.run(); });
     }

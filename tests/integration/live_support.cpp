@@ -1,3 +1,4 @@
+#include "app/adapter_options.hpp"
 #include "live_support.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -48,7 +49,7 @@ LiveRig::LiveRig(Environment overrides, http::Authenticator::SessionVerifier ver
     router_ = std::make_unique<http::Router>();
     ctx_ = std::make_unique<AppContext>(
         AppContext{config_, ioc_, SystemClock::Instance(), *router_, "rig"});
-    ctx_->auth = std::make_unique<http::Authenticator>(config_, std::move(verify_session));
+    ctx_->auth = std::make_unique<http::Authenticator>(AuthOptionsOf(config_), std::move(verify_session));
     ctx_->rate_limiter = http::MakeMemoryRateLimiter(ctx_->clock);
     ctx_->event_bus = adapters::MakeLocalEventBus();
     audience_ = std::make_shared<ScriptedAudience>();
@@ -56,11 +57,11 @@ LiveRig::LiveRig(Environment overrides, http::Authenticator::SessionVerifier ver
     WireLive(*ctx_);
     auto observers = ctx_->request_observers;
     pipeline_ = std::make_unique<http::Pipeline>(
-        config_, *router_, *ctx_->auth, *ctx_->rate_limiter,
+        PipelineOptionsOf(config_), *router_, *ctx_->auth, *ctx_->rate_limiter,
         [observers](const http::RequestRecord& r) {
             for (const auto& o : observers) o(r);
         });
-    server_ = std::make_unique<http::Server>(ioc_, config_, *pipeline_, ctx_->upgrades);
+    server_ = std::make_unique<http::Server>(ioc_, ServerOptionsOf(config_), *pipeline_, ctx_->upgrades);
     server_->Start("127.0.0.1", 0);
     for (auto& f : ctx_->on_start) f();
     for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { ioc_.run(); });

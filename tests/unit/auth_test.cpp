@@ -8,8 +8,8 @@ namespace {
 
 namespace bhttp = boost::beast::http;
 
-Config KeysConfig(bool skip_auth = false) {
-    Config c;
+AuthOptions KeysConfig(bool skip_auth = false) {
+    AuthOptions c;
     c.api_keys = {{"default", Scope::admin, "admin-secret-1", 0},
                   {"web", Scope::app, "app-secret-1", 0},
                   {"dash", Scope::read, "read-secret-1", 500},
@@ -33,7 +33,7 @@ RouteOptions Route(Access access, bool allow_session = false) {
 }
 
 TEST(AuthenticatorTest, PicksTheMatchingKeyAndItsScope) {
-    Config c = KeysConfig();
+    AuthOptions c = KeysConfig();
     Authenticator auth(c);
     struct Case {
         const char* secret;
@@ -55,7 +55,7 @@ TEST(AuthenticatorTest, PicksTheMatchingKeyAndItsScope) {
 }
 
 TEST(AuthenticatorTest, WrongKeyIsRejectedWithUnauthorized) {
-    Config c = KeysConfig();
+    AuthOptions c = KeysConfig();
     Authenticator auth(c);
     for (const char* wrong : {"admin-secret-3", "admin-secret-1x", "Admin-secret-1", "admin-secret", "", "x"}) {
         Identity id = auth.Identify(MakeRequest(Verb::get, {{"x-api-key", wrong}}));
@@ -72,7 +72,7 @@ TEST(AuthenticatorTest, WrongKeyIsRejectedWithUnauthorized) {
 }
 
 TEST(AuthenticatorTest, MissingCredentialsAreUnauthorizedExceptOnOpenRoutes) {
-    Config c = KeysConfig();
+    AuthOptions c = KeysConfig();
     Authenticator auth(c);
     Identity id = auth.Identify(MakeRequest(Verb::get));
     EXPECT_FALSE(id.rejected);
@@ -97,7 +97,7 @@ class ScopeTest : public ::testing::TestWithParam<ScopeCase> {};
 
 TEST_P(ScopeTest, ScopesLimitWhatAKeyMayCall) {
     const ScopeCase& sc = GetParam();
-    Config c = KeysConfig();
+    AuthOptions c = KeysConfig();
     Authenticator auth(c);
     Identity id = auth.Identify(MakeRequest(sc.method, {{"x-api-key", sc.secret}}));
     Status s = auth.Authorize(id, Route(sc.access), sc.method);
@@ -133,7 +133,7 @@ INSTANTIATE_TEST_SUITE_P(
         ScopeCase{"read-secret-1", Access::admin, Verb::delete_, false}));
 
 TEST(SessionTokenTest, AcceptedOnlyWhereTheRouteAllowsSessions) {
-    Config c = KeysConfig();
+    AuthOptions c = KeysConfig();
     Authenticator auth(c, [](std::string_view token) -> std::optional<SessionClaims> {
         if (token != "good-token") return std::nullopt;
         return SessionClaims{"sess-1", "alice", "arn:aws:ivs:us-east-1:1:stage/a"};
@@ -162,7 +162,7 @@ TEST(SessionTokenTest, AcceptedOnlyWhereTheRouteAllowsSessions) {
 }
 
 TEST(SessionTokenTest, WithoutAVerifierEveryTokenIsRejected) {
-    Config c = KeysConfig();
+    AuthOptions c = KeysConfig();
     Authenticator auth(c);
     Identity id = auth.Identify(MakeRequest(Verb::post, {{"authorization", "Bearer anything"}}));
     ASSERT_TRUE(id.rejected);
@@ -170,7 +170,7 @@ TEST(SessionTokenTest, WithoutAVerifierEveryTokenIsRejected) {
 }
 
 TEST(SessionTokenTest, ApiKeyWinsOverABearerToken) {
-    Config c = KeysConfig();
+    AuthOptions c = KeysConfig();
     Authenticator auth(c);
     Identity id = auth.Identify(MakeRequest(
         Verb::get, {{"x-api-key", "app-secret-1"}, {"authorization", "Bearer whatever"}}));
@@ -180,7 +180,7 @@ TEST(SessionTokenTest, ApiKeyWinsOverABearerToken) {
 }
 
 TEST(SkipAuthTest, DevelopmentPrincipalIsAdmin) {
-    Config c = KeysConfig(/*skip_auth=*/true);
+    AuthOptions c = KeysConfig(/*skip_auth=*/true);
     Authenticator auth(c);
     Identity id = auth.Identify(MakeRequest(Verb::delete_));
     EXPECT_FALSE(id.rejected);
@@ -192,7 +192,7 @@ TEST(SkipAuthTest, DevelopmentPrincipalIsAdmin) {
 }
 
 TEST(SkipAuthTest, WithoutSkipAuthNothingIsOpen) {
-    Config c;  // no keys at all
+    AuthOptions c;  // no keys at all
     Authenticator auth(c);
     Identity id = auth.Identify(MakeRequest(Verb::get, {{"x-api-key", ""}}));
     Status s = auth.Authorize(id, Route(Access::read), Verb::get);

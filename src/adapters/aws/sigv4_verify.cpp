@@ -48,12 +48,12 @@ std::string_view Trim(std::string_view s) {
     return s;
 }
 
-}  // namespace
+// The Authorization header's Credential, SignedHeaders and Signature.
+struct AuthorizationParts {
+    std::string credential, signed_headers, signature;
+};
 
-Result<VerifiedCaller> VerifyRequest(
-    const HttpRequestToSign& request,
-    const std::function<std::optional<std::string>(std::string_view access_key_id)>& secret_for,
-    SystemTime now, std::chrono::seconds max_skew) {
+Result<AuthorizationParts> ParseAuthorization(const HttpRequestToSign& request) {
     auto auth = FindHeader(request, "authorization");
     if (!auth || Trim(*auth).empty()) {
         return AuthError("IncompleteSignature", "Request is missing Authentication Token");
@@ -66,7 +66,7 @@ Result<VerifiedCaller> VerifyRequest(
     }
     rest.remove_prefix(kAlgorithm.size());
 
-    std::string credential, signed_headers, signature;
+    AuthorizationParts parts;
     while (!rest.empty()) {
         std::size_t comma = rest.find(',');
         std::string_view part = Trim(rest.substr(0, comma));
@@ -75,17 +75,20 @@ Result<VerifiedCaller> VerifyRequest(
         if (eq == std::string_view::npos) continue;
         std::string_view key = Trim(part.substr(0, eq));
         std::string value(Trim(part.substr(eq + 1)));
-        if (key == "Credential") credential = value;
-        else if (key == "SignedHeaders") signed_headers = value;
-        else if (key == "Signature") signature = value;
+        if (key == "Credential") parts.credential = value;
+        else if (key == "SignedHeaders") parts.signed_headers = value;
+        else if (key == "Signature") parts.signature = value;
     }
-    if (credential.empty() || signed_headers.empty() || signature.empty()) {
+    if (parts.credential.empty() || parts.signed_headers.empty() || parts.signature.empty()) {
         return AuthError("IncompleteSignature",
                          "Authorization header requires 'Credential', 'SignedHeaders' and "
                          "'Signature' parameters");
     }
+    return parts;
+}
 
-    // Credential=<akid>/<date>/<region>/<service>/aws4_request
+// Credential=<akid>/<date>/<region>/<service>/aws4_request, split at the slashes.
+Result<std::vector<std::string>> ParseScope(const std::string& credential) {
     std::vector<std::string> scope;
     for (std::size_t start = 0;;) {
         std::size_t slash = credential.find('/', start);
@@ -99,7 +102,12 @@ Result<VerifiedCaller> VerifyRequest(
                          "Credential should be scoped to a valid region, service and date: '" +
                              credential + "'");
     }
+    return scope;
+}
 
+// The signed header names (lower case); each must be present, and Host among them.
+Result<std::vector<std::string>> SignedHeaderNames(const HttpRequestToSign& request,
+                                                   const std::string& signed_headers) {
     std::vector<std::string> names;
     for (std::size_t start = 0;;) {
         std::size_t semi = signed_headers.find(';', start);
@@ -116,7 +124,12 @@ Result<VerifiedCaller> VerifyRequest(
                              "Signed header '" + n + "' is missing from the request");
         }
     }
+    return names;
+}
 
+// X-Amz-Date: present, matching the credential scope's date, within max_skew of now.
+Result<SystemTime> RequestTime(const HttpRequestToSign& request, const std::string& scope_date,
+                               SystemTime now, std::chrono::seconds max_skew) {
     auto amz_date = FindHeader(request, "x-amz-date");
     if (!amz_date) {
         return AuthError("IncompleteSignature",
@@ -127,10 +140,10 @@ Result<VerifiedCaller> VerifyRequest(
     if (!when) {
         return AuthError("IncompleteSignature", "Invalid X-Amz-Date '" + *amz_date + "'");
     }
-    if (DateOnly(*when) != scope[1]) {
+    if (DateOnly(*when) != scope_date) {
         return AuthError("SignatureDoesNotMatch",
                          "Date in Credential scope does not match YYYYMMDD from ISO-8601 version "
-                         "of date from HTTP: '" + scope[1] + "' != '" + DateOnly(*when) + "'");
+                         "of date from HTTP: '" + scope_date + "' != '" + DateOnly(*when) + "'");
     }
     if (*when > now + max_skew) {
         return AuthError("RequestExpired",
@@ -144,6 +157,24 @@ Result<VerifiedCaller> VerifyRequest(
                              AmzDate(now - max_skew) + " (" + AmzDate(now) + " - " +
                              std::to_string(max_skew.count() / 60) + " min.)");
     }
+    return *when;
+}
+
+}  // namespace
+
+Result<VerifiedCaller> VerifyRequest(
+    const HttpRequestToSign& request,
+    const std::function<std::optional<std::string>(std::string_view access_key_id)>& secret_for,
+    SystemTime now, std::chrono::seconds max_skew) {
+    auto parts = ParseAuthorization(request);
+    if (!parts) return parts.error();
+    auto scope_r = ParseScope(parts->credential);
+    if (!scope_r) return scope_r.error();
+    const std::vector<std::string>& scope = *scope_r;
+    auto names = SignedHeaderNames(request, parts->signed_headers);
+    if (!names) return names.error();
+    auto when = RequestTime(request, scope[1], now, max_skew);
+    if (!when) return when.error();
 
     auto secret = secret_for(scope[0]);
     if (!secret) {
@@ -163,9 +194,9 @@ Result<VerifiedCaller> VerifyRequest(
     params.region = scope[2];
     params.service = scope[3];
     params.time = *when;
-    std::string creq = CanonicalRequest(request, params, names);
+    std::string creq = CanonicalRequest(request, params, *names);
     std::string expected = Signature(*secret, StringToSign(creq, params), params);
-    if (!ConstantTimeEquals(expected, ToLower(signature))) {
+    if (!ConstantTimeEquals(expected, ToLower(parts->signature))) {
         return AuthError("SignatureDoesNotMatch",
                          "The request signature we calculated does not match the signature you "
                          "provided. Check your AWS Secret Access Key and signing method. Consult "

@@ -117,16 +117,6 @@ Result<std::vector<ports::Capability>> Capabilities(const Body& b) {
     return out;
 }
 
-template <class T, class F>
-json::object PageJson(const ports::Page<T>& page, std::string_view member, F to_json) {
-    json::array items;
-    for (const auto& item : page.items) items.emplace_back(to_json(item));
-    json::object o;
-    o[member] = std::move(items);
-    if (!page.next_token.empty()) o["nextToken"] = page.next_token;
-    return o;
-}
-
 Result<ports::CreateTokenRequest> TokenRequest(const Body& b, std::string stage_arn) {
     ports::CreateTokenRequest r;
     r.stage_arn = std::move(stage_arn);
@@ -169,183 +159,169 @@ Result<std::vector<ports::CreateTokenRequest>> TokenConfigurations(const Body& b
     return out;
 }
 
+// One function per operation, named as the IVS operation.
+OpResult CreateStage(Emulator& e, const Body& b) {
+    IVS_TRY(name, Str(b, "name"));
+    IVS_TRY(tags, Map(b, "tags"));
+    IVS_TRY(recording, Recording(b));
+    IVS_TRY(token_requests, TokenConfigurations(b));
+    // Everything is validated before the stage exists: a refused call creates nothing.
+    IVS_TRY(stage, e.CreateStage({name, tags}));
+    if (recording) {
+        if (auto st = e.SetRecordingConfiguration(stage.arn, *recording); !st) {
+            return st.error();
+        }
+        IVS_TRY(with_recording, e.GetStage(stage.arn));
+        stage = std::move(with_recording);
+    }
+    json::array tokens;
+    for (auto& req : token_requests) {
+        req.stage_arn = stage.arn;
+        IVS_TRY(token, e.CreateParticipantToken(req));
+        tokens.emplace_back(ParticipantTokenToJson(token));
+    }
+    return json::object{{"stage", stage.raw}, {"participantTokens", std::move(tokens)}};
+}
+
+OpResult GetStage(Emulator& e, const Body& b) {
+    IVS_TRY(arn, Str(b, "arn"));
+    IVS_TRY(stage, e.GetStage(arn));
+    return json::object{{"stage", stage.raw}};
+}
+
+OpResult UpdateStage(Emulator& e, const Body& b) {
+    IVS_TRY(arn, Str(b, "arn"));
+    std::string name;
+    if (b.contains("name")) {
+        IVS_TRY(n, Str(b, "name"));
+        name = std::move(n);
+    } else {
+        IVS_TRY(current, e.GetStage(arn));
+        name = current.name;
+    }
+    IVS_TRY(recording, Recording(b));
+    if (recording) {
+        if (auto st = CheckRecordingConfiguration(*recording); !st) return st.error();
+    }
+    IVS_TRY(stage, e.UpdateStage(arn, name));
+    if (recording) {
+        if (auto st = e.SetRecordingConfiguration(arn, *recording); !st) return st.error();
+        IVS_TRY(updated, e.GetStage(arn));
+        return json::object{{"stage", updated.raw}};
+    }
+    return json::object{{"stage", stage.raw}};
+}
+
+OpResult DeleteStage(Emulator& e, const Body& b) {
+    IVS_TRY(arn, Str(b, "arn"));
+    if (auto st = e.DeleteStage(arn); !st) return st.error();
+    return json::object{};
+}
+
+OpResult ListStages(Emulator& e, const Body& b) {
+    IVS_TRY(token, Str(b, "nextToken"));
+    IVS_TRY(max, IntOr(b, "maxResults", 50));
+    IVS_TRY(page, e.ListStages(token, max));
+    return PageJson(page, "stages", StageSummaryToJson);
+}
+
+OpResult CreateParticipantToken(Emulator& e, const Body& b) {
+    IVS_TRY(arn, Str(b, "stageArn"));
+    IVS_TRY(req, TokenRequest(b, arn));
+    IVS_TRY(token, e.CreateParticipantToken(req));
+    return json::object{{"participantToken", ParticipantTokenToJson(token)}};
+}
+
+OpResult DisconnectParticipant(Emulator& e, const Body& b) {
+    IVS_TRY(arn, Str(b, "stageArn"));
+    IVS_TRY(pid, Str(b, "participantId"));
+    IVS_TRY(reason, Str(b, "reason"));
+    if (auto st = e.DisconnectParticipant(arn, pid, reason); !st) return st.error();
+    return json::object{};
+}
+
+OpResult ListParticipants(Emulator& e, const Body& b) {
+    ports::ListParticipantsRequest r;
+    IVS_TRY(arn, Str(b, "stageArn"));
+    IVS_TRY(session, Str(b, "sessionId"));
+    IVS_TRY(published, Bool(b, "filterByPublished"));
+    IVS_TRY(state, Str(b, "filterByState"));
+    IVS_TRY(user, Str(b, "filterByUserId"));
+    IVS_TRY(recording, Str(b, "filterByRecordingState"));
+    IVS_TRY(token, Str(b, "nextToken"));
+    IVS_TRY(max, IntOr(b, "maxResults", 50));
+    // The model's @default(false): false means "not set".
+    if (published && !*published) published.reset();
+    if (!recording.empty() &&
+        (published || !state.empty() || !user.empty())) {
+        return IvsError(kValidation, "Only one filter may be set");
+    }
+    r.stage_arn = arn;
+    r.session_id = session;
+    r.filter_by_published = published;
+    r.filter_by_state = state;
+    r.filter_by_user_id = user;
+    r.next_token = token;
+    r.max_results = max;
+    IVS_TRY(page, e.ListParticipants(r));
+    return PageJson(page, "participants", ParticipantSummaryToJson);
+}
+
+OpResult ListStageSessions(Emulator& e, const Body& b) {
+    IVS_TRY(arn, Str(b, "stageArn"));
+    IVS_TRY(token, Str(b, "nextToken"));
+    IVS_TRY(max, IntOr(b, "maxResults", 50));
+    IVS_TRY(page, e.ListStageSessions(arn, token, max));
+    return PageJson(page, "stageSessions", StageSessionToJson);
+}
+
+OpResult StartParticipantReplication(Emulator& e, const Body& b) {
+    ports::ReplicationRequest r;
+    IVS_TRY(src, Str(b, "sourceStageArn"));
+    IVS_TRY(dst, Str(b, "destinationStageArn"));
+    IVS_TRY(pid, Str(b, "participantId"));
+    IVS_TRY(window, IntOr(b, "reconnectWindowSeconds", 0));
+    IVS_TRY(attributes, Map(b, "attributes"));
+    r.source_stage_arn = src;
+    r.destination_stage_arn = dst;
+    r.participant_id = pid;
+    r.reconnect_window_seconds = window;
+    r.attributes = attributes;
+    if (auto st = e.StartParticipantReplication(r); !st) return st.error();
+    return json::object{};
+}
+
+OpResult StopParticipantReplication(Emulator& e, const Body& b) {
+    IVS_TRY(src, Str(b, "sourceStageArn"));
+    IVS_TRY(dst, Str(b, "destinationStageArn"));
+    IVS_TRY(pid, Str(b, "participantId"));
+    if (auto st = e.StopParticipantReplication(src, dst, pid); !st) return st.error();
+    return json::object{};
+}
+
+OpResult ListParticipantReplicas(Emulator& e, const Body& b) {
+    IVS_TRY(src, Str(b, "sourceStageArn"));
+    IVS_TRY(pid, Str(b, "participantId"));
+    IVS_TRY(token, Str(b, "nextToken"));
+    IVS_TRY(max, IntOr(b, "maxResults", 50));
+    IVS_TRY(page, e.ListParticipantReplicas(src, pid, token, max));
+    return PageJson(page, "replicas", ReplicaToJson);
+}
+
 const OpTable& Operations() {
     static const OpTable ops = {
-        {"CreateStage",
-         [](Emulator& e, const Body& b) -> OpResult {
-             IVS_TRY(name, Str(b, "name"));
-             IVS_TRY(tags, Map(b, "tags"));
-             IVS_TRY(recording, Recording(b));
-             IVS_TRY(token_requests, TokenConfigurations(b));
-             // Everything is validated before the stage exists: a refused call creates nothing.
-             IVS_TRY(stage, e.CreateStage({name, tags}));
-             if (recording) {
-                 if (auto st = e.SetRecordingConfiguration(stage.arn, *recording); !st) {
-                     return st.error();
-                 }
-                 IVS_TRY(with_recording, e.GetStage(stage.arn));
-                 stage = std::move(with_recording);
-             }
-             json::array tokens;
-             for (auto& req : token_requests) {
-                 req.stage_arn = stage.arn;
-                 IVS_TRY(token, e.CreateParticipantToken(req));
-                 tokens.emplace_back(ParticipantTokenToJson(token));
-             }
-             return json::object{{"stage", stage.raw}, {"participantTokens", std::move(tokens)}};
-         }},
-        {"GetStage",
-         [](Emulator& e, const Body& b) -> OpResult {
-             IVS_TRY(arn, Str(b, "arn"));
-             IVS_TRY(stage, e.GetStage(arn));
-             return json::object{{"stage", stage.raw}};
-         }},
-        {"UpdateStage",
-         [](Emulator& e, const Body& b) -> OpResult {
-             IVS_TRY(arn, Str(b, "arn"));
-             std::string name;
-             if (b.contains("name")) {
-                 IVS_TRY(n, Str(b, "name"));
-                 name = std::move(n);
-             } else {
-                 IVS_TRY(current, e.GetStage(arn));
-                 name = current.name;
-             }
-             IVS_TRY(recording, Recording(b));
-             if (recording) {
-                 if (auto st = CheckRecordingConfiguration(*recording); !st) return st.error();
-             }
-             IVS_TRY(stage, e.UpdateStage(arn, name));
-             if (recording) {
-                 if (auto st = e.SetRecordingConfiguration(arn, *recording); !st) return st.error();
-                 IVS_TRY(updated, e.GetStage(arn));
-                 return json::object{{"stage", updated.raw}};
-             }
-             return json::object{{"stage", stage.raw}};
-         }},
-        {"DeleteStage",
-         [](Emulator& e, const Body& b) -> OpResult {
-             IVS_TRY(arn, Str(b, "arn"));
-             if (auto st = e.DeleteStage(arn); !st) return st.error();
-             return json::object{};
-         }},
-        {"ListStages",
-         [](Emulator& e, const Body& b) -> OpResult {
-             IVS_TRY(token, Str(b, "nextToken"));
-             IVS_TRY(max, IntOr(b, "maxResults", 50));
-             IVS_TRY(page, e.ListStages(token, max));
-             return PageJson(page, "stages", StageSummaryToJson);
-         }},
-        {"CreateParticipantToken",
-         [](Emulator& e, const Body& b) -> OpResult {
-             IVS_TRY(arn, Str(b, "stageArn"));
-             IVS_TRY(req, TokenRequest(b, arn));
-             IVS_TRY(token, e.CreateParticipantToken(req));
-             return json::object{{"participantToken", ParticipantTokenToJson(token)}};
-         }},
-        {"DisconnectParticipant",
-         [](Emulator& e, const Body& b) -> OpResult {
-             IVS_TRY(arn, Str(b, "stageArn"));
-             IVS_TRY(pid, Str(b, "participantId"));
-             IVS_TRY(reason, Str(b, "reason"));
-             if (auto st = e.DisconnectParticipant(arn, pid, reason); !st) return st.error();
-             return json::object{};
-         }},
-        {"ListParticipants",
-         [](Emulator& e, const Body& b) -> OpResult {
-             ports::ListParticipantsRequest r;
-             IVS_TRY(arn, Str(b, "stageArn"));
-             IVS_TRY(session, Str(b, "sessionId"));
-             IVS_TRY(published, Bool(b, "filterByPublished"));
-             IVS_TRY(state, Str(b, "filterByState"));
-             IVS_TRY(user, Str(b, "filterByUserId"));
-             IVS_TRY(recording, Str(b, "filterByRecordingState"));
-             IVS_TRY(token, Str(b, "nextToken"));
-             IVS_TRY(max, IntOr(b, "maxResults", 50));
-             // The model's @default(false): false means "not set".
-             if (published && !*published) published.reset();
-             if (!recording.empty() &&
-                 (published || !state.empty() || !user.empty())) {
-                 return IvsError(kValidation, "Only one filter may be set");
-             }
-             r.stage_arn = arn;
-             r.session_id = session;
-             r.filter_by_published = published;
-             r.filter_by_state = state;
-             r.filter_by_user_id = user;
-             r.next_token = token;
-             r.max_results = max;
-             IVS_TRY(page, e.ListParticipants(r));
-             return PageJson(page, "participants", ParticipantSummaryToJson);
-         }},
-        {"ListStageSessions",
-         [](Emulator& e, const Body& b) -> OpResult {
-             IVS_TRY(arn, Str(b, "stageArn"));
-             IVS_TRY(token, Str(b, "nextToken"));
-             IVS_TRY(max, IntOr(b, "maxResults", 50));
-             IVS_TRY(page, e.ListStageSessions(arn, token, max));
-             return PageJson(page, "stageSessions", StageSessionToJson);
-         }},
-        {"StartParticipantReplication",
-         [](Emulator& e, const Body& b) -> OpResult {
-             ports::ReplicationRequest r;
-             IVS_TRY(src, Str(b, "sourceStageArn"));
-             IVS_TRY(dst, Str(b, "destinationStageArn"));
-             IVS_TRY(pid, Str(b, "participantId"));
-             IVS_TRY(window, IntOr(b, "reconnectWindowSeconds", 0));
-             IVS_TRY(attributes, Map(b, "attributes"));
-             r.source_stage_arn = src;
-             r.destination_stage_arn = dst;
-             r.participant_id = pid;
-             r.reconnect_window_seconds = window;
-             r.attributes = attributes;
-             if (auto st = e.StartParticipantReplication(r); !st) return st.error();
-             return json::object{};
-         }},
-        {"StopParticipantReplication",
-         [](Emulator& e, const Body& b) -> OpResult {
-             IVS_TRY(src, Str(b, "sourceStageArn"));
-             IVS_TRY(dst, Str(b, "destinationStageArn"));
-             IVS_TRY(pid, Str(b, "participantId"));
-             if (auto st = e.StopParticipantReplication(src, dst, pid); !st) return st.error();
-             return json::object{};
-         }},
-        {"ListParticipantReplicas",
-         [](Emulator& e, const Body& b) -> OpResult {
-             IVS_TRY(src, Str(b, "sourceStageArn"));
-             IVS_TRY(pid, Str(b, "participantId"));
-             IVS_TRY(token, Str(b, "nextToken"));
-             IVS_TRY(max, IntOr(b, "maxResults", 50));
-             IVS_TRY(page, e.ListParticipantReplicas(src, pid, token, max));
-             return PageJson(page, "replicas", ReplicaToJson);
-         }},
-        {"ImportPublicKey",
-         [](Emulator& e, const Body& b) -> OpResult {
-             IVS_TRY(material, Str(b, "publicKeyMaterial"));
-             IVS_TRY(name, Str(b, "name"));
-             IVS_TRY(tags, Map(b, "tags"));
-             IVS_TRY(key, e.ImportPublicKey(material, name, tags));
-             return json::object{{"publicKey", PublicKeyToJson(key)}};
-         }},
-        {"GetPublicKey",
-         [](Emulator& e, const Body& b) -> OpResult {
-             IVS_TRY(arn, Str(b, "arn"));
-             IVS_TRY(key, e.GetPublicKey(arn));
-             return json::object{{"publicKey", PublicKeyToJson(key)}};
-         }},
-        {"ListPublicKeys",
-         [](Emulator& e, const Body& b) -> OpResult {
-             IVS_TRY(token, Str(b, "nextToken"));
-             IVS_TRY(max, IntOr(b, "maxResults", 50));
-             IVS_TRY(page, e.ListPublicKeys(token, max));
-             return PageJson(page, "publicKeys", PublicKeySummaryToJson);
-         }},
-        {"DeletePublicKey",
-         [](Emulator& e, const Body& b) -> OpResult {
-             IVS_TRY(arn, Str(b, "arn"));
-             if (auto st = e.DeletePublicKey(arn); !st) return st.error();
-             return json::object{};
-         }},
+        {"CreateStage", CreateStage},
+        {"GetStage", GetStage},
+        {"UpdateStage", UpdateStage},
+        {"DeleteStage", DeleteStage},
+        {"ListStages", ListStages},
+        {"CreateParticipantToken", CreateParticipantToken},
+        {"DisconnectParticipant", DisconnectParticipant},
+        {"ListParticipants", ListParticipants},
+        {"ListStageSessions", ListStageSessions},
+        {"StartParticipantReplication", StartParticipantReplication},
+        {"StopParticipantReplication", StopParticipantReplication},
+        {"ListParticipantReplicas", ListParticipantReplicas},
     };
     return ops;
 }
@@ -425,7 +401,7 @@ WireResponse HandleWire(Emulator& e, const EmulatorServerOptions& options,
     } else {
         std::string_view name = std::string_view(req.path).substr(1);
         const Op* op = nullptr;
-        for (const OpTable* table : {&Operations(), &SessionOperations()}) {
+        for (const OpTable* table : {&Operations(), &SessionOperations(), &PublicKeyOperations()}) {
             if (auto it = table->find(name); it != table->end()) op = &it->second;
         }
         if (req.method != "POST" || !op) {

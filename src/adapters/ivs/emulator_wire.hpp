@@ -3,6 +3,7 @@
 // Internal to the emulator server: one HTTP exchange of the restJson1 protocol and the control
 // API, independent of the transport.
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
 #include <functional>
@@ -42,6 +43,8 @@ using Op = std::function<OpResult(Emulator&, const Body&)>;
 using OpTable = std::map<std::string, Op, std::less<>>;
 // GetParticipant, GetStageSession, ListParticipantEvents.
 const OpTable& SessionOperations();
+// ImportPublicKey, GetPublicKey, ListPublicKeys, DeletePublicKey.
+const OpTable& PublicKeyOperations();
 
 #define IVS_TRY(var, expr)                \
     auto var##_r = (expr);                \
@@ -60,6 +63,16 @@ Result<int> IntOr(const Body& b, std::string_view name, int fallback);
 Result<std::optional<bool>> Bool(const Body& b, std::string_view name);
 Result<ports::Tags> Map(const Body& b, std::string_view name);
 Result<Body> ParseBody(const std::string& body);
+// A List* answer: {member: [to_json(item)...], "nextToken"?}.
+template <class T, class F>
+boost::json::object PageJson(const ports::Page<T>& page, std::string_view member, F to_json) {
+    boost::json::array items;
+    for (const auto& item : page.items) items.emplace_back(to_json(item));
+    boost::json::object o;
+    o[member] = std::move(items);
+    if (!page.next_token.empty()) o["nextToken"] = page.next_token;
+    return o;
+}
 // The header's value (case-insensitive name), or "".
 std::string HeaderOf(const WireRequest& req, std::string_view name);
 

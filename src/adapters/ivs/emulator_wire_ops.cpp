@@ -1,8 +1,9 @@
-// The read operations on stage sessions that the server itself does not call: GetParticipant,
-// GetStageSession, ListParticipantEvents.
+// The read operations on stage sessions that the server itself does not call (GetParticipant,
+// GetStageSession, ListParticipantEvents) and the public-key operations.
 
 #include <boost/json.hpp>
 
+#include "adapters/aws/ivs_json.hpp"
 #include "adapters/ivs/emulator_wire.hpp"
 
 namespace ivs::emulator {
@@ -31,6 +32,51 @@ const OpTable& SessionOperations() {
              IVS_TRY(max, IntOr(b, "maxResults", 50));
              return e.ListParticipantEvents(arn, session, pid, token, max);
          }},
+    };
+    return ops;
+}
+
+namespace {
+
+namespace json = boost::json;
+using aws::ivs_json::PublicKeySummaryToJson;
+using aws::ivs_json::PublicKeyToJson;
+
+OpResult ImportPublicKey(Emulator& e, const Body& b) {
+    IVS_TRY(material, Str(b, "publicKeyMaterial"));
+    IVS_TRY(name, Str(b, "name"));
+    IVS_TRY(tags, Map(b, "tags"));
+    IVS_TRY(key, e.ImportPublicKey(material, name, tags));
+    return json::object{{"publicKey", PublicKeyToJson(key)}};
+}
+
+OpResult GetPublicKey(Emulator& e, const Body& b) {
+    IVS_TRY(arn, Str(b, "arn"));
+    IVS_TRY(key, e.GetPublicKey(arn));
+    return json::object{{"publicKey", PublicKeyToJson(key)}};
+}
+
+OpResult ListPublicKeys(Emulator& e, const Body& b) {
+    IVS_TRY(token, Str(b, "nextToken"));
+    IVS_TRY(max, IntOr(b, "maxResults", 50));
+    IVS_TRY(page, e.ListPublicKeys(token, max));
+    return PageJson(page, "publicKeys", PublicKeySummaryToJson);
+}
+
+OpResult DeletePublicKey(Emulator& e, const Body& b) {
+    IVS_TRY(arn, Str(b, "arn"));
+    if (auto st = e.DeletePublicKey(arn); !st) return st.error();
+    return json::object{};
+}
+
+}  // namespace
+
+const OpTable& PublicKeyOperations() {
+    static const OpTable ops = {
+        {"ImportPublicKey", ImportPublicKey},
+        {"GetPublicKey", GetPublicKey},
+        {"ListPublicKeys", ListPublicKeys},
+        {"DeletePublicKey", DeletePublicKey},
     };
     return ops;
 }

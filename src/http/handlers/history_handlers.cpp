@@ -43,6 +43,140 @@ json::object SessionJson(const ports::SessionRecord& r) {
                                          : json::value(nullptr)}};
 }
 
+// GET /api/viewer/history/:userId
+Handler ViewerHistory(std::shared_ptr<ports::HistoryStore> store) {
+    return [store](RequestContext& ctx) -> asio::awaitable<Reply> {
+        std::string user_id(ctx.Param("userId"));
+        std::vector<std::string> invalid;
+        if (!IsValidUserId(user_id)) invalid.push_back("userId");
+        int limit = 10;
+        if (auto l = ctx.Query("limit")) {
+            auto v = ParseInt(*l, 1, 100);
+            if (v) {
+                limit = *v;
+            } else {
+                invalid.push_back("limit");
+            }
+        }
+        std::string cursor(ctx.Query("cursor").value_or(""));
+        if (!invalid.empty()) {
+            co_return EnvelopeError(InvalidFields(
+                invalid, "userId must be 1-128 characters of [A-Za-z0-9._:@-] and limit 1-100"));
+        }
+        auto page = co_await store->History(user_id, limit, cursor);
+        if (!page) co_return EnvelopeError(page.error());
+        json::array history;
+        for (const auto& r : page->records) history.push_back(SessionJson(r));
+        json::object data{{"userId", user_id},
+                          {"totalRecords", page->total_records},
+                          {"history", std::move(history)}};
+        if (!page->next_cursor.empty()) data["nextCursor"] = page->next_cursor;
+        co_return EnvelopeOk(std::move(data));
+    };
+}
+
+// GET /api/viewer/stats/:stageArn
+Handler ViewerStats(std::shared_ptr<ports::HistoryStore> store, Clock& clock) {
+    return [store, &clock](RequestContext& ctx) -> asio::awaitable<Reply> {
+        std::string arn(ctx.Param("stageArn"));
+        std::vector<std::string> invalid;
+        if (!IsStageArn(arn)) invalid.push_back("stageArn");
+        int days = 7;
+        if (auto d = ctx.Query("days")) {
+            auto v = ParseInt(*d, 1, kMaxDays);
+            if (v) {
+                days = *v;
+            } else {
+                invalid.push_back("days");
+            }
+        }
+        if (!invalid.empty()) {
+            co_return EnvelopeError(InvalidFields(
+                invalid, "stageArn must be an IVS stage ARN and days 1-3650"));
+        }
+        auto since = clock.Now() - std::chrono::hours(24) * days;
+        auto stats = co_await store->StageStats(arn, since);
+        if (!stats) co_return EnvelopeError(stats.error());
+        json::object s{{"stageArn", arn},
+                       {"totalViews", stats->total_views},
+                       {"uniqueViewers", stats->unique_viewers},
+                       {"avgWatchDuration", stats->avg_watch_duration},
+                       {"maxWatchDuration", stats->max_watch_duration}};
+        co_return EnvelopeOk(json::object{{"stageArn", arn}, {"days", days}, {"stats", s}});
+    };
+}
+
+// GET /api/stats/timeseries
+Handler Timeseries(std::shared_ptr<ports::HistoryStore> store, Clock& clock) {
+    return [store, &clock](RequestContext& ctx) -> asio::awaitable<Reply> {
+        std::vector<std::string> invalid;
+        ports::TimeseriesQuery q;
+        if (auto a = ctx.Query("stageArn"); a && !a->empty()) {
+            if (IsStageArn(*a)) {
+                q.stage_arn = std::string(*a);
+            } else {
+                invalid.push_back("stageArn");
+            }
+        }
+        auto now = clock.Now();
+        q.to = now;
+        q.from = now - std::chrono::hours(1);
+        if (auto t = ctx.Query("to")) {
+            if (auto p = ParseIso8601(*t)) {
+                q.to = *p;
+            } else {
+                invalid.push_back("to");
+            }
+        }
+        if (auto f = ctx.Query("from")) {
+            if (auto p = ParseIso8601(*f)) {
+                q.from = *p;
+            } else {
+                invalid.push_back("from");
+            }
+        } else {
+            q.from = q.to - std::chrono::hours(1);
+        }
+        if (auto s = ctx.Query("step")) {
+            if (auto p = ParseStep(*s)) {
+                q.step = *p;
+            } else {
+                invalid.push_back("step");
+            }
+        }
+        if (invalid.empty() && q.from >= q.to) invalid = {"from", "to"};
+        if (invalid.empty()) {
+            auto span = std::chrono::duration_cast<std::chrono::seconds>(q.to - q.from);
+            if ((span.count() + q.step.count() - 1) / q.step.count() > kMaxBuckets) {
+                invalid.push_back("step");
+            }
+        }
+        if (!invalid.empty()) {
+            co_return EnvelopeError(InvalidFields(
+                invalid,
+                "from/to must be ISO-8601 times with from < to, step like 60, \"30s\", "
+                "\"5m\", \"1h\", at most 1440 buckets"));
+        }
+        auto points = co_await store->Timeseries(q);
+        if (!points) co_return EnvelopeError(points.error());
+        json::array out;
+        for (const auto& p : *points) {
+            out.push_back(json::object{{"timestamp", FormatIso8601Millis(p.bucket)},
+                                       {"avgViewers", std::round(p.avg_viewers * 100) / 100},
+                                       {"maxViewers", p.max_viewers},
+                                       {"minViewers", p.min_viewers},
+                                       {"samples", p.samples}});
+        }
+        json::object data{
+            {"stageArn", q.stage_arn ? json::value(*q.stage_arn) : json::value(nullptr)},
+            {"from", FormatIso8601Millis(q.from)},
+            {"to", FormatIso8601Millis(q.to)},
+            {"stepSeconds", q.step.count()},
+            {"points", std::move(out)}};
+        co_return EnvelopeOk(std::move(data));
+    };
+}
+
 }  // namespace
 
 std::optional<std::chrono::seconds> ParseStep(std::string_view text) {
@@ -68,139 +202,12 @@ std::optional<std::chrono::seconds> ParseStep(std::string_view text) {
 
 void RegisterHistoryRoutes(Router& router, std::shared_ptr<ports::HistoryStore> store,
                            Clock& clock) {
-    router.Add(
-        Verb::get, "/api/viewer/history/:userId",
-        [store](RequestContext& ctx) -> asio::awaitable<Reply> {
-            std::string user_id(ctx.Param("userId"));
-            std::vector<std::string> invalid;
-            if (!IsValidUserId(user_id)) invalid.push_back("userId");
-            int limit = 10;
-            if (auto l = ctx.Query("limit")) {
-                auto v = ParseInt(*l, 1, 100);
-                if (v) {
-                    limit = *v;
-                } else {
-                    invalid.push_back("limit");
-                }
-            }
-            std::string cursor(ctx.Query("cursor").value_or(""));
-            if (!invalid.empty()) {
-                co_return EnvelopeError(InvalidFields(
-                    invalid, "userId must be 1-128 characters of [A-Za-z0-9._:@-] and limit 1-100"));
-            }
-            auto page = co_await store->History(user_id, limit, cursor);
-            if (!page) co_return EnvelopeError(page.error());
-            json::array history;
-            for (const auto& r : page->records) history.push_back(SessionJson(r));
-            json::object data{{"userId", user_id},
-                              {"totalRecords", page->total_records},
-                              {"history", std::move(history)}};
-            if (!page->next_cursor.empty()) data["nextCursor"] = page->next_cursor;
-            co_return EnvelopeOk(std::move(data));
-        },
-        {Access::read, false, "A viewer's past sessions, newest first (cursor paging)"});
-
-    router.Add(
-        Verb::get, "/api/viewer/stats/:stageArn",
-        [store, &clock](RequestContext& ctx) -> asio::awaitable<Reply> {
-            std::string arn(ctx.Param("stageArn"));
-            std::vector<std::string> invalid;
-            if (!IsStageArn(arn)) invalid.push_back("stageArn");
-            int days = 7;
-            if (auto d = ctx.Query("days")) {
-                auto v = ParseInt(*d, 1, kMaxDays);
-                if (v) {
-                    days = *v;
-                } else {
-                    invalid.push_back("days");
-                }
-            }
-            if (!invalid.empty()) {
-                co_return EnvelopeError(InvalidFields(
-                    invalid, "stageArn must be an IVS stage ARN and days 1-3650"));
-            }
-            auto since = clock.Now() - std::chrono::hours(24) * days;
-            auto stats = co_await store->StageStats(arn, since);
-            if (!stats) co_return EnvelopeError(stats.error());
-            json::object s{{"stageArn", arn},
-                           {"totalViews", stats->total_views},
-                           {"uniqueViewers", stats->unique_viewers},
-                           {"avgWatchDuration", stats->avg_watch_duration},
-                           {"maxWatchDuration", stats->max_watch_duration}};
-            co_return EnvelopeOk(json::object{{"stageArn", arn}, {"days", days}, {"stats", s}});
-        },
-        {Access::read, false, "Aggregate viewing stats of a stage over the last days"});
-
-    router.Add(
-        Verb::get, "/api/stats/timeseries",
-        [store, &clock](RequestContext& ctx) -> asio::awaitable<Reply> {
-            std::vector<std::string> invalid;
-            ports::TimeseriesQuery q;
-            if (auto a = ctx.Query("stageArn"); a && !a->empty()) {
-                if (IsStageArn(*a)) {
-                    q.stage_arn = std::string(*a);
-                } else {
-                    invalid.push_back("stageArn");
-                }
-            }
-            auto now = clock.Now();
-            q.to = now;
-            q.from = now - std::chrono::hours(1);
-            if (auto t = ctx.Query("to")) {
-                if (auto p = ParseIso8601(*t)) {
-                    q.to = *p;
-                } else {
-                    invalid.push_back("to");
-                }
-            }
-            if (auto f = ctx.Query("from")) {
-                if (auto p = ParseIso8601(*f)) {
-                    q.from = *p;
-                } else {
-                    invalid.push_back("from");
-                }
-            } else {
-                q.from = q.to - std::chrono::hours(1);
-            }
-            if (auto s = ctx.Query("step")) {
-                if (auto p = ParseStep(*s)) {
-                    q.step = *p;
-                } else {
-                    invalid.push_back("step");
-                }
-            }
-            if (invalid.empty() && q.from >= q.to) invalid = {"from", "to"};
-            if (invalid.empty()) {
-                auto span = std::chrono::duration_cast<std::chrono::seconds>(q.to - q.from);
-                if ((span.count() + q.step.count() - 1) / q.step.count() > kMaxBuckets) {
-                    invalid.push_back("step");
-                }
-            }
-            if (!invalid.empty()) {
-                co_return EnvelopeError(InvalidFields(
-                    invalid,
-                    "from/to must be ISO-8601 times with from < to, step like 60, \"30s\", "
-                    "\"5m\", \"1h\", at most 1440 buckets"));
-            }
-            auto points = co_await store->Timeseries(q);
-            if (!points) co_return EnvelopeError(points.error());
-            json::array out;
-            for (const auto& p : *points) {
-                out.push_back(json::object{{"timestamp", FormatIso8601Millis(p.bucket)},
-                                           {"avgViewers", std::round(p.avg_viewers * 100) / 100},
-                                           {"maxViewers", p.max_viewers},
-                                           {"minViewers", p.min_viewers},
-                                           {"samples", p.samples}});
-            }
-            json::object data{
-                {"stageArn", q.stage_arn ? json::value(*q.stage_arn) : json::value(nullptr)},
-                {"from", FormatIso8601Millis(q.from)},
-                {"to", FormatIso8601Millis(q.to)},
-                {"stepSeconds", q.step.count()},
-                {"points", std::move(out)}};
-            co_return EnvelopeOk(std::move(data));
-        },
-        {Access::read, false, "Viewer snapshots over a time range, bucketed by step"});
+    router.Add(Verb::get, "/api/viewer/history/:userId", ViewerHistory(store),
+               {Access::read, false, "A viewer's past sessions, newest first (cursor paging)"});
+    router.Add(Verb::get, "/api/viewer/stats/:stageArn", ViewerStats(store, clock),
+               {Access::read, false, "Aggregate viewing stats of a stage over the last days"});
+    router.Add(Verb::get, "/api/stats/timeseries", Timeseries(store, clock),
+               {Access::read, false, "Viewer snapshots over a time range, bucketed by step"});
 }
 
 }  // namespace ivs::http

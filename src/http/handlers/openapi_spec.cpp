@@ -7,8 +7,10 @@
 namespace ivs::http {
 namespace json = boost::json;
 
-boost::json::object ComponentSchemas() {
-    static const char* kSchemas = R"({
+namespace {
+
+// components.schemas: the envelopes and the resources the answers carry.
+constexpr const char* kSchemas = R"({
   "SuccessEnvelope": {
     "type": "object",
     "required": ["success", "data", "timestamp"],
@@ -173,8 +175,10 @@ boost::json::object ComponentSchemas() {
     }
   }
 })";
-    return json::parse(kSchemas).as_object();
-}
+
+}  // namespace
+
+boost::json::object ComponentSchemas() { return json::parse(kSchemas).as_object(); }
 
 namespace {
 
@@ -282,9 +286,12 @@ boost::json::object WebSocketPathItem() {
     return json::parse(kWebSocket).as_object();
 }
 
-const std::vector<OperationSpec>& OperationSpecs() {
+namespace {
+
+// System, Tokens.
+std::vector<OperationSpec> SystemAndTokenSpecs() {
     using K = ResponseKind;
-    static const std::vector<OperationSpec> kSpecs{
+    return {
         // System
         {Verb::get, "/", "system", "Service information", "", kServiceInfo, K::json},
         {Verb::get, "/health", "system",
@@ -319,7 +326,13 @@ const std::vector<OperationSpec>& OperationSpecs() {
          "Media-server token (PUBLISH+SUBSCRIBE); needs x-internal-secret",
          R"({"type":"object","required":["serverId","stageArn"],"properties":{"serverId":{"type":"string"},"stageArn":{"type":"string"}}})",
          R"({"$ref":"#/components/schemas/ParticipantToken"})"},
+    };
+}
 
+// Stages.
+std::vector<OperationSpec> StageSpecs() {
+    using K = ResponseKind;
+    return {
         // Stages
         {Verb::get, "/api/stage/list", "stages", "Managed stages with viewer counts", "",
          R"({"type":"object","required":["stages"],"properties":{"stages":{"type":"array","items":{"type":"object","required":["stageArn"],"properties":{"stageArn":{"type":"string"}}}},"totalStages":{"type":"integer"}}})"},
@@ -347,7 +360,13 @@ const std::vector<OperationSpec>& OperationSpecs() {
         {Verb::get, "/api/stage/replication/publisher-info", "stages",
          "The live publisher, if any", "",
          R"({"type":"object","required":["hasPublisher"],"properties":{"hasPublisher":{"type":"boolean"}}})"},
+    };
+}
 
+// Viewers, Stats, Events.
+std::vector<OperationSpec> ViewerStatsEventSpecs() {
+    using K = ResponseKind;
+    return {
         // Viewers
         {Verb::post, "/api/viewer/rejoin", "viewers", "Rejoin a stage with an existing token",
          R"({"type":"object","required":["userId","stageArn","participantId"],"properties":{"userId":{"type":"string"},"stageArn":{"type":"string"},"participantId":{"type":"string"}}})",
@@ -389,6 +408,18 @@ const std::vector<OperationSpec>& OperationSpecs() {
          "EventBridge \"IVS Stage Update\" events (API destination)", kAnyObject,
          R"({"type":"object","required":["eventId","outcome"],"properties":{"eventId":{},"outcome":{"type":"string"}}})"},
     };
+}
+
+}  // namespace
+
+const std::vector<OperationSpec>& OperationSpecs() {
+    static const std::vector<OperationSpec> kSpecs = [] {
+        std::vector<OperationSpec> all;
+        for (auto group : {SystemAndTokenSpecs(), StageSpecs(), ViewerStatsEventSpecs()}) {
+            all.insert(all.end(), group.begin(), group.end());
+        }
+        return all;
+    }();
     return kSpecs;
 }
 

@@ -91,10 +91,10 @@ json::object MemoryFields(const json::storage_ptr& sp) {
 
 // The fields the Node server's health answers carry, shared by /health and /api/health.
 // `redis` is the Redis state to report ("connected", "disconnected" or "not configured").
-json::object CompatFields(const Config& config, const HealthFacts& facts, std::string redis,
+json::object CompatFields(const SystemOptions& config, const HealthFacts& facts, std::string redis,
                           const json::storage_ptr& sp = {}) {
     const bool stage = facts.stage_configured ? facts.stage_configured()
-                                              : !config.master_stage_arn.empty();
+                                              : config.master_stage_configured;
     return json::object(
         {{"status", "healthy"},
          {"uptime", UptimeSeconds()},
@@ -186,7 +186,7 @@ asio::awaitable<std::vector<ProbeOutcome>> RunAll(
 
 }  // namespace
 
-void RegisterSystemRoutes(Router& router, const Config& config,
+void RegisterSystemRoutes(Router& router, SystemOptions options,
                           std::vector<DependencyCheck> checks,
                           HealthFacts facts) {
     router.Add(
@@ -211,7 +211,7 @@ void RegisterSystemRoutes(Router& router, const Config& config,
         {Access::open, false, "Service information"});
 
     auto shared_facts = std::make_shared<const HealthFacts>(std::move(facts));
-    auto shared_config = std::make_shared<const Config>(config);
+    auto shared_config = std::make_shared<const SystemOptions>(std::move(options));
     router.Add(
         Verb::get, "/health",
         [shared_facts, shared_config](RequestContext&) -> asio::awaitable<Reply> {

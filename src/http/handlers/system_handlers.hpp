@@ -5,7 +5,7 @@
 #include <functional>
 #include <vector>
 
-#include "config/config.hpp"
+#include "http/options.hpp"
 #include "core/clock.hpp"
 #include "http/health.hpp"
 #include "http/router.hpp"
@@ -26,7 +26,7 @@ struct HealthFacts {
 // (every dependency probed concurrently with a 1 s deadline; 503 when one is down). Both
 // health answers carry the Node server's fields: status "healthy", uptime, environment,
 // version, services.redis, services.aws.{region,stageConfigured}, memory.{used,total,unit}.
-void RegisterSystemRoutes(Router& router, const Config& config,
+void RegisterSystemRoutes(Router& router, SystemOptions options,
                           std::vector<DependencyCheck> checks, HealthFacts facts = {});
 
 }  // namespace ivs::http

@@ -171,7 +171,7 @@ json::array CapabilityNames(const std::vector<ports::Capability>& caps) {
 }
 
 void RegisterTokenRoutes(Router& router, std::shared_ptr<AudienceService> audience,
-                         const Config& config) {
+                         std::string internal_secret) {
     router.Add(
         Verb::post, "/api/token/publisher",
         [audience](RequestContext& ctx) { return PublisherToken(audience, ctx); },
@@ -180,7 +180,7 @@ void RegisterTokenRoutes(Router& router, std::shared_ptr<AudienceService> audien
         Verb::post, "/api/token/viewer",
         [audience](RequestContext& ctx) { return ViewerToken(audience, ctx); },
         {Access::app, false, "Seat a viewer and issue a subscribe token and session token"});
-    auto secret = std::make_shared<const std::string>(config.internal_secret);
+    auto secret = std::make_shared<const std::string>(std::move(internal_secret));
     router.Add(
         Verb::post, "/api/token/mediaserver",
         [audience, secret](RequestContext& ctx) { return MediaServerToken(audience, secret, ctx); },

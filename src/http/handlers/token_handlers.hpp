@@ -7,7 +7,6 @@
 #include <string>
 #include <vector>
 
-#include "config/config.hpp"
 #include "core/error.hpp"
 #include "domain/audience/audience_service.hpp"
 #include "http/request_context.hpp"
@@ -18,7 +17,7 @@ namespace ivs::http {
 // POST /api/token/publisher (admin), /api/token/viewer (app), /api/token/mediaserver (app plus
 // x-internal-secret; always 403 when INTERNAL_SECRET is unset).
 void RegisterTokenRoutes(Router& router, std::shared_ptr<audience::AudienceService> audience,
-                         const Config& config);
+                         std::string internal_secret);
 
 // Reads fields of a JSON body or query for the audience handlers, collecting what is missing
 // (absent, null or empty) and what is invalid (wrong type or format), in the order asked.
