@@ -319,6 +319,36 @@ void RegisterOpenApiRoute(Router& router) {
         RouteOptions{Access::open, false, "This API as an OpenAPI 3.1 document"});
 }
 
+namespace {
+
+// JSON Schema "type": one name or a list of names.
+bool MatchesType(const json::value& value, const json::value& type) {
+    auto matches = [&](std::string_view t) {
+        if (t == "object") return value.is_object();
+        if (t == "array") return value.is_array();
+        if (t == "string") return value.is_string();
+        if (t == "boolean") return value.is_bool();
+        if (t == "null") return value.is_null();
+        if (t == "integer") {
+            if (value.is_int64() || value.is_uint64()) return true;
+            if (!value.is_double()) return false;
+            double d = value.as_double();
+            return d == static_cast<double>(static_cast<long long>(d));
+        }
+        if (t == "number") return value.is_number();
+        return true;
+    };
+    if (type.is_string()) return matches(type.as_string());
+    if (type.is_array()) {
+        for (const auto& t : type.as_array()) {
+            if (t.is_string() && matches(t.as_string())) return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
 std::string ValidateSchema(const json::value& value, const json::value& schema_value,
                            const json::object& root, const std::string& path) {
     if (!schema_value.is_object()) return {};
@@ -360,31 +390,8 @@ std::string ValidateSchema(const json::value& value, const json::value& schema_v
             if (!ok) return first.empty() ? path + ": matches no alternative" : first;
         }
     }
-    if (auto* type = schema.if_contains("type")) {
-        auto matches = [&](std::string_view t) {
-            if (t == "object") return value.is_object();
-            if (t == "array") return value.is_array();
-            if (t == "string") return value.is_string();
-            if (t == "boolean") return value.is_bool();
-            if (t == "null") return value.is_null();
-            if (t == "integer") {
-                return value.is_int64() || value.is_uint64() ||
-                       (value.is_double() && value.as_double() == static_cast<double>(
-                                                                     static_cast<long long>(
-                                                                         value.as_double())));
-            }
-            if (t == "number") return value.is_number();
-            return true;
-        };
-        bool ok = false;
-        if (type->is_string()) {
-            ok = matches(type->as_string());
-        } else if (type->is_array()) {
-            for (const auto& t : type->as_array()) {
-                if (t.is_string() && matches(t.as_string())) ok = true;
-            }
-        }
-        if (!ok) return path + ": expected type " + json::serialize(*type);
+    if (auto* type = schema.if_contains("type"); type && !MatchesType(value, *type)) {
+        return path + ": expected type " + json::serialize(*type);
     }
     if (auto* en = schema.if_contains("enum"); en && en->is_array()) {
         bool ok = false;
