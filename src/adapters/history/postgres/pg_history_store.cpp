@@ -5,6 +5,7 @@
 #include <map>
 #include <thread>
 
+#include "adapters/history/postgres/pg_history_sql.hpp"
 #include "adapters/history/store_common.hpp"
 
 namespace ivs::adapters::history {
@@ -15,13 +16,6 @@ using ports::SessionEvent;
 
 namespace {
 
-constexpr std::size_t kRowsPerStatement = 500;
-
-std::string Ms(SystemTime t) { return std::to_string(ToUnixMillis(t)); }
-std::optional<std::string> TextOrNull(const std::string& s) {
-    return s.empty() ? std::nullopt : std::optional<std::string>(s);
-}
-
 template <class T, class F>
 Result<T> Guarded(std::string_view op, F&& f) {
     try {
@@ -29,119 +23,6 @@ Result<T> Guarded(std::string_view op, F&& f) {
     } catch (const std::exception& e) {
         return StoreError("postgres", op, e);
     }
-}
-
-// "($1,$2::bigint),($3,$4::bigint)" for `rows` rows of the given column casts.
-std::string ValuesList(std::size_t rows, const std::vector<std::string>& casts) {
-    std::string out;
-    int n = 1;
-    for (std::size_t r = 0; r < rows; ++r) {
-        out += r ? ",(" : "(";
-        for (std::size_t c = 0; c < casts.size(); ++c) {
-            if (c) out += ',';
-            out += '$' + std::to_string(n++) + casts[c];
-        }
-        out += ')';
-    }
-    return out;
-}
-
-void InsertStarted(PgConn& c, const std::vector<const SessionEvent*>& rows) {
-    PgParams p;
-    for (const SessionEvent* e : rows) {
-        p.insert(p.end(), {e->session_id, e->user_id, e->stage_arn, TextOrNull(e->participant_id),
-                           Ms(e->joined_at), TextOrNull(e->user_agent), TextOrNull(e->ip_address)});
-    }
-    c.Exec(
-        "INSERT INTO viewer_sessions (session_id, user_id, stage_arn, participant_id, joined_at, "
-        "last_heartbeat, user_agent, ip_address) SELECT sid, uid, arn, pid, ivs_ms_to_ts(j), "
-        "ivs_ms_to_ts(j), ua, ip FROM (VALUES " +
-            ValuesList(rows.size(), {"", "", "", "", "::bigint", "", ""}) +
-            ") AS x(sid, uid, arn, pid, j, ua, ip) ON CONFLICT (session_id) DO NOTHING",
-        p);
-}
-
-// The duration is measured from the row's joined_at, so a start recorded earlier wins.
-void UpsertEnded(PgConn& c, const std::vector<const SessionEvent*>& rows) {
-    PgParams p;
-    for (const SessionEvent* e : rows) {
-        p.insert(p.end(), {e->session_id, e->user_id, e->stage_arn, TextOrNull(e->participant_id),
-                           Ms(e->joined_at), Ms(e->left_at), Ms(e->last_heartbeat),
-                           TextOrNull(e->end_reason), TextOrNull(e->user_agent),
-                           TextOrNull(e->ip_address)});
-    }
-    c.Exec(
-        "INSERT INTO viewer_sessions AS v (session_id, user_id, stage_arn, participant_id, "
-        "joined_at, left_at, watch_duration_seconds, last_heartbeat, end_reason, user_agent, "
-        "ip_address) SELECT sid, uid, arn, pid, ivs_ms_to_ts(j), ivs_ms_to_ts(GREATEST(l, j)), "
-        "GREATEST(0, (l - j) / 1000), ivs_ms_to_ts(GREATEST(h, j)), reason, ua, ip FROM (VALUES " +
-            ValuesList(rows.size(),
-                       {"", "", "", "", "::bigint", "::bigint", "::bigint", "", "", ""}) +
-            ") AS x(sid, uid, arn, pid, j, l, h, reason, ua, ip) "
-            "ON CONFLICT (session_id) DO UPDATE SET "
-            "left_at = GREATEST(EXCLUDED.left_at, v.joined_at), "
-            "watch_duration_seconds = GREATEST(0, (ivs_ts_to_ms(GREATEST(EXCLUDED.left_at, "
-            "v.joined_at)) - ivs_ts_to_ms(v.joined_at)) / 1000), "
-            "last_heartbeat = GREATEST(v.last_heartbeat, EXCLUDED.last_heartbeat), "
-            "end_reason = EXCLUDED.end_reason WHERE v.left_at IS NULL",
-        p);
-}
-
-// Starts whose viewer never got a token: the row goes (applied after the batch's starts).
-void DeleteCancelled(PgConn& c, const std::vector<const SessionEvent*>& rows) {
-    PgParams p;
-    for (const SessionEvent* e : rows) p.push_back(e->session_id);
-    c.Exec("DELETE FROM viewer_sessions v USING (VALUES " + ValuesList(rows.size(), {""}) +
-               ") AS x(sid) WHERE v.session_id = x.sid",
-           p);
-}
-
-void UpdateHeartbeats(PgConn& c, const std::vector<std::pair<std::string, std::int64_t>>& rows) {
-    PgParams p;
-    for (const auto& [sid, ms] : rows) p.insert(p.end(), {sid, std::to_string(ms)});
-    c.Exec("UPDATE viewer_sessions v SET last_heartbeat = GREATEST(v.last_heartbeat, "
-           "ivs_ms_to_ts(x.h)) FROM (VALUES " +
-               ValuesList(rows.size(), {"", "::bigint"}) +
-               ") AS x(sid, h) WHERE v.session_id = x.sid AND v.left_at IS NULL",
-           p);
-}
-
-template <class T, class F>
-void InChunks(const std::vector<T>& all, F&& f) {
-    for (std::size_t i = 0; i < all.size(); i += kRowsPerStatement) {
-        auto end = std::min(all.size(), i + kRowsPerStatement);
-        f(std::vector<T>(all.begin() + static_cast<std::ptrdiff_t>(i),
-                         all.begin() + static_cast<std::ptrdiff_t>(end)));
-    }
-}
-
-// One transaction. Rows are de-duplicated (a statement may touch a row only once) and sorted
-// by session_id so concurrent batches lock rows in the same order.
-void ApplyOn(PgConn& c, const HistoryBatch& batch) {
-    std::map<std::string, const SessionEvent*> started, ended, cancelled;
-    for (const SessionEvent& e : batch.events) {
-        auto& target = e.kind == SessionEvent::Kind::started ? started
-                       : e.end_reason == ports::kCancelled  ? cancelled
-                                                            : ended;
-        target.emplace(e.session_id, &e);
-    }
-    std::map<std::string, std::int64_t> beats;
-    for (const auto& h : batch.heartbeats) {
-        auto& v = beats[h.session_id];
-        v = std::max(v, ToUnixMillis(h.at));
-    }
-    auto values = [](const auto& m) {
-        std::vector<typename std::decay_t<decltype(m)>::mapped_type> v;
-        for (const auto& kv : m) v.push_back(kv.second);
-        return v;
-    };
-    PgTransaction tx(c);
-    InChunks(values(started), [&](const auto& rows) { InsertStarted(c, rows); });
-    InChunks(values(ended), [&](const auto& rows) { UpsertEnded(c, rows); });
-    InChunks(values(cancelled), [&](const auto& rows) { DeleteCancelled(c, rows); });
-    std::vector<std::pair<std::string, std::int64_t>> beat_rows(beats.begin(), beats.end());
-    InChunks(beat_rows, [&](const auto& rows) { UpdateHeartbeats(c, rows); });
-    tx.Commit();
 }
 
 ports::SessionRecord ReadSession(const PgResult& r, int i) {
@@ -163,6 +44,12 @@ const char* kSessionColumns =
     "id, session_id, user_id, stage_arn, participant_id, ivs_ts_to_ms(joined_at), "
     "ivs_ts_to_ms(left_at), watch_duration_seconds, ivs_ts_to_ms(last_heartbeat), end_reason";
 
+// The probe's connection: one short statement, the shortest client-side deadline.
+PgOptions ProbeOptions(PgOptions o) {
+    o.statement_timeout_ms = std::min(o.statement_timeout_ms, 1000);
+    return o;
+}
+
 }  // namespace
 
 PgHistoryStore::PgHistoryStore(PgOptions options, std::chrono::seconds connect_wait)
@@ -181,9 +68,48 @@ PgHistoryStore::PgHistoryStore(PgOptions options, std::chrono::seconds connect_w
             std::this_thread::sleep_for(std::chrono::milliseconds(500));
         }
     }
+    breaker_ = std::make_unique<PgBreaker>(
+        [probe = ProbeOptions(options_)] {
+            PgConn conn(probe);
+            conn.Exec("SELECT 1");
+            return true;
+        },
+        options_.breaker_probe_interval);
     pool_ = std::make_unique<WorkerPool<PgConn>>(
-        std::max(1, options_.pool_size), options_.queue_cap,
-        [this] { return std::make_unique<PgConn>(options_); });
+        std::max(1, options_.pool_size), options_.queue_cap, [this] {
+            return std::make_unique<PgConn>(options_,
+                                            [b = breaker_.get()](const std::string& why) {
+                                                b->Trip(why);
+                                            });
+        });
+}
+
+namespace {
+Error CircuitOpen() { return Error(Errc::unavailable, "History store is unavailable"); }
+}  // namespace
+
+// The job, failing at once instead while the breaker is open (also for a job queued before it
+// opened).
+template <class T, class F>
+auto PgHistoryStore::Guard(F job) {
+    return [breaker = breaker_.get(), job = std::move(job)](PgConn& c) mutable -> Result<T> {
+        if (breaker->Open()) return CircuitOpen();
+        return job(c);
+    };
+}
+
+template <class T, class F>
+ports::HistoryStore::Async<T> PgHistoryStore::Run(F job) {
+    if (BreakerOpen()) co_return CircuitOpen();
+    auto guarded = Guard<T>(std::move(job));
+    auto r = co_await RunOn<T>(*pool_, std::move(guarded));
+    co_return r;
+}
+
+template <class T, class F>
+Result<T> PgHistoryStore::RunBlocking(F job) {
+    if (BreakerOpen()) return CircuitOpen();
+    return RunSync<T>(*pool_, Guard<T>(std::move(job)));
 }
 
 int MigratePostgresOnce(const PgOptions& options) {
@@ -195,6 +121,7 @@ PgHistoryStore::~PgHistoryStore() { Stop(); }
 
 void PgHistoryStore::Stop() {
     if (pool_) pool_->Stop();
+    if (breaker_) breaker_->Stop();
 }
 
 // Applies a batch in one transaction, turning driver errors into a Status.
@@ -206,11 +133,11 @@ static Status ApplyGuarded(PgConn& c, const HistoryBatch& batch) {
 }
 
 Status PgHistoryStore::ApplySync(const HistoryBatch& batch) {
-    return RunSync<void>(*pool_, [&batch](PgConn& c) { return ApplyGuarded(c, batch); });
+    return RunBlocking<void>([&batch](PgConn& c) { return ApplyGuarded(c, batch); });
 }
 
 ports::HistoryStore::Async<void> PgHistoryStore::Apply(HistoryBatch batch) {
-    return RunOn<void>(*pool_, [batch = std::move(batch)](PgConn& c) {
+    return Run<void>([batch = std::move(batch)](PgConn& c) {
         return ApplyGuarded(c, batch);
     });
 }
@@ -226,8 +153,8 @@ ports::HistoryStore::Async<ports::HistoryPage> PgHistoryStore::History(std::stri
         bad_cursor = !after;
     }
     limit = std::clamp(limit, 1, 100);
-    return RunOn<ports::HistoryPage>(
-        *pool_, [user_id = std::move(user_id), limit, after, bad_cursor](PgConn& c) {
+    return Run<ports::HistoryPage>(
+        [user_id = std::move(user_id), limit, after, bad_cursor](PgConn& c) {
             if (bad_cursor) {
                 return Result<ports::HistoryPage>(InvalidFields({"cursor"}, "cursor is not valid"));
             }
@@ -267,7 +194,7 @@ ports::HistoryStore::Async<ports::HistoryPage> PgHistoryStore::History(std::stri
 
 ports::HistoryStore::Async<ports::StageViewStats> PgHistoryStore::StageStats(std::string stage_arn,
                                                                              SystemTime since) {
-    return RunOn<ports::StageViewStats>(*pool_, [stage_arn = std::move(stage_arn),
+    return Run<ports::StageViewStats>([stage_arn = std::move(stage_arn),
                                                  since](PgConn& c) {
         return Guarded<ports::StageViewStats>("stats", [&]() -> Result<ports::StageViewStats> {
             auto r = c.Prepared(
@@ -289,7 +216,7 @@ ports::HistoryStore::Async<ports::StageViewStats> PgHistoryStore::StageStats(std
 
 ports::HistoryStore::Async<void> PgHistoryStore::InsertSnapshots(
     std::vector<ports::StatsSnapshot> snapshots) {
-    return RunOn<void>(*pool_, [snapshots = std::move(snapshots)](PgConn& c) -> Status {
+    return Run<void>([snapshots = std::move(snapshots)](PgConn& c) -> Status {
         return Guarded<void>("insert snapshots", [&]() -> Status {
             InChunks(snapshots, [&](const std::vector<ports::StatsSnapshot>& rows) {
                 PgParams p;
@@ -309,7 +236,7 @@ ports::HistoryStore::Async<void> PgHistoryStore::InsertSnapshots(
 
 ports::HistoryStore::Async<std::vector<ports::TimeseriesPoint>> PgHistoryStore::Timeseries(
     ports::TimeseriesQuery query) {
-    return RunOn<std::vector<ports::TimeseriesPoint>>(*pool_, [query = std::move(query)](
+    return Run<std::vector<ports::TimeseriesPoint>>([query = std::move(query)](
                                                                   PgConn& c) {
         return Guarded<std::vector<ports::TimeseriesPoint>>(
             "timeseries", [&]() -> Result<std::vector<ports::TimeseriesPoint>> {
@@ -345,7 +272,7 @@ ports::HistoryStore::Async<std::vector<ports::TimeseriesPoint>> PgHistoryStore::
 
 ports::HistoryStore::Async<std::int64_t> PgHistoryStore::DeleteSnapshotsBefore(SystemTime t,
                                                                                int batch_limit) {
-    return RunOn<std::int64_t>(*pool_, [t, batch_limit](PgConn& c) {
+    return Run<std::int64_t>([t, batch_limit](PgConn& c) {
         return Guarded<std::int64_t>("delete snapshots", [&]() -> Result<std::int64_t> {
             return c
                 .Prepared("delete_snapshots",
@@ -360,7 +287,7 @@ ports::HistoryStore::Async<std::int64_t> PgHistoryStore::DeleteSnapshotsBefore(S
 
 ports::HistoryStore::Async<std::int64_t> PgHistoryStore::DeleteSessionsBefore(SystemTime t,
                                                                               int batch_limit) {
-    return RunOn<std::int64_t>(*pool_, [t, batch_limit](PgConn& c) {
+    return Run<std::int64_t>([t, batch_limit](PgConn& c) {
         return Guarded<std::int64_t>("delete sessions", [&]() -> Result<std::int64_t> {
             return c
                 .Prepared("delete_sessions",
@@ -393,15 +320,15 @@ auto CloseOpenJob(SystemTime t, std::string reason) {
 
 ports::HistoryStore::Async<std::int64_t> PgHistoryStore::CloseOpenSessions(SystemTime t,
                                                                            std::string reason) {
-    return RunOn<std::int64_t>(*pool_, CloseOpenJob(t, std::move(reason)));
+    return Run<std::int64_t>(CloseOpenJob(t, std::move(reason)));
 }
 
 Result<std::int64_t> PgHistoryStore::CloseOpenSessionsSync(SystemTime t, std::string reason) {
-    return RunSync<std::int64_t>(*pool_, CloseOpenJob(t, std::move(reason)));
+    return RunBlocking<std::int64_t>(CloseOpenJob(t, std::move(reason)));
 }
 
 ports::HistoryStore::Async<void> PgHistoryStore::Ping() {
-    return RunOn<void>(*pool_, [](PgConn& c) -> Status {
+    return Run<void>([](PgConn& c) -> Status {
         return Guarded<void>("ping", [&]() -> Status {
             c.Prepared("ping", "SELECT 1", {});
             return Ok();
@@ -410,7 +337,7 @@ ports::HistoryStore::Async<void> PgHistoryStore::Ping() {
 }
 
 asio::awaitable<Status> PgHistoryStore::SaveStage(ports::ArchivedStage s) {
-    return RunOn<void>(*pool_, [s = std::move(s)](PgConn& c) -> Status {
+    return Run<void>([s = std::move(s)](PgConn& c) -> Status {
         return Guarded<void>("save stage", [&]() -> Status {
             c.Prepared(
                 "save_stage",
@@ -434,7 +361,7 @@ asio::awaitable<Status> PgHistoryStore::SaveStage(ports::ArchivedStage s) {
 }
 
 asio::awaitable<Status> PgHistoryStore::MarkStageDeleted(std::string arn, SystemTime at) {
-    return RunOn<void>(*pool_, [arn = std::move(arn), at](PgConn& c) -> Status {
+    return Run<void>([arn = std::move(arn), at](PgConn& c) -> Status {
         return Guarded<void>("mark stage deleted", [&]() -> Status {
             c.Prepared("mark_stage_deleted",
                        "UPDATE stages SET state = 'deleted', deleted_at = ivs_ms_to_ts($2::bigint), "
@@ -446,7 +373,7 @@ asio::awaitable<Status> PgHistoryStore::MarkStageDeleted(std::string arn, System
 }
 
 asio::awaitable<Result<std::vector<ports::ArchivedStage>>> PgHistoryStore::LoadStages() {
-    return RunOn<std::vector<ports::ArchivedStage>>(*pool_, [](PgConn& c) {
+    return Run<std::vector<ports::ArchivedStage>>([](PgConn& c) {
         return Guarded<std::vector<ports::ArchivedStage>>(
             "load stages", [&]() -> Result<std::vector<ports::ArchivedStage>> {
                 auto r = c.Prepared("load_stages",
