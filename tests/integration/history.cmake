@@ -9,3 +9,6 @@ ivs_add_test(history_app_integration_tests integration WITH_APP SOURCES
 ivs_add_test(history_flow_integration_tests integration WITH_APP SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/history_flow_test.cpp
   LIBS ivs_adapters_history)
+ivs_add_test(history_pg_hung_integration_tests integration SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/history_pg_hung_test.cpp
+  LIBS ivs_adapters_history)

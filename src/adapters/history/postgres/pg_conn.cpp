@@ -49,7 +49,8 @@ std::int64_t PgResult::Affected() const {
     return n && *n ? std::strtoll(n, nullptr, 10) : 0;
 }
 
-PgConn::PgConn(PgOptions options) : options_(std::move(options)) {}
+PgConn::PgConn(PgOptions options, HungHandler on_hung)
+    : options_(std::move(options)), on_hung_(std::move(on_hung)) {}
 
 PgConn::~PgConn() { Drop(); }
 
@@ -97,6 +98,11 @@ void PgConn::Ensure() {
     if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
         std::string msg = conn_ ? PQerrorMessage(conn_) : "out of memory";
         Drop();
+        // A server that is down refuses at once; one that takes a second to fail is hung (the
+        // kernel accepted the connection, nobody answers the start-up packet).
+        if (std::chrono::steady_clock::now() - now >= std::chrono::seconds(1)) {
+            Hung("the connection attempt timed out");
+        }
         backoff_ = std::min<std::chrono::milliseconds>(
             std::chrono::seconds(5),
             backoff_.count() == 0 ? std::chrono::milliseconds(100) : backoff_ * 2);
@@ -146,8 +152,10 @@ pg_result* PgConn::Await(int sent, const std::string& what) {
                 if (last) PQclear(last);
                 if (failed) PQclear(failed);
                 Drop();
-                throw DbError(Errc::timeout, "postgres " + what + ": no answer within " +
-                                                 std::to_string(limit.count()) + " ms");
+                std::string why = what + ": no answer within " + std::to_string(limit.count()) +
+                                  " ms";
+                Hung(why);
+                throw DbError(Errc::timeout, "postgres " + why);
             }
             if (!PQconsumeInput(conn_)) break;  // broken: PQgetResult reports it
         }

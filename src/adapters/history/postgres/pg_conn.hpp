@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -25,6 +26,7 @@ struct PgOptions {
     int statement_timeout_ms = 5000;
     std::string schema;                     // search_path when not empty (tests)
     std::size_t queue_cap = 20000;
+    std::chrono::milliseconds breaker_probe_interval{500};  // while the pool's breaker is open
 };
 
 using PgParams = std::vector<std::optional<std::string>>;
@@ -56,7 +58,11 @@ private:
 // thread-safe: owned by one worker thread.
 class PgConn {
 public:
-    explicit PgConn(PgOptions options);
+    // Called (before the DbError is thrown) when the server looks hung rather than down: a
+    // query unanswered within its deadline, a connection attempt that timed out.
+    using HungHandler = std::function<void(const std::string& why)>;
+
+    explicit PgConn(PgOptions options, HungHandler on_hung = {});
     ~PgConn();
     PgConn(const PgConn&) = delete;
     PgConn& operator=(const PgConn&) = delete;
@@ -74,7 +80,12 @@ private:
     pg_result* Await(int sent, const std::string& what);
     void Drop();
 
+    void Hung(const std::string& why) {
+        if (on_hung_) on_hung_(why);
+    }
+
     PgOptions options_;
+    HungHandler on_hung_;
     pg_conn* conn_ = nullptr;
     std::set<std::string> prepared_;
     std::chrono::steady_clock::time_point retry_at_{};

@@ -44,6 +44,12 @@ const char* kSessionColumns =
     "id, session_id, user_id, stage_arn, participant_id, ivs_ts_to_ms(joined_at), "
     "ivs_ts_to_ms(left_at), watch_duration_seconds, ivs_ts_to_ms(last_heartbeat), end_reason";
 
+// The probe's connection: one short statement, the shortest client-side deadline.
+PgOptions ProbeOptions(PgOptions o) {
+    o.statement_timeout_ms = std::min(o.statement_timeout_ms, 1000);
+    return o;
+}
+
 }  // namespace
 
 PgHistoryStore::PgHistoryStore(PgOptions options, std::chrono::seconds connect_wait)
@@ -62,9 +68,48 @@ PgHistoryStore::PgHistoryStore(PgOptions options, std::chrono::seconds connect_w
             std::this_thread::sleep_for(std::chrono::milliseconds(500));
         }
     }
+    breaker_ = std::make_unique<PgBreaker>(
+        [probe = ProbeOptions(options_)] {
+            PgConn conn(probe);
+            conn.Exec("SELECT 1");
+            return true;
+        },
+        options_.breaker_probe_interval);
     pool_ = std::make_unique<WorkerPool<PgConn>>(
-        std::max(1, options_.pool_size), options_.queue_cap,
-        [this] { return std::make_unique<PgConn>(options_); });
+        std::max(1, options_.pool_size), options_.queue_cap, [this] {
+            return std::make_unique<PgConn>(options_,
+                                            [b = breaker_.get()](const std::string& why) {
+                                                b->Trip(why);
+                                            });
+        });
+}
+
+namespace {
+Error CircuitOpen() { return Error(Errc::unavailable, "History store is unavailable"); }
+}  // namespace
+
+// The job, failing at once instead while the breaker is open (also for a job queued before it
+// opened).
+template <class T, class F>
+auto PgHistoryStore::Guard(F job) {
+    return [breaker = breaker_.get(), job = std::move(job)](PgConn& c) mutable -> Result<T> {
+        if (breaker->Open()) return CircuitOpen();
+        return job(c);
+    };
+}
+
+template <class T, class F>
+ports::HistoryStore::Async<T> PgHistoryStore::Run(F job) {
+    if (BreakerOpen()) co_return CircuitOpen();
+    auto guarded = Guard<T>(std::move(job));
+    auto r = co_await RunOn<T>(*pool_, std::move(guarded));
+    co_return r;
+}
+
+template <class T, class F>
+Result<T> PgHistoryStore::RunBlocking(F job) {
+    if (BreakerOpen()) return CircuitOpen();
+    return RunSync<T>(*pool_, Guard<T>(std::move(job)));
 }
 
 int MigratePostgresOnce(const PgOptions& options) {
@@ -76,6 +121,7 @@ PgHistoryStore::~PgHistoryStore() { Stop(); }
 
 void PgHistoryStore::Stop() {
     if (pool_) pool_->Stop();
+    if (breaker_) breaker_->Stop();
 }
 
 // Applies a batch in one transaction, turning driver errors into a Status.
@@ -87,11 +133,11 @@ static Status ApplyGuarded(PgConn& c, const HistoryBatch& batch) {
 }
 
 Status PgHistoryStore::ApplySync(const HistoryBatch& batch) {
-    return RunSync<void>(*pool_, [&batch](PgConn& c) { return ApplyGuarded(c, batch); });
+    return RunBlocking<void>([&batch](PgConn& c) { return ApplyGuarded(c, batch); });
 }
 
 ports::HistoryStore::Async<void> PgHistoryStore::Apply(HistoryBatch batch) {
-    return RunOn<void>(*pool_, [batch = std::move(batch)](PgConn& c) {
+    return Run<void>([batch = std::move(batch)](PgConn& c) {
         return ApplyGuarded(c, batch);
     });
 }
@@ -107,8 +153,8 @@ ports::HistoryStore::Async<ports::HistoryPage> PgHistoryStore::History(std::stri
         bad_cursor = !after;
     }
     limit = std::clamp(limit, 1, 100);
-    return RunOn<ports::HistoryPage>(
-        *pool_, [user_id = std::move(user_id), limit, after, bad_cursor](PgConn& c) {
+    return Run<ports::HistoryPage>(
+        [user_id = std::move(user_id), limit, after, bad_cursor](PgConn& c) {
             if (bad_cursor) {
                 return Result<ports::HistoryPage>(InvalidFields({"cursor"}, "cursor is not valid"));
             }
@@ -148,7 +194,7 @@ ports::HistoryStore::Async<ports::HistoryPage> PgHistoryStore::History(std::stri
 
 ports::HistoryStore::Async<ports::StageViewStats> PgHistoryStore::StageStats(std::string stage_arn,
                                                                              SystemTime since) {
-    return RunOn<ports::StageViewStats>(*pool_, [stage_arn = std::move(stage_arn),
+    return Run<ports::StageViewStats>([stage_arn = std::move(stage_arn),
                                                  since](PgConn& c) {
         return Guarded<ports::StageViewStats>("stats", [&]() -> Result<ports::StageViewStats> {
             auto r = c.Prepared(
@@ -170,7 +216,7 @@ ports::HistoryStore::Async<ports::StageViewStats> PgHistoryStore::StageStats(std
 
 ports::HistoryStore::Async<void> PgHistoryStore::InsertSnapshots(
     std::vector<ports::StatsSnapshot> snapshots) {
-    return RunOn<void>(*pool_, [snapshots = std::move(snapshots)](PgConn& c) -> Status {
+    return Run<void>([snapshots = std::move(snapshots)](PgConn& c) -> Status {
         return Guarded<void>("insert snapshots", [&]() -> Status {
             InChunks(snapshots, [&](const std::vector<ports::StatsSnapshot>& rows) {
                 PgParams p;
@@ -190,7 +236,7 @@ ports::HistoryStore::Async<void> PgHistoryStore::InsertSnapshots(
 
 ports::HistoryStore::Async<std::vector<ports::TimeseriesPoint>> PgHistoryStore::Timeseries(
     ports::TimeseriesQuery query) {
-    return RunOn<std::vector<ports::TimeseriesPoint>>(*pool_, [query = std::move(query)](
+    return Run<std::vector<ports::TimeseriesPoint>>([query = std::move(query)](
                                                                   PgConn& c) {
         return Guarded<std::vector<ports::TimeseriesPoint>>(
             "timeseries", [&]() -> Result<std::vector<ports::TimeseriesPoint>> {
@@ -226,7 +272,7 @@ ports::HistoryStore::Async<std::vector<ports::TimeseriesPoint>> PgHistoryStore::
 
 ports::HistoryStore::Async<std::int64_t> PgHistoryStore::DeleteSnapshotsBefore(SystemTime t,
                                                                                int batch_limit) {
-    return RunOn<std::int64_t>(*pool_, [t, batch_limit](PgConn& c) {
+    return Run<std::int64_t>([t, batch_limit](PgConn& c) {
         return Guarded<std::int64_t>("delete snapshots", [&]() -> Result<std::int64_t> {
             return c
                 .Prepared("delete_snapshots",
@@ -241,7 +287,7 @@ ports::HistoryStore::Async<std::int64_t> PgHistoryStore::DeleteSnapshotsBefore(S
 
 ports::HistoryStore::Async<std::int64_t> PgHistoryStore::DeleteSessionsBefore(SystemTime t,
                                                                               int batch_limit) {
-    return RunOn<std::int64_t>(*pool_, [t, batch_limit](PgConn& c) {
+    return Run<std::int64_t>([t, batch_limit](PgConn& c) {
         return Guarded<std::int64_t>("delete sessions", [&]() -> Result<std::int64_t> {
             return c
                 .Prepared("delete_sessions",
@@ -274,15 +320,15 @@ auto CloseOpenJob(SystemTime t, std::string reason) {
 
 ports::HistoryStore::Async<std::int64_t> PgHistoryStore::CloseOpenSessions(SystemTime t,
                                                                            std::string reason) {
-    return RunOn<std::int64_t>(*pool_, CloseOpenJob(t, std::move(reason)));
+    return Run<std::int64_t>(CloseOpenJob(t, std::move(reason)));
 }
 
 Result<std::int64_t> PgHistoryStore::CloseOpenSessionsSync(SystemTime t, std::string reason) {
-    return RunSync<std::int64_t>(*pool_, CloseOpenJob(t, std::move(reason)));
+    return RunBlocking<std::int64_t>(CloseOpenJob(t, std::move(reason)));
 }
 
 ports::HistoryStore::Async<void> PgHistoryStore::Ping() {
-    return RunOn<void>(*pool_, [](PgConn& c) -> Status {
+    return Run<void>([](PgConn& c) -> Status {
         return Guarded<void>("ping", [&]() -> Status {
             c.Prepared("ping", "SELECT 1", {});
             return Ok();
@@ -291,7 +337,7 @@ ports::HistoryStore::Async<void> PgHistoryStore::Ping() {
 }
 
 asio::awaitable<Status> PgHistoryStore::SaveStage(ports::ArchivedStage s) {
-    return RunOn<void>(*pool_, [s = std::move(s)](PgConn& c) -> Status {
+    return Run<void>([s = std::move(s)](PgConn& c) -> Status {
         return Guarded<void>("save stage", [&]() -> Status {
             c.Prepared(
                 "save_stage",
@@ -315,7 +361,7 @@ asio::awaitable<Status> PgHistoryStore::SaveStage(ports::ArchivedStage s) {
 }
 
 asio::awaitable<Status> PgHistoryStore::MarkStageDeleted(std::string arn, SystemTime at) {
-    return RunOn<void>(*pool_, [arn = std::move(arn), at](PgConn& c) -> Status {
+    return Run<void>([arn = std::move(arn), at](PgConn& c) -> Status {
         return Guarded<void>("mark stage deleted", [&]() -> Status {
             c.Prepared("mark_stage_deleted",
                        "UPDATE stages SET state = 'deleted', deleted_at = ivs_ms_to_ts($2::bigint), "
@@ -327,7 +373,7 @@ asio::awaitable<Status> PgHistoryStore::MarkStageDeleted(std::string arn, System
 }
 
 asio::awaitable<Result<std::vector<ports::ArchivedStage>>> PgHistoryStore::LoadStages() {
-    return RunOn<std::vector<ports::ArchivedStage>>(*pool_, [](PgConn& c) {
+    return Run<std::vector<ports::ArchivedStage>>([](PgConn& c) {
         return Guarded<std::vector<ports::ArchivedStage>>(
             "load stages", [&]() -> Result<std::vector<ports::ArchivedStage>> {
                 auto r = c.Prepared("load_stages",

@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "adapters/history/postgres/pg_breaker.hpp"
 #include "adapters/history/postgres/pg_conn.hpp"
 #include "adapters/history/worker_pool.hpp"
 #include "ports/history_store.hpp"
@@ -11,8 +12,9 @@ namespace ivs::adapters::history {
 // History store on PostgreSQL 15 through libpq: `pool_size` connections, each owned by one
 // worker thread fed from a bounded queue (the server's I/O threads never wait on the
 // database; a full queue answers unavailable at once). Writes are batched into multi-row
-// statements; reads use prepared statements. Connections reconnect with backoff.
-// Thread-safe.
+// statements; reads use prepared statements. Connections reconnect with backoff. A hung server
+// trips the pool's circuit breaker: calls then fail at once with unavailable until a probe is
+// answered. Thread-safe.
 class PgHistoryStore final : public ports::HistoryStore {
 public:
     // Applies the migrations, retrying an unreachable server for up to `connect_wait`; throws
@@ -45,8 +47,19 @@ public:
 
     void Stop();
 
+    // True while the circuit breaker is open (calls fail at once).
+    bool BreakerOpen() const { return breaker_ && breaker_->Open(); }
+
 private:
+    template <class T, class F>
+    auto Guard(F job);
+    template <class T, class F>
+    Async<T> Run(F job);
+    template <class T, class F>
+    Result<T> RunBlocking(F job);
+
     PgOptions options_;
+    std::unique_ptr<PgBreaker> breaker_;
     std::unique_ptr<WorkerPool<PgConn>> pool_;
 };
 
