@@ -2,7 +2,8 @@
 # Viewer re-join cycle: 2,000 viewers seated, then wrk re-joins them in a cycle (each request signs
 # a new ES384 participant token), in embedded and Redis mode, with each token signer (the default,
 # Nettle, and TOKEN_SIGNING_LIBRARY=openssl), beside the one-core ES384 sign rates of OpenSSL and
-# Nettle measured in the same run. Seating only: REQUIRE_LIVE_PUBLISHER=false.
+# Nettle measured in the same run. Seating only: REQUIRE_LIVE_PUBLISHER=false; FANOUT_MODE=mediaserver,
+# since replication mode allows only the master plus 5 stages (300 seats of 50).
 # BENCH_JOIN_VIEWERS (2000) and BENCH_ECDSA_SECONDS (3) tune it; wrk settings as every part.
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
@@ -25,7 +26,7 @@ run_mode() {  # run_mode [VAR=value...]: seats the viewers, re-joins them under 
   local port seat wrk stats
   port=$(bench_free_port)
   bench_start_ivs_server "$build" "$port" LOG_LEVEL=error REQUIRE_LIVE_PUBLISHER=false \
-    STAGE_CAPACITY=50 MAX_STAGES=60 "$@"
+    STAGE_CAPACITY=50 MAX_STAGES=60 FANOUT_MODE=mediaserver "$@"
   seat=$(python3 "$here/join/seat.py" "http://127.0.0.1:$port" "$key" "$viewers" "$prefix")
   bench_log "join-cycle: seated $seat"
   wrk=$(API_KEY=$key JOIN_PREFIX=$prefix JOIN_COUNT=$viewers \

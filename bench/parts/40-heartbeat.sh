@@ -72,5 +72,6 @@ print(json.dumps({
     "ratio_redis_vs_reference_rps": ratio(redis_mode, reference),
     "ratio_embedded_vs_reference_rps": ratio(embedded, reference),
     "ratio_redis_vs_nginx_rps": ratio(redis_mode, nginx),
+    "ratio_embedded_vs_nginx_rps": ratio(embedded, nginx),
 }))
 PY

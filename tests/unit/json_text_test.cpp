@@ -2,6 +2,10 @@
 
 #include <boost/json.hpp>
 
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
 #include "core/json_text.hpp"
 
 namespace ivs {
@@ -33,6 +37,23 @@ TEST(JsonText, StringsAndIntegersAreUntouched) {
 TEST(JsonText, RewritesExponentTokensOfAnyDocument) {
     EXPECT_EQ(PlainJsonNumbers(R"({"a":1.5E-3,"b":[2E0,-4.25E2],"c":"3E2"})"),
               R"({"a":0.0015,"b":[2,-425],"c":"3E2"})");
+}
+
+TEST(JsonText, WritesTheSameBytesAsBoostWithPlainNumbers) {
+    // Every escape Boost.JSON writes (quote, backslash, each control character), bytes it leaves
+    // alone (DEL, UTF-8), nesting, empty containers and each number kind.
+    std::string controls;
+    for (int c = 0; c < 0x20; ++c) controls.push_back(static_cast<char>(c));
+    json::object o{{"controls", controls},
+                   {"quote\"key\\", "a\"b\\c/d\x7f"},
+                   {"utf8", "caf\xc3\xa9 \xe2\x82\xac"},
+                   {"nested", json::array{json::object{}, json::array{}, nullptr, true, false}},
+                   {"ints", json::array{0, -1, INT64_MIN, INT64_MAX, UINT64_MAX}},
+                   {"doubles", json::array{0.0, -0.0, 1e-7, 123.456, 1e21, -2.5e-3}},
+                   {"", ""}};
+    EXPECT_EQ(SerializeJson(o), PlainJsonNumbers(json::serialize(o)));
+    EXPECT_EQ(SerializeJson(json::value(std::numeric_limits<double>::infinity())), "null");
+    EXPECT_EQ(SerializeJson(json::value(std::nan(""))), "null");
 }
 
 }  // namespace
