@@ -1,11 +1,14 @@
 #include "domain/stages/stage_registry.hpp"
 
-#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <limits>
 #include <set>
 
@@ -270,32 +273,47 @@ boost::asio::awaitable<Result<ports::Stage>> StageRegistry::CreateStage(std::str
                                        claims->front());
 }
 
-boost::asio::awaitable<Result<ports::Stage>> StageRegistry::CreateClaimed(std::string claim_id) {
-    co_return co_await CreateWithClaim(NewStageName(), {}, true, std::move(claim_id));
-}
+namespace {
 
-boost::asio::awaitable<void> StageRegistry::KeepClaim(std::string claim_id) {
-    // Runs until cancelled (the creation finished): a cancelled wait throws and ends it.
+// Keeps a creation claim alive while its CreateStage runs, until `done` is set. A coroutine of
+// its own (not raced against the call with ||): it only reads values it owns, so it may outlive
+// the creation by one tick and then ends; a late extension of a released claim changes nothing
+// (only an existing claim is extended).
+boost::asio::awaitable<void> KeepClaimUntilDone(std::shared_ptr<ports::StageDemand> demand,
+                                                const Clock* clock, std::chrono::seconds ttl,
+                                                std::string claim_id,
+                                                std::shared_ptr<std::atomic<bool>> done) {
     boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
     for (;;) {
-        timer.expires_after(options_.claim_ttl / 3);
-        co_await timer.async_wait(boost::asio::use_awaitable);
-        (void)co_await deps_.demand->Extend(claim_id, deps_.clock->Now() + options_.claim_ttl);
+        timer.expires_after(ttl / 3);
+        auto [ec] = co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+        if (ec || done->load()) co_return;
+        (void)co_await demand->Extend(claim_id, clock->Now() + ttl);
     }
+}
+
+}  // namespace
+
+boost::asio::awaitable<Result<ports::Stage>> StageRegistry::CreateClaimed(std::string claim_id) {
+    co_return co_await CreateWithClaim(NewStageName(), {}, true, std::move(claim_id));
 }
 
 boost::asio::awaitable<Result<ports::Stage>> StageRegistry::CreateWithClaim(std::string name,
                                                                             ports::Tags extra_tags,
                                                                             bool auto_scaled,
                                                                             std::string claim_id) {
-    using namespace boost::asio::experimental::awaitable_operators;
     ports::Tags tags{{"Environment", options_.environment}};
     for (auto& [k, v] : extra_tags) tags[k] = v;
     tags[kCreationClaim] = claim_id;
     for (auto& [k, v] : ManagedTags()) tags[k] = v;
     ports::CreateStageRequest request{name, std::move(tags)};
-    auto raced = co_await (deps_.ivs->CreateStage(std::move(request)) || KeepClaim(claim_id));
-    auto created = std::get<0>(std::move(raced));
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    boost::asio::co_spawn(co_await boost::asio::this_coro::executor,
+                          KeepClaimUntilDone(deps_.demand, deps_.clock, options_.claim_ttl,
+                                             claim_id, done),
+                          boost::asio::detached);
+    auto created = co_await deps_.ivs->CreateStage(std::move(request));
+    done->store(true);
     if (!created) {
         (void)co_await deps_.demand->Release(claim_id);
         co_return created.error();

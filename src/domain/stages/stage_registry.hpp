@@ -110,7 +110,6 @@ private:
                                                                  ports::Tags extra_tags,
                                                                  bool auto_scaled,
                                                                  std::string claim_id);
-    boost::asio::awaitable<void> KeepClaim(std::string claim_id);
     boost::asio::awaitable<void> Archive(const ports::StageRecord& record);
     // Unregisters the stage and ends its sessions with their history events; how many ended.
     boost::asio::awaitable<Result<std::size_t>> RemoveAndEnd(std::string arn);
