@@ -43,8 +43,12 @@ private:
 inline std::int64_t ToUnixMillis(SystemTime t) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
+// Clamped to what a SystemTime holds (about 1678-2262): a stored or received number of any size
+// never overflows it.
 inline SystemTime FromUnixMillis(std::int64_t ms) {
-    return SystemTime(std::chrono::milliseconds(ms));
+    constexpr std::int64_t kLimit =
+        std::chrono::duration_cast<std::chrono::milliseconds>(SystemTime::duration::max()).count();
+    return SystemTime(std::chrono::milliseconds(ms < -kLimit ? -kLimit : ms > kLimit ? kLimit : ms));
 }
 
 }  // namespace ivs

@@ -399,7 +399,8 @@ WireResponse HandleWire(Emulator& e, const EmulatorServerOptions& options,
     if (req.path.rfind("/tags/", 0) == 0 && req.path.size() > 6) {
         result = HandleTags(e, req, *body);
     } else {
-        std::string_view name = std::string_view(req.path).substr(1);
+        std::string_view name =
+            req.path.empty() ? std::string_view() : std::string_view(req.path).substr(1);
         const Op* op = nullptr;
         for (const OpTable* table : {&Operations(), &SessionOperations(), &PublicKeyOperations()}) {
             if (auto it = table->find(name); it != table->end()) op = &it->second;
