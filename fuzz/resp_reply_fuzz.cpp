@@ -19,7 +19,7 @@ void Walk(const ivs::adapters::redis::RedisReply& r, int depth) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     auto text = ivs::fuzz::AsText(data, size);
-    redisReader* reader = redisReaderCreate();
+    redisReader* reader = ivs::adapters::redis::MakeReplyReader();
     // Fed in uneven pieces, as reads from a socket arrive.
     std::size_t pos = 0, piece = 1;
     bool ok = true;

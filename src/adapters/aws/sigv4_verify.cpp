@@ -29,8 +29,10 @@ std::optional<SystemTime> ParseAmzDate(std::string_view s) {
     tm.tm_hour = num(9, 2);
     tm.tm_min = num(11, 2);
     tm.tm_sec = num(13, 2);
-    if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
-        tm.tm_min > 59 || tm.tm_sec > 60) {
+    // Years a time point can hold (nanosecond clock: up to 2262); a signature is minutes old.
+    const int year = num(0, 4);
+    if (year < 1970 || year > 2200 || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 ||
+        tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60) {
         return std::nullopt;
     }
     return std::chrono::system_clock::from_time_t(timegm(&tm));

@@ -147,7 +147,7 @@ asio::awaitable<void> Connection::ConnectOnce() {
     std::uint64_t gen = ++generation_;
     link_ = std::make_shared<Link>(strand_, *tls_);
     if (reader_ != nullptr) redisReaderFree(reader_);
-    reader_ = redisReaderCreate();
+    reader_ = MakeReplyReader();
     Status s = co_await Handshake();
     if (gen != generation_ || state_.load() == State::stopped) co_return;
     if (!s) {

@@ -47,4 +47,34 @@ RedisReply ConvertReply(const redisReply* r) {
     return out;
 }
 
+namespace {
+
+// hiredis' own reply functions, with the array constructor capped.
+struct CappedFunctions {
+    redisReplyObjectFunctions fns{};
+    void* (*create_array)(const redisReadTask*, int) = nullptr;
+};
+
+CappedFunctions& Capped() {
+    static CappedFunctions capped = [] {
+        CappedFunctions c;
+        redisReader* probe = redisReaderCreate();
+        c.fns = *probe->fn;
+        redisReaderFree(probe);
+        c.create_array = c.fns.createArray;
+        c.fns.createArray = [](const redisReadTask* task, int elements) -> void* {
+            if (elements < 0 || static_cast<std::size_t>(elements) > kMaxReplyElements) {
+                return nullptr;  // the reader reports it as an error
+            }
+            return Capped().create_array(task, elements);
+        };
+        return c;
+    }();
+    return capped;
+}
+
+}  // namespace
+
+redisReader* MakeReplyReader() { return redisReaderCreateWithFunctions(&Capped().fns); }
+
 }  // namespace ivs::adapters::redis

@@ -1,11 +1,13 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
 struct redisReply;
+struct redisReader;
 
 namespace ivs::adapters::redis {
 
@@ -26,6 +28,14 @@ struct RedisReply {
     // Integer reply, or a string reply holding an integer; nullopt otherwise.
     std::optional<std::int64_t> AsInt() const;
 };
+
+// The most elements one reply array may announce: hiredis allocates an announced array before
+// its elements arrive, so a corrupt or hostile length would otherwise allocate gigabytes. A
+// longer announcement is a reader error (the connection is dropped and made again).
+inline constexpr std::size_t kMaxReplyElements = std::size_t{1} << 24;
+
+// A hiredis reply reader with that cap (free it with redisReaderFree).
+redisReader* MakeReplyReader();
 
 // A reply hiredis' reader decoded, as a plain value (RESP3-only types read as nil).
 RedisReply ConvertReply(const redisReply* r);
