@@ -40,7 +40,7 @@ inline std::vector<std::string> SplitList(std::string_view s, char sep = ',') {
 // Reads variables and, at the same time, records their documentation, so `--help` and the parser
 // can never disagree.
 class Reader {
-  public:
+public:
     explicit Reader(const Environment& env) : env_(env) {}
 
     std::optional<std::string> Raw(const std::string& name) const {
@@ -138,7 +138,7 @@ class Reader {
     // The --help section of the variables read from now on.
     void Section(std::string name) { section_ = std::move(name); }
 
-  private:
+private:
     void Document(const std::string& name, const std::string& def, const std::string& help,
                   bool secret = false) {
         if (seen_.insert(name).second) vars_.push_back({name, def, help, secret, section_});
