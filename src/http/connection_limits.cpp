@@ -89,10 +89,10 @@ Error CapacityError() {
     return Error(Errc::unavailable, "Too many open connections, retry shortly").WithRetryAfter(1);
 }
 
-std::string CapacityRefusal() {
+std::string RefusalBytes(const Error& error, unsigned version) {
     namespace bhttp = boost::beast::http;
-    Reply reply = EnvelopeError(CapacityError());
-    bhttp::response<bhttp::string_body> res{reply.status, 11};
+    Reply reply = EnvelopeError(error);
+    bhttp::response<bhttp::string_body> res{reply.status, version};
     res.set(bhttp::field::server, "ivs-server");
     res.set(bhttp::field::content_type, reply.content_type);
     reply.ForEachHeader([&](const std::string& name, const std::string& value) {
@@ -107,5 +107,7 @@ std::string CapacityRefusal() {
     bhttp::write(sink, res, ec);
     return out;
 }
+
+std::string CapacityRefusal() { return RefusalBytes(CapacityError(), 11); }
 
 }  // namespace ivs::http

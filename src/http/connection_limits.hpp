@@ -58,5 +58,8 @@ Error CapacityError();
 // The whole HTTP/1.1 response a connection refused for capacity gets: 503 SERVICE_UNAVAILABLE
 // in the JSON envelope, Retry-After, Connection: close.
 std::string CapacityRefusal();
+// The whole HTTP response (of `version`, 11 for HTTP/1.1) that refuses a request with `error`
+// in the JSON envelope and Connection: close.
+std::string RefusalBytes(const Error& error, unsigned version);
 
 }  // namespace ivs::http

@@ -18,118 +18,94 @@ public:
                                        "IVS API call latency in seconds", {"operation"})) {}
 
     Async<ports::Stage> CreateStage(ports::CreateStageRequest r) override {
-        auto t = Clock::now();
-        auto res = co_await inner_->CreateStage(std::move(r));
-        co_return Record("CreateStage", t, std::move(res));
+        return Timed("CreateStage", inner_->CreateStage(std::move(r)));
     }
     Async<ports::Stage> GetStage(std::string arn) override {
-        auto t = Clock::now();
-        auto res = co_await inner_->GetStage(std::move(arn));
-        co_return Record("GetStage", t, std::move(res));
+        return Timed("GetStage", inner_->GetStage(std::move(arn)));
     }
     Async<ports::Stage> UpdateStage(std::string arn, std::string name) override {
-        auto t = Clock::now();
-        auto res = co_await inner_->UpdateStage(std::move(arn), std::move(name));
-        co_return Record("UpdateStage", t, std::move(res));
+        return Timed("UpdateStage", inner_->UpdateStage(std::move(arn), std::move(name)));
     }
     Async<void> DeleteStage(std::string arn) override {
-        auto t = Clock::now();
-        auto res = co_await inner_->DeleteStage(std::move(arn));
-        co_return Record("DeleteStage", t, std::move(res));
+        return Timed("DeleteStage", inner_->DeleteStage(std::move(arn)));
     }
     Async<ports::Page<ports::StageSummary>> ListStages(std::string next, int max) override {
-        auto t = Clock::now();
-        auto res = co_await inner_->ListStages(std::move(next), max);
-        co_return Record("ListStages", t, std::move(res));
+        return Timed("ListStages", inner_->ListStages(std::move(next), max));
     }
     Async<ports::ParticipantToken> CreateParticipantToken(ports::CreateTokenRequest r) override {
-        auto t = Clock::now();
-        auto res = co_await inner_->CreateParticipantToken(std::move(r));
-        co_return Record("CreateParticipantToken", t, std::move(res));
+        return Timed("CreateParticipantToken", inner_->CreateParticipantToken(std::move(r)));
     }
     Async<void> DisconnectParticipant(std::string stage, std::string participant,
                                       std::string reason) override {
-        auto t = Clock::now();
-        auto res = co_await inner_->DisconnectParticipant(std::move(stage), std::move(participant),
-                                                          std::move(reason));
-        co_return Record("DisconnectParticipant", t, std::move(res));
+        return Timed("DisconnectParticipant",
+                     inner_->DisconnectParticipant(std::move(stage), std::move(participant),
+                                                   std::move(reason)));
     }
     Async<ports::Page<ports::ParticipantSummary>> ListParticipants(
         ports::ListParticipantsRequest r) override {
-        auto t = Clock::now();
-        auto res = co_await inner_->ListParticipants(std::move(r));
-        co_return Record("ListParticipants", t, std::move(res));
+        return Timed("ListParticipants", inner_->ListParticipants(std::move(r)));
     }
     Async<ports::Page<ports::StageSession>> ListStageSessions(std::string stage, std::string next,
                                                               int max) override {
-        auto t = Clock::now();
-        auto res = co_await inner_->ListStageSessions(std::move(stage), std::move(next), max);
-        co_return Record("ListStageSessions", t, std::move(res));
+        return Timed("ListStageSessions",
+                     inner_->ListStageSessions(std::move(stage), std::move(next), max));
     }
     Async<void> StartParticipantReplication(ports::ReplicationRequest r) override {
-        auto t = Clock::now();
-        auto res = co_await inner_->StartParticipantReplication(std::move(r));
-        co_return Record("StartParticipantReplication", t, std::move(res));
+        return Timed("StartParticipantReplication",
+                     inner_->StartParticipantReplication(std::move(r)));
     }
     Async<void> StopParticipantReplication(std::string source, std::string destination,
                                            std::string participant) override {
-        auto t = Clock::now();
-        auto res = co_await inner_->StopParticipantReplication(
-            std::move(source), std::move(destination), std::move(participant));
-        co_return Record("StopParticipantReplication", t, std::move(res));
+        return Timed("StopParticipantReplication",
+                     inner_->StopParticipantReplication(std::move(source), std::move(destination),
+                                                        std::move(participant)));
     }
-    Async<ports::Page<ports::ParticipantReplica>> ListParticipantReplicas(
-        std::string source, std::string participant, std::string next, int max) override {
-        auto t = Clock::now();
-        auto res = co_await inner_->ListParticipantReplicas(std::move(source),
-                                                            std::move(participant),
-                                                            std::move(next), max);
-        co_return Record("ListParticipantReplicas", t, std::move(res));
+    Async<ports::Page<ports::ParticipantReplica>> ListParticipantReplicas(std::string source,
+                                                                          std::string participant,
+                                                                          std::string next,
+                                                                          int max) override {
+        return Timed("ListParticipantReplicas",
+                     inner_->ListParticipantReplicas(std::move(source), std::move(participant),
+                                                     std::move(next), max));
     }
     Async<ports::PublicKey> ImportPublicKey(std::string material, std::string name,
                                             ports::Tags tags) override {
-        auto t = Clock::now();
-        auto res = co_await inner_->ImportPublicKey(std::move(material), std::move(name),
-                                                    std::move(tags));
-        co_return Record("ImportPublicKey", t, std::move(res));
+        return Timed("ImportPublicKey", inner_->ImportPublicKey(std::move(material),
+                                                                std::move(name), std::move(tags)));
     }
     Async<ports::PublicKey> GetPublicKey(std::string arn) override {
-        auto t = Clock::now();
-        auto res = co_await inner_->GetPublicKey(std::move(arn));
-        co_return Record("GetPublicKey", t, std::move(res));
+        return Timed("GetPublicKey", inner_->GetPublicKey(std::move(arn)));
     }
     Async<ports::Page<ports::PublicKey>> ListPublicKeys(std::string next, int max) override {
-        auto t = Clock::now();
-        auto res = co_await inner_->ListPublicKeys(std::move(next), max);
-        co_return Record("ListPublicKeys", t, std::move(res));
+        return Timed("ListPublicKeys", inner_->ListPublicKeys(std::move(next), max));
     }
     Async<void> DeletePublicKey(std::string arn) override {
-        auto t = Clock::now();
-        auto res = co_await inner_->DeletePublicKey(std::move(arn));
-        co_return Record("DeletePublicKey", t, std::move(res));
+        return Timed("DeletePublicKey", inner_->DeletePublicKey(std::move(arn)));
     }
     Async<void> TagResource(std::string arn, ports::Tags tags) override {
-        auto t = Clock::now();
-        auto res = co_await inner_->TagResource(std::move(arn), std::move(tags));
-        co_return Record("TagResource", t, std::move(res));
+        return Timed("TagResource", inner_->TagResource(std::move(arn), std::move(tags)));
     }
     Async<void> UntagResource(std::string arn, std::vector<std::string> keys) override {
-        auto t = Clock::now();
-        auto res = co_await inner_->UntagResource(std::move(arn), std::move(keys));
-        co_return Record("UntagResource", t, std::move(res));
+        return Timed("UntagResource", inner_->UntagResource(std::move(arn), std::move(keys)));
     }
     Async<ports::Tags> ListTagsForResource(std::string arn) override {
-        auto t = Clock::now();
-        auto res = co_await inner_->ListTagsForResource(std::move(arn));
-        co_return Record("ListTagsForResource", t, std::move(res));
+        return Timed("ListTagsForResource", inner_->ListTagsForResource(std::move(arn)));
     }
 
 private:
+    // Awaits `call`, counting its outcome and observing its latency under `operation`.
+    template <class T>
+    Async<T> Timed(const char* operation, Async<T> call) {
+        auto start = Clock::now();
+        auto result = co_await std::move(call);
+        co_return Record(operation, start, std::move(result));
+    }
+
     template <class R>
     R Record(const char* operation, Clock::time_point start, R result) {
         std::chrono::duration<double> elapsed = Clock::now() - start;
-        std::string outcome = result ? std::string("success")
-                                     : std::string(ErrcName(result.error().code));
+        std::string outcome =
+            result ? std::string("success") : std::string(ErrcName(result.error().code));
         calls_.WithLabels({operation, outcome}).Inc();
         latency_.WithLabels({operation}).Observe(elapsed.count());
         return result;

@@ -4,9 +4,11 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/http.hpp>
 
 #include "core/crypto.hpp"
+#include "http/connection_limits.hpp"
 #include "http/reply.hpp"
 #include "http/router.hpp"
 #include "metrics/registry.hpp"
@@ -100,19 +102,11 @@ std::optional<Error> Authenticate(const EndpointDeps& deps, const http::Request&
 }
 
 asio::awaitable<void> Refuse(beast::tcp_stream stream, unsigned version, Error error) {
-    http::Reply reply = http::EnvelopeError(error);
-    bhttp::response<bhttp::string_body> res{reply.status, version ? version : 11};
-    res.set(bhttp::field::server, "ivs-server");
-    res.set(bhttp::field::content_type, reply.content_type);
-    reply.ForEachHeader([&](const std::string& name, const std::string& value) {
-        res.insert(name, value);
-    });
-    res.body() = std::move(reply.body);
-    res.keep_alive(false);
-    res.prepare_payload();
+    std::string bytes = http::RefusalBytes(error, version ? version : 11);
     stream.expires_after(std::chrono::seconds(5));
     boost::system::error_code ec;
-    co_await bhttp::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+    co_await asio::async_write(stream, asio::buffer(bytes),
+                              asio::redirect_error(asio::use_awaitable, ec));
     stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
 }
 

@@ -4,6 +4,8 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "core/error.hpp"
 
@@ -31,5 +33,16 @@ std::optional<HistoryCursor> DecodeCursor(const std::string& text);
 
 // The client-facing error for a failure inside a store thread; logs the driver text.
 Error StoreError(std::string_view store, std::string_view operation, const std::exception& e);
+
+// Runs `f` (returning Result<T>) in a store thread; an exception from the driver becomes the
+// StoreError of `operation` on `store`.
+template <class T, class F>
+Result<T> GuardedCall(std::string_view store, std::string_view operation, F&& f) {
+    try {
+        return f();
+    } catch (const std::exception& e) {
+        return StoreError(store, operation, e);
+    }
+}
 
 }  // namespace ivs::adapters::history

@@ -63,10 +63,6 @@ ports::PublicKey ToKey(const KeyRec& k) {
     return ports::PublicKey{k.arn, k.name, k.material, k.fingerprint, k.tags};
 }
 
-Error StageNotFound(std::string_view arn) {
-    return IvsError(kNotFound, "Stage not found: " + std::string(arn));
-}
-
 }  // namespace
 
 Status CheckStageArn(std::string_view arn, std::string_view field) {

@@ -10,16 +10,6 @@ namespace {
 
 using State = Emulator::State;
 
-Error StageNotFound(std::string_view arn) {
-    return IvsError(kNotFound, "Stage not found: " + std::string(arn));
-}
-
-Error ParticipantNotFound(std::string_view id) {
-    return IvsError(kNotFound, "Participant not found: " + std::string(id));
-}
-
-SystemTime Millis(SystemTime t) { return std::chrono::floor<std::chrono::milliseconds>(t); }
-
 }  // namespace
 
 Status Emulator::StartParticipantReplication(const ports::ReplicationRequest& req) {

@@ -19,16 +19,6 @@ namespace {
 constexpr std::size_t kMaxEventsPerParticipant = 1000;
 constexpr std::size_t kMaxMediaSessions = 100'000;
 
-SystemTime Millis(SystemTime t) { return std::chrono::floor<std::chrono::milliseconds>(t); }
-
-Error StageNotFound(std::string_view arn) {
-    return IvsError(kNotFound, "Stage not found: " + std::string(arn));
-}
-
-Error ParticipantNotFound(std::string_view id) {
-    return IvsError(kNotFound, "Participant not found: " + std::string(id));
-}
-
 Error Refused(std::string_view reason, const std::string& message) {
     Error e = IvsError(kAccessDenied, "Join refused: " + message);
     e.details["reason"] = reason;

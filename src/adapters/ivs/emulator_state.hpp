@@ -2,6 +2,7 @@
 
 // Internal to the emulator: the state behind Emulator's mutex and shared validation helpers.
 
+#include <chrono>
 #include <deque>
 #include <map>
 #include <optional>
@@ -12,6 +13,18 @@
 #include "adapters/tokens/es384_key.hpp"
 
 namespace ivs::emulator {
+
+// The ResourceNotFoundException for a stage or a participant that does not exist.
+inline Error StageNotFound(std::string_view arn) {
+    return IvsError(kNotFound, "Stage not found: " + std::string(arn));
+}
+
+inline Error ParticipantNotFound(std::string_view id) {
+    return IvsError(kNotFound, "Participant not found: " + std::string(id));
+}
+
+// A time cut to whole milliseconds, the precision IVS reports.
+inline SystemTime Millis(SystemTime t) { return std::chrono::floor<std::chrono::milliseconds>(t); }
 
 // One entry of ListParticipantEvents.
 struct ParticipantEventRec {

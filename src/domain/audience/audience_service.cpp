@@ -173,15 +173,7 @@ AudienceService::Async<ViewerJoin> AudienceService::JoinOnce(const std::string& 
     const bool deferred = request.defer_start;
     auto seat = co_await SeatWithWait(std::move(request));
     if (!seat) co_return seat.error();
-    const bool is_new = seat->outcome != ports::SeatResult::Outcome::kept;
-    // At once, before signing or recording: the autoscaler gets every moment to add a stage.
-    if (is_new) MaybeTriggerAutoscale(seat->stage_viewers);
-    if (seat->ended) {
-        const bool moved = seat->outcome == ports::SeatResult::Outcome::moved;
-        PublishEnd(*seat->ended, moved ? "moved" : "timeout",
-                   moved ? seat->session.joined_at : seat->ended->last_heartbeat);
-        AnnounceCounts(seat->ended->stage_arn);
-    }
+    const bool is_new = AfterSeat(*seat);
 
     ports::CreateTokenRequest token_request;
     token_request.stage_arn = seat->session.stage_arn;
@@ -247,15 +239,7 @@ AudienceService::Async<Rejoin> AudienceService::RejoinStage(std::string user_id,
         if (seat.error().code == Errc::stage_full) co_return StageFull(seat.error().message);
         co_return seat.error();
     }
-    const bool is_new = seat->outcome != ports::SeatResult::Outcome::kept;
-    // At once, before signing or recording: the autoscaler gets every moment to add a stage.
-    if (is_new) MaybeTriggerAutoscale(seat->stage_viewers);
-    if (seat->ended) {
-        const bool moved = seat->outcome == ports::SeatResult::Outcome::moved;
-        PublishEnd(*seat->ended, moved ? "moved" : "timeout",
-                   moved ? seat->session.joined_at : seat->ended->last_heartbeat);
-        AnnounceCounts(seat->ended->stage_arn);
-    }
+    const bool is_new = AfterSeat(*seat);
     if (is_new) {
         co_await PublishStarted(seat->session, client);
         AnnounceCounts(seat->session.stage_arn);
@@ -267,6 +251,19 @@ AudienceService::Async<Rejoin> AudienceService::RejoinStage(std::string user_id,
     out.current_viewers = seat->stage_viewers;
     out.is_new_viewer = is_new;
     co_return out;
+}
+
+bool AudienceService::AfterSeat(const ports::SeatResult& seat) {
+    const bool is_new = seat.outcome != ports::SeatResult::Outcome::kept;
+    // At once, before signing or recording: the autoscaler gets every moment to add a stage.
+    if (is_new) MaybeTriggerAutoscale(seat.stage_viewers);
+    if (seat.ended) {
+        const bool moved = seat.outcome == ports::SeatResult::Outcome::moved;
+        PublishEnd(*seat.ended, moved ? "moved" : "timeout",
+                   moved ? seat.session.joined_at : seat.ended->last_heartbeat);
+        AnnounceCounts(seat.ended->stage_arn);
+    }
+    return is_new;
 }
 
 void AudienceService::MaybeTriggerAutoscale(int stage_viewers) {

@@ -161,6 +161,9 @@ private:
     void PublishEnd(const ports::ViewerSession& s, const std::string& reason, SystemTime left_at);
     void AnnounceCounts(const std::string& stage_arn);
     void MaybeTriggerAutoscale(int stage_viewers);
+    // After a seat: triggers the autoscaler for a new seat and ends the session it replaced.
+    // True when the seat is new (not the viewer's kept seat).
+    bool AfterSeat(const ports::SeatResult& seat);
     SystemTime Now() const { return deps_.clock->Now(); }
     SystemTime Cutoff(SystemTime now) const {
         return now - std::chrono::seconds(options_.heartbeat_timeout_seconds);

@@ -7,6 +7,7 @@
 #include "core/time_format.hpp"
 #include "domain/audience/audience_service.hpp"
 #include "domain/audience/session_events.hpp"
+#include "domain/stats/audience_stats_service.hpp"
 
 namespace ivs::audience {
 
@@ -129,16 +130,7 @@ boost::asio::awaitable<Result<ports::AudienceSnapshot>> AudienceService::Snapsho
     const SystemTime now = Now();
     auto snap = co_await deps_.hot_store->Snapshot(now, Cutoff(now));
     if (!snap) co_return snap.error();
-    ports::AudienceSnapshot out;
-    out.at = now;
-    out.publisher_live = snap->publisher && snap->publisher->live;
-    for (const auto& s : snap->stages) {
-        out.total_viewers += s.viewers;
-        out.stages.push_back(ports::StageViewerCount{
-            s.arn, s.name, s.state == ports::StageState::draining ? "draining" : "active",
-            s.is_master, s.viewers});
-    }
-    co_return out;
+    co_return stats::AudienceStatsService::FromHot(*snap, now);
 }
 
 }  // namespace ivs::audience

@@ -18,11 +18,7 @@ namespace {
 
 template <class T, class F>
 Result<T> Guarded(std::string_view op, F&& f) {
-    try {
-        return f();
-    } catch (const std::exception& e) {
-        return StoreError("postgres", op, e);
-    }
+    return GuardedCall<T>("postgres", op, std::forward<F>(f));
 }
 
 ports::SessionRecord ReadSession(const PgResult& r, int i) {

@@ -17,11 +17,7 @@ std::int64_t Ms(SystemTime t) { return ToUnixMillis(t); }
 
 template <class T, class F>
 Result<T> Guarded(std::string_view op, F&& f) {
-    try {
-        return f();
-    } catch (const std::exception& e) {
-        return StoreError("sqlite", op, e);
-    }
+    return GuardedCall<T>("sqlite", op, std::forward<F>(f));
 }
 
 const char* kInsertStarted = R"sql(
