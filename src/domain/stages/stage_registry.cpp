@@ -13,6 +13,7 @@
 #include <set>
 
 #include "core/time_format.hpp"
+#include "domain/stages/creation_claim.hpp"
 #include "domain/audience/session_events.hpp"
 
 namespace ivs::stages {
@@ -272,27 +273,6 @@ boost::asio::awaitable<Result<ports::Stage>> StageRegistry::CreateStage(std::str
     co_return co_await CreateWithClaim(std::move(name), std::move(extra_tags), auto_scaled,
                                        claims->front());
 }
-
-namespace {
-
-// Keeps a creation claim alive while its CreateStage runs, until `done` is set. A coroutine of
-// its own (not raced against the call with ||): it only reads values it owns, so it may outlive
-// the creation by one tick and then ends; a late extension of a released claim changes nothing
-// (only an existing claim is extended).
-boost::asio::awaitable<void> KeepClaimUntilDone(std::shared_ptr<ports::StageDemand> demand,
-                                                const Clock* clock, std::chrono::seconds ttl,
-                                                std::string claim_id,
-                                                std::shared_ptr<std::atomic<bool>> done) {
-    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
-    for (;;) {
-        timer.expires_after(ttl / 3);
-        auto [ec] = co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
-        if (ec || done->load()) co_return;
-        (void)co_await demand->Extend(claim_id, clock->Now() + ttl);
-    }
-}
-
-}  // namespace
 
 boost::asio::awaitable<Result<ports::Stage>> StageRegistry::CreateClaimed(std::string claim_id) {
     co_return co_await CreateWithClaim(NewStageName(), {}, true, std::move(claim_id));
