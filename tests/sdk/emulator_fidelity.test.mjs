@@ -6,23 +6,22 @@ import { connect } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import {
-  IVSRealTimeClient, CreateStageCommand, GetStageCommand, UpdateStageCommand, ListStagesCommand,
+  CreateStageCommand, GetStageCommand, UpdateStageCommand, ListStagesCommand,
   paginateListStages, CreateParticipantTokenCommand, GetParticipantCommand, GetStageSessionCommand,
   ListParticipantEventsCommand, ListParticipantsCommand, TagResourceCommand, ListTagsForResourceCommand,
   ValidationException, ResourceNotFoundException,
 } from '@aws-sdk/client-ivs-realtime';
-import { startEmulator, credentials, control } from './lib.mjs';
+import { startEmulator, ivsClient, control } from './lib.mjs';
 
 let emu;
 let ivs;
 before(async () => {
   emu = await startEmulator();
-  ivs = new IVSRealTimeClient({ endpoint: emu.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+  ivs = ivsClient(emu.endpoint);
 });
 after(async () => { ivs?.destroy(); await emu?.stop(); });
 
-const client = (extra) => new IVSRealTimeClient({
-  endpoint: emu.endpoint, region: 'us-east-1', credentials, maxAttempts: 1, ...extra });
+const client = (extra) => ivsClient(emu.endpoint, extra);
 const isValidation = (e) => e instanceof ValidationException && e.$metadata.httpStatusCode === 400;
 
 async function stageCount() {

@@ -7,20 +7,20 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  IVSRealTimeClient, CreateStageCommand, GetStageCommand, UpdateStageCommand, DeleteStageCommand,
+  CreateStageCommand, GetStageCommand, UpdateStageCommand, DeleteStageCommand,
   ListStagesCommand, paginateListStages, CreateParticipantTokenCommand, ImportPublicKeyCommand,
   GetPublicKeyCommand, StartParticipantReplicationCommand, StopParticipantReplicationCommand,
   ListParticipantReplicasCommand, ListParticipantsCommand, TagResourceCommand,
   ListTagsForResourceCommand, UntagResourceCommand,
   ResourceNotFoundException, ValidationException, ConflictException, ServiceQuotaExceededException,
 } from '@aws-sdk/client-ivs-realtime';
-import { startEmulator, credentials, control } from './lib.mjs';
+import { startEmulator, ivsClient, control } from './lib.mjs';
 
 let emu;
 let ivs;
 before(async () => {
   emu = await startEmulator();
-  ivs = new IVSRealTimeClient({ endpoint: emu.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+  ivs = ivsClient(emu.endpoint);
 });
 after(async () => { ivs?.destroy(); await emu?.stop(); });
 
@@ -83,8 +83,7 @@ test('invalid name is a ValidationException', async () => {
 });
 
 test('wrong secret is InvalidSignatureException (the REST-JSON name IVS gives)', async () => {
-  const wrong = new IVSRealTimeClient({ endpoint: emu.endpoint, region: 'us-east-1', maxAttempts: 1,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'wrong' } });
+  const wrong = ivsClient(emu.endpoint, { credentials: { accessKeyId: 'test', secretAccessKey: 'wrong' } });
   await assert.rejects(wrong.send(new ListStagesCommand({})),
     (e) => e.name === 'InvalidSignatureException' && e.$metadata.httpStatusCode === 403);
   wrong.destroy();

@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { IVSRealTimeClient } from '@aws-sdk/client-ivs-realtime';
 
 export const binary = () => {
   const bin = process.env.IVS_SERVER_BIN;
@@ -13,6 +14,11 @@ export const binary = () => {
 };
 
 export const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+// An SDK client for the emulator at `endpoint`: its test credentials, us-east-1, no retries (an
+// error reaches the test as it came); `extra` overrides any of these.
+export const ivsClient = (endpoint, extra = {}) =>
+  new IVSRealTimeClient({ endpoint, region: 'us-east-1', credentials, maxAttempts: 1, ...extra });
 
 function cleanEnv(extra) {
   const env = { ...process.env, LOG_LEVEL: 'info', ...extra };

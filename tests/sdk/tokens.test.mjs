@@ -8,9 +8,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignJWT, decodeProtectedHeader, exportSPKI, generateKeyPair, jwtVerify } from 'jose';
 import {
-  IVSRealTimeClient, CreateStageCommand, ImportPublicKeyCommand,
+  CreateStageCommand, ImportPublicKeyCommand,
 } from '@aws-sdk/client-ivs-realtime';
-import { startEmulator, startServer, credentials, control } from './lib.mjs';
+import { startEmulator, startServer, ivsClient, control } from './lib.mjs';
 
 const documentedClaims = ['attributes', 'capabilities', 'events_url', 'exp', 'iat', 'jti', 'resource',
   'topic', 'user_id', 'version', 'whip_url'];
@@ -62,7 +62,7 @@ for (const [library, env] of [['default', {}], ['openssl', { TOKEN_SIGNING_LIBRA
 
 test('the emulator verifies self-signed tokens like IVS at join', async (t) => {
   const emu = await startEmulator();
-  const ivs = new IVSRealTimeClient({ endpoint: emu.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+  const ivs = ivsClient(emu.endpoint);
   try {
     const { publicKey, privateKey } = await generateKeyPair('ES384', { extractable: true });
     const imported = await ivs.send(new ImportPublicKeyCommand({ publicKeyMaterial: await exportSPKI(publicKey), name: 'jose' }));
