@@ -137,7 +137,7 @@ test('SigV4 errors carry the REST-JSON names and status IVS gives', async (t) =>
     const body = await r.json();
     assert.equal(r.status, 403);
     assert.equal(r.headers.get('x-amzn-errortype'), 'MissingAuthenticationTokenException');
-    assert.ok(body.message);
+    assert.equal(body.message, 'Missing Authentication Token');
   });
   await t.test('a signature 20 minutes old -> 403 InvalidSignatureException "Signature expired"', async () => {
     const late = client({ systemClockOffset: -20 * 60 * 1000 });
@@ -156,7 +156,7 @@ test('tag keys with the reserved aws: prefix are refused', async () => {
 });
 
 // Writes bytes on a fresh connection and resolves with what comes back until the server closes
-// it (or 5 s pass).
+// it (or 5 s pass): the status, the head (status line and headers) and the body.
 function raw(bytes) {
   const { hostname, port } = new URL(emu.endpoint);
   return new Promise((resolve, reject) => {
@@ -168,7 +168,8 @@ function raw(bytes) {
     s.on('close', () => {
       const text = Buffer.concat(chunks).toString('latin1');
       const m = text.match(/^HTTP\/1\.[01] (\d{3}) /);
-      resolve({ status: m ? Number(m[1]) : 0, body: text.split('\r\n\r\n').slice(1).join('\r\n\r\n') });
+      const [head, ...rest] = text.split('\r\n\r\n');
+      resolve({ status: m ? Number(m[1]) : 0, head, body: rest.join('\r\n\r\n') });
     });
   });
 }
@@ -182,7 +183,8 @@ test('malformed requests on a raw socket get an HTTP answer', async () => {
   assert.equal((await raw(hello)).status, 400, 'TLS ClientHello');
   const big = await raw(`POST /ListStages HTTP/1.1\r\n${host}Content-Type: application/json\r\nContent-Length: 2000000\r\n\r\n{`);
   assert.equal(big.status, 413, 'oversized body');
-  assert.ok(JSON.parse(big.body).exceptionMessage, `413 body: ${big.body}`);
+  assert.match(JSON.parse(big.body).exceptionMessage, /too large/, `413 body: ${big.body}`);
+  assert.match(big.head, /^x-amzn-errortype: PayloadTooLargeException\r?$/im, big.head);
 });
 
 test("CreateParticipantToken's token has IVS's shape", async () => {
