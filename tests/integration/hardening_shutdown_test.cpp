@@ -9,6 +9,7 @@
 #include "../contract/history_test_util.hpp"
 #include "../unit/redis_test_util.hpp"
 #include "foundation_support.hpp"
+#include "live_publisher.hpp"
 
 namespace ivs::test {
 namespace {
@@ -22,7 +23,6 @@ std::map<std::string, std::string> ProductionEnv(int redis_port, int pg_port) {
             {"API_SECRET_KEY", kKey},
             {"LOG_LEVEL", "info"},
             {"IO_THREADS", "2"},
-            {"REQUIRE_LIVE_PUBLISHER", "false"},
             {"SESSION_SECRET", "hardening-shutdown-secret-0123"},
             {"SHUTDOWN_GRACE_SECONDS", std::to_string(kGraceSeconds)},
             {"REDIS_HOST", "127.0.0.1"},
@@ -43,8 +43,9 @@ private:
     std::function<void()> f_;
 };
 
-// Serves a join (so Redis and PostgreSQL both carry work), applies `fault`, then SIGTERM:
-// the process must exit 0 within the grace period (and a little slack for the test's poll).
+// A broadcaster publishes and a viewer joins (so Redis and PostgreSQL both carry work, and the
+// publisher poll has the live broadcast to confirm), applies `fault`, then SIGTERM: the process
+// must exit 0 within the grace period (and a little slack for the test's poll).
 void ExpectSigtermExitsInTime(const std::function<void(PrivateRedis&, PrivatePostgres&)>& fault,
                               const std::function<void(PrivateRedis&, PrivatePostgres&)>& resume) {
     PrivateRedis redis;
@@ -54,6 +55,8 @@ void ExpectSigtermExitsInTime(const std::function<void(PrivateRedis&, PrivatePos
     ChildServer p({}, ProductionEnv(redis.port(), pg.Options().port));
     unsigned short port = p.WaitForPort();
     ASSERT_NE(port, 0) << p.Stderr();
+    LivePublisher publisher(port, kKey);
+    ASSERT_TRUE(publisher.live()) << publisher.error() << p.Stderr();
     HttpResponse join = TryHttpCall(port, "POST", "/api/token/viewer", R"({"userId":"shut-1"})",
                                     {{"x-api-key", kKey}, {"content-type", "application/json"}});
     ASSERT_EQ(join.status, 200u) << join.body << p.Stderr();
