@@ -5,9 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
 
 #include "adapters/hot_store/memory/memory_hot_store.hpp"
 #include "adapters/ivs/emulator.hpp"
@@ -16,6 +14,7 @@
 #include "core/time_format.hpp"
 #include "domain/publisher/publisher_tracker.hpp"
 #include "domain/stages/stage_directory.hpp"
+#include "asio_test_util.hpp"
 
 namespace ivs {
 namespace {
@@ -23,13 +22,7 @@ namespace {
 using namespace std::chrono_literals;
 namespace asio = boost::asio;
 
-template <class T>
-T Sync(asio::io_context& ioc, asio::awaitable<T> a) {
-    auto f = asio::co_spawn(ioc, std::move(a), asio::use_future);
-    ioc.restart();
-    ioc.run();
-    return f.get();
-}
+using test::Sync;
 
 class PublisherLiveRule : public ::testing::Test {
 protected:

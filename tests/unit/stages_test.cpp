@@ -24,6 +24,7 @@
 #include "domain/stages/stage_directory.hpp"
 #include "domain/stages/stage_registry.hpp"
 #include "domain/stats/audience_stats_service.hpp"
+#include "asio_test_util.hpp"
 #include "test_support.hpp"
 
 namespace ivs {
@@ -46,13 +47,7 @@ bool WaitForTicks(const autoscaler::Runner& r, std::uint64_t n) {
     return WaitFor([&] { return r.Ticks() >= n; });
 }
 
-template <class T>
-T Sync(asio::io_context& ioc, asio::awaitable<T> a) {
-    auto f = asio::co_spawn(ioc, std::move(a), asio::use_future);
-    ioc.restart();
-    ioc.run();
-    return f.get();
-}
+using test::Sync;
 
 class RecordingSink : public ports::SessionEventSink {
 public:
