@@ -13,11 +13,37 @@
 #include <regex>
 #include <sstream>
 
+#include "app/adapter_options.hpp"
+#include "core/clock.hpp"
+
 namespace ivs::test {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
+
+BareHttpServer::BareHttpServer(Config config)
+    : config_(std::move(config)),
+      auth_(AuthOptionsOf(config_)),
+      limiter_(http::MakeMemoryRateLimiter(SystemClock::Instance())) {}
+
+void BareHttpServer::Start() {
+    pipeline_ = std::make_unique<http::Pipeline>(PipelineOptionsOf(config_), router_, auth_,
+                                                 *limiter_);
+    server_ = std::make_unique<http::Server>(ioc_, ServerOptionsOf(config_), *pipeline_);
+    server_->Start("127.0.0.1", 0);
+    for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { ioc_.run(); });
+}
+
+BareHttpServer::~BareHttpServer() {
+    if (server_) {
+        server_->BeginShutdown();
+        WaitUntil([this] { return server_->ActiveConnections() == 0; });
+    }
+    work_.reset();
+    ioc_.stop();
+    for (auto& t : threads_) t.join();
+}
 
 RawConnection::RawConnection(unsigned short port) : stream_(ioc_) {
     stream_.expires_after(std::chrono::seconds(10));

@@ -1,7 +1,8 @@
 #pragma once
 
-// Helpers of the foundation integration tests: a raw HTTP connection (keep-alive, partial
-// requests) and the real ivs-server binary run as a child process.
+// Helpers of the foundation and hardening integration tests: a raw HTTP connection (keep-alive,
+// partial requests), the HTTP layer alone with test routes, and the real ivs-server binary run
+// as a child process.
 
 #include <sys/types.h>
 
@@ -9,9 +10,21 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
-#include <map>
-#include <string>
+#include <boost/asio/executor_work_guard.hpp>
 
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "config/config.hpp"
+#include "http/auth.hpp"
+#include "http/pipeline.hpp"
+#include "http/rate_limiter.hpp"
+#include "http/router.hpp"
+#include "http/server.hpp"
 #include "test_support.hpp"
 
 namespace ivs::test {
@@ -31,6 +44,36 @@ private:
     boost::asio::io_context ioc_;
     boost::beast::tcp_stream stream_;
     boost::beast::flat_buffer buffer_;
+};
+
+// The HTTP layer alone (API-key auth from `config`, the memory rate limiter, the pipeline and the
+// server) on 127.0.0.1, port 0, two IO threads, serving routes the test adds to router() before
+// Start(). The destructor shuts the server down and waits for its connections to close, so
+// whatever the routes use must outlive it.
+class BareHttpServer {
+public:
+    explicit BareHttpServer(Config config);
+    ~BareHttpServer();
+    BareHttpServer(const BareHttpServer&) = delete;
+    BareHttpServer& operator=(const BareHttpServer&) = delete;
+
+    const Config& config() const { return config_; }
+    http::Router& router() { return router_; }
+    void Start();
+    unsigned short port() const { return server_->Port(); }
+    http::Server& server() { return *server_; }
+
+private:
+    Config config_;
+    http::Router router_;
+    http::Authenticator auth_;
+    std::unique_ptr<http::RateLimiter> limiter_;
+    std::unique_ptr<http::Pipeline> pipeline_;
+    boost::asio::io_context ioc_;
+    std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{
+        ioc_.get_executor()};
+    std::unique_ptr<http::Server> server_;
+    std::vector<std::thread> threads_;
 };
 
 // The real binary, started with exactly `env` (plus PATH), in a fresh working directory (with

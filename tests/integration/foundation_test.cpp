@@ -11,14 +11,8 @@
 #include <atomic>
 #include <cctype>
 #include <mutex>
-#include <thread>
 
-#include "app/adapter_options.hpp"
-#include "core/clock.hpp"
 #include "foundation_support.hpp"
-#include "http/auth.hpp"
-#include "http/pipeline.hpp"
-#include "http/rate_limiter.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
 
@@ -339,19 +333,14 @@ TEST(FoundationRateLimitTest, UnauthenticatedCallsAreKeyedByForwardedForOnlyWhen
 
 class PipelineServer {
 public:
-    PipelineServer() {
-        config_.api_keys = {{"default", Scope::admin, "pipeline-admin-key-01", 0}};
-        config_.request_timeout_seconds = 10;
-        config_.keepalive_timeout_seconds = 60;
-        auth_ = std::make_unique<http::Authenticator>(AuthOptionsOf(config_));
-        limiter_ = http::MakeMemoryRateLimiter(SystemClock::Instance());
-        router_.Add(
+    PipelineServer() : http_(PipelineConfig()) {
+        http_.router().Add(
             http::Verb::post, "/api/echo",
             [](http::RequestContext& ctx) -> asio::awaitable<http::Reply> {
                 co_return http::EnvelopeOk(ctx.body);
             },
             {http::Access::app, false, "echo"});
-        router_.Add(
+        http_.router().Add(
             http::Verb::get, "/api/slow",
             [this](http::RequestContext&) -> asio::awaitable<http::Reply> {
                 auto timer = std::make_shared<asio::steady_timer>(
@@ -365,22 +354,12 @@ public:
                 co_return http::EnvelopeOk(json::object{{"released", true}});
             },
             {http::Access::open, false, "waits for the test"});
-        pipeline_ = std::make_unique<http::Pipeline>(PipelineOptionsOf(config_), router_, *auth_, *limiter_);
-        server_ = std::make_unique<http::Server>(ioc_, ServerOptionsOf(config_), *pipeline_);
-        server_->Start("127.0.0.1", 0);
-        for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { ioc_.run(); });
+        http_.Start();
     }
-    ~PipelineServer() {
-        Release();
-        server_->BeginShutdown();
-        WaitUntil([this] { return server_->ActiveConnections() == 0; });
-        work_.reset();
-        ioc_.stop();
-        for (auto& t : threads_) t.join();
-    }
+    ~PipelineServer() { Release(); }
 
-    unsigned short port() const { return server_->Port(); }
-    http::Server& server() { return *server_; }
+    unsigned short port() const { return http_.port(); }
+    http::Server& server() { return http_.server(); }
     bool entered() const { return entered_; }
     void Release() {
         std::shared_ptr<asio::steady_timer> t;
@@ -393,19 +372,18 @@ public:
     }
 
 private:
-    Config config_;
-    http::Router router_;
-    std::unique_ptr<http::Authenticator> auth_;
-    std::unique_ptr<http::RateLimiter> limiter_;
-    std::unique_ptr<http::Pipeline> pipeline_;
-    asio::io_context ioc_;
-    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_{
-        ioc_.get_executor()};
-    std::unique_ptr<http::Server> server_;
-    std::vector<std::thread> threads_;
+    static Config PipelineConfig() {
+        Config c;
+        c.api_keys = {{"default", Scope::admin, "pipeline-admin-key-01", 0}};
+        c.request_timeout_seconds = 10;
+        c.keepalive_timeout_seconds = 60;
+        return c;
+    }
+
     std::mutex mu_;
     std::shared_ptr<asio::steady_timer> pending_;
     std::atomic<bool> entered_{false};
+    BareHttpServer http_;  // last: shut down while the state its routes use still exists
 };
 
 const std::map<std::string, std::string> kPipelineKey{{"x-api-key", "pipeline-admin-key-01"}};

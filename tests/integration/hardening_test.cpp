@@ -17,16 +17,11 @@
 #include <memory>
 #include <optional>
 #include <sstream>
-#include <thread>
 
 #include "app/adapter_options.hpp"
-#include "core/clock.hpp"
 #include "foundation_support.hpp"
-#include "http/auth.hpp"
 #include "http/handlers/system_handlers.hpp"
 #include "http/health.hpp"
-#include "http/pipeline.hpp"
-#include "http/rate_limiter.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
 
@@ -171,10 +166,7 @@ TEST(HardeningConnectionCapTest, OverTheCapHealthStillAnswersAndTheRestGets503) 
 
 class HungCheckServer {
 public:
-    HungCheckServer() {
-        config_.api_keys = {{"default", Scope::admin, "hardening-admin-key-01", 0}};
-        auth_ = std::make_unique<http::Authenticator>(AuthOptionsOf(config_));
-        limiter_ = http::MakeMemoryRateLimiter(SystemClock::Instance());
+    HungCheckServer() : http_(HungCheckConfig()) {
         std::vector<http::DependencyCheck> checks;
         checks.push_back({"hotStore", "memory", []() -> asio::awaitable<Status> { co_return Ok(); }});
         checks.push_back({"historyStore", "test", [this]() -> asio::awaitable<Status> {
@@ -182,24 +174,21 @@ public:
                               co_await Hang();
                               co_return Ok();
                           }});
-        http::RegisterSystemRoutes(router_, SystemOptionsOf(config_), std::move(checks));
-        pipeline_ = std::make_unique<http::Pipeline>(PipelineOptionsOf(config_), router_, *auth_, *limiter_);
-        server_ = std::make_unique<http::Server>(ioc_, ServerOptionsOf(config_), *pipeline_);
-        server_->Start("127.0.0.1", 0);
-        for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { ioc_.run(); });
+        http::RegisterSystemRoutes(http_.router(), SystemOptionsOf(http_.config()),
+                                   std::move(checks));
+        http_.Start();
     }
-    ~HungCheckServer() {
-        release_ = true;
-        server_->BeginShutdown();
-        WaitUntil([this] { return server_->ActiveConnections() == 0; });
-        work_.reset();
-        ioc_.stop();
-        for (auto& t : threads_) t.join();
-    }
-    unsigned short port() const { return server_->Port(); }
+    ~HungCheckServer() { release_ = true; }
+    unsigned short port() const { return http_.port(); }
     int started() const { return started_; }
 
 private:
+    static Config HungCheckConfig() {
+        Config c;
+        c.api_keys = {{"default", Scope::admin, "hardening-admin-key-01", 0}};
+        return c;
+    }
+
     // Polls a flag: a wait that ignores cancellation, as a blocked driver call does.
     asio::awaitable<void> Hang() {
         asio::steady_timer t(co_await asio::this_coro::executor);
@@ -210,18 +199,9 @@ private:
         }
     }
 
-    Config config_;
-    http::Router router_;
-    std::unique_ptr<http::Authenticator> auth_;
-    std::unique_ptr<http::RateLimiter> limiter_;
-    std::unique_ptr<http::Pipeline> pipeline_;
-    asio::io_context ioc_;
-    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_{
-        ioc_.get_executor()};
-    std::unique_ptr<http::Server> server_;
-    std::vector<std::thread> threads_;
     std::atomic<bool> release_{false};
     std::atomic<int> started_{0};
+    BareHttpServer http_;  // last: shut down while the flags its check uses still exist
 };
 
 // Reads the status line of GET path, giving up after `limit` (0 on no answer in time).
