@@ -59,4 +59,10 @@ void StageDirectory::RememberMaster(std::string arn) {
     master_arn_ = std::move(arn);
 }
 
+ports::StageEndpointLookup EndpointLookup(std::shared_ptr<StageDirectory> directory) {
+    return [directory = std::move(directory)](std::string arn) {
+        return directory->Endpoints(std::move(arn));
+    };
+}
+
 }  // namespace ivs::stages
