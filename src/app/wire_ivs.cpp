@@ -17,17 +17,12 @@
 namespace ivs {
 namespace {
 
-constexpr const char* kEmulatorAccountId = "123456789012";
-
 // The embedded emulator's own HTTP front on 127.0.0.1 (a free port): what participants reach
 // with their tokens (WHIP at endpoints.whip, the subscribe endpoint) and the AWS wire API for
 // the AWS CLI. Bound now, before any stage exists, so every stage's endpoints point here; it
 // answers once the server runs. Loopback only: its control routes are unauthenticated.
-void StartEmulatorFront(AppContext& ctx, const std::shared_ptr<emulator::Emulator>& emu) {
-    emulator::EmulatorServerOptions front;
-    front.access_key_id = ctx.config.ivs_emulator_access_key_id;
-    front.secret_access_key = ctx.config.ivs_emulator_secret_access_key;
-    front.region = ctx.config.aws_region;
+void StartEmulatorFront(AppContext& ctx, const std::shared_ptr<emulator::Emulator>& emu,
+                        const emulator::EmulatorServerOptions& front) {
     auto server = std::make_shared<emulator::EmulatorServer>(ctx.ioc, emu, front);
     server->Start("127.0.0.1", 0);
     std::string base = "http://127.0.0.1:" + std::to_string(server->Port());
@@ -60,14 +55,12 @@ tokens::Es384Library SigningLibrary(const Config& config) {
 
 void WireLocalIvs(AppContext& ctx) {
     const Config& config = ctx.config;
-    emulator::EmulatorOptions options;
-    options.region = config.aws_region;
-    options.account_id = kEmulatorAccountId;
-    options.max_stages = config.ivs_emulator_max_stages;
-    options.clock = &ctx.clock;
-    auto emu = std::make_shared<emulator::Emulator>(options);
+    // The same emulator as `ivs-server emulator`, on the app's clock.
+    emulator::EmulatorCommandOptions options = EmulatorCommandOptionsOf(config);
+    options.emulator.clock = &ctx.clock;
+    auto emu = std::make_shared<emulator::Emulator>(options.emulator);
     ctx.ivs_emulator = emu;
-    StartEmulatorFront(ctx, emu);
+    StartEmulatorFront(ctx, emu, options.server);
     // Every IVS call is counted and timed (Prometheus, CloudWatch StageCreationTime).
     ctx.ivs = metrics::InstrumentIvs(emulator::MakeEmulatorIvsClient(emu));
 
