@@ -38,10 +38,16 @@ void StartEmulatorFront(AppContext& ctx, const std::shared_ptr<emulator::Emulato
     });
 }
 
+// Every IVS call is counted and timed (Prometheus, CloudWatch StageCreationTime). The stage
+// directory caches the stages' endpoints over it, for the token signer and the stage side.
+void UseIvs(AppContext& ctx, std::shared_ptr<ports::IvsClient> client) {
+    ctx.ivs = metrics::InstrumentIvs(std::move(client));
+    ctx.stage_directory = std::make_shared<stages::StageDirectory>(ctx.ivs);
+}
+
 // Self-signed tokens take their stage's endpoints from the stage directory (cached, and fed by
 // the stage_created events of every instance) instead of a GetStage per token.
-ports::StageEndpointLookup EndpointLookup(AppContext& ctx) {
-    if (!ctx.stage_directory) ctx.stage_directory = std::make_shared<stages::StageDirectory>(ctx.ivs);
+ports::StageEndpointLookup EndpointLookup(const AppContext& ctx) {
     return [directory = ctx.stage_directory](std::string arn) {
         return directory->Endpoints(std::move(arn));
     };
@@ -61,8 +67,7 @@ void WireLocalIvs(AppContext& ctx) {
     auto emu = std::make_shared<emulator::Emulator>(options.emulator);
     ctx.ivs_emulator = emu;
     StartEmulatorFront(ctx, emu, options.server);
-    // Every IVS call is counted and timed (Prometheus, CloudWatch StageCreationTime).
-    ctx.ivs = metrics::InstrumentIvs(emulator::MakeEmulatorIvsClient(emu));
+    UseIvs(ctx, emulator::MakeEmulatorIvsClient(emu));
 
     if (config.token_signing == TokenSigningKind::api) {
         ctx.token_signer = tokens::MakeApiTokenSigner(ctx.ivs);
@@ -92,9 +97,8 @@ void WireAwsIvs(AppContext& ctx) {
     chain.env = ReadEnvironment(".env");
     chain.clock = &ctx.clock;
     auto credentials = aws::MakeDefaultCredentialsChain(http, std::move(chain));
-    ctx.ivs = metrics::InstrumentIvs(
-        aws::MakeAwsIvsClient(std::make_shared<aws::HttpClient>(ctx.ioc.get_executor()),
-                              credentials, IvsClientOptionsOf(config)));
+    UseIvs(ctx, aws::MakeAwsIvsClient(std::make_shared<aws::HttpClient>(ctx.ioc.get_executor()),
+                                      credentials, IvsClientOptionsOf(config)));
 
     if (config.token_signing == TokenSigningKind::api) {
         ctx.token_signer = tokens::MakeApiTokenSigner(ctx.ivs);
