@@ -29,12 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     params.time = SystemClock::Instance().Now();
     aws::SignRequest(sign, aws::Credentials{options.access_key_id, options.secret_access_key, {}, {}},
                      params);
-    emulator::WireRequest req;
-    req.method = sign.method;
-    req.path = sign.path;
-    req.query = sign.query;
-    req.headers = sign.headers;
-    req.body = sign.body;
+    emulator::WireRequest req{std::move(sign.method), std::move(sign.path), std::move(sign.query),
+                              std::move(sign.headers), std::move(sign.body)};
     (void)emulator::HandleWire(emu, options, req);
     return 0;
 }

@@ -72,7 +72,8 @@ struct AppContext {
     std::vector<std::function<void()>> metric_collectors;
 
     std::shared_ptr<ports::IvsClient> ivs;
-    // Stage endpoints by ARN, cached; shared by the token signer and the stage side.
+    // Stage endpoints by ARN, cached; made with `ivs` by the IVS step, shared by the token signer
+    // and the stage side.
     std::shared_ptr<stages::StageDirectory> stage_directory;
     std::shared_ptr<ports::TokenSigner> token_signer;
     std::shared_ptr<ports::SessionEventSink> session_events;

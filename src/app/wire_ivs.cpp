@@ -17,17 +17,12 @@
 namespace ivs {
 namespace {
 
-constexpr const char* kEmulatorAccountId = "123456789012";
-
 // The embedded emulator's own HTTP front on 127.0.0.1 (a free port): what participants reach
 // with their tokens (WHIP at endpoints.whip, the subscribe endpoint) and the AWS wire API for
 // the AWS CLI. Bound now, before any stage exists, so every stage's endpoints point here; it
 // answers once the server runs. Loopback only: its control routes are unauthenticated.
-void StartEmulatorFront(AppContext& ctx, const std::shared_ptr<emulator::Emulator>& emu) {
-    emulator::EmulatorServerOptions front;
-    front.access_key_id = ctx.config.ivs_emulator_access_key_id;
-    front.secret_access_key = ctx.config.ivs_emulator_secret_access_key;
-    front.region = ctx.config.aws_region;
+void StartEmulatorFront(AppContext& ctx, const std::shared_ptr<emulator::Emulator>& emu,
+                        const emulator::EmulatorServerOptions& front) {
     auto server = std::make_shared<emulator::EmulatorServer>(ctx.ioc, emu, front);
     server->Start("127.0.0.1", 0);
     std::string base = "http://127.0.0.1:" + std::to_string(server->Port());
@@ -43,6 +38,13 @@ void StartEmulatorFront(AppContext& ctx, const std::shared_ptr<emulator::Emulato
     });
 }
 
+// Every IVS call is counted and timed (Prometheus, CloudWatch StageCreationTime). The stage
+// directory caches the stages' endpoints over it, for the token signer and the stage side.
+void UseIvs(AppContext& ctx, std::shared_ptr<ports::IvsClient> client) {
+    ctx.ivs = metrics::InstrumentIvs(std::move(client));
+    ctx.stage_directory = std::make_shared<stages::StageDirectory>(ctx.ivs);
+}
+
 tokens::Es384Library SigningLibrary(const Config& config) {
     return config.token_signing_library == TokenSigningLibrary::openssl
                ? tokens::Es384Library::openssl
@@ -51,17 +53,13 @@ tokens::Es384Library SigningLibrary(const Config& config) {
 
 void WireLocalIvs(AppContext& ctx) {
     const Config& config = ctx.config;
-    emulator::EmulatorOptions options;
-    options.region = config.aws_region;
-    options.account_id = kEmulatorAccountId;
-    options.max_stages = config.ivs_emulator_max_stages;
-    options.clock = &ctx.clock;
-    auto emu = std::make_shared<emulator::Emulator>(options);
+    // The same emulator as `ivs-server emulator`, on the app's clock.
+    emulator::EmulatorCommandOptions options = EmulatorCommandOptionsOf(config);
+    options.emulator.clock = &ctx.clock;
+    auto emu = std::make_shared<emulator::Emulator>(options.emulator);
     ctx.ivs_emulator = emu;
-    StartEmulatorFront(ctx, emu);
-    // Every IVS call is counted and timed (Prometheus, CloudWatch StageCreationTime).
-    ctx.ivs = metrics::InstrumentIvs(emulator::MakeEmulatorIvsClient(emu));
-    ctx.stage_directory = std::make_shared<stages::StageDirectory>(ctx.ivs);
+    StartEmulatorFront(ctx, emu, options.server);
+    UseIvs(ctx, emulator::MakeEmulatorIvsClient(emu));
 
     if (config.token_signing == TokenSigningKind::api) {
         ctx.token_signer = tokens::MakeApiTokenSigner(ctx.ivs);
@@ -78,7 +76,8 @@ void WireLocalIvs(AppContext& ctx) {
         throw std::runtime_error("cannot import the token public key into the IVS emulator: " +
                                  imported.error().message);
     }
-    ctx.token_signer = tokens::MakeSelfTokenSigner(stages::EndpointLookup(ctx.stage_directory), key, imported->arn, ctx.clock,
+    ctx.token_signer = tokens::MakeSelfTokenSigner(stages::EndpointLookup(ctx.stage_directory), key,
+                                                   imported->arn, ctx.clock,
                                                    SigningLibrary(config));
     spdlog::debug("IVS emulator in-process; tokens self-signed with {} (key {})", key_file,
                   imported->arn);
@@ -91,10 +90,8 @@ void WireAwsIvs(AppContext& ctx) {
     chain.env = ReadEnvironment(".env");
     chain.clock = &ctx.clock;
     auto credentials = aws::MakeDefaultCredentialsChain(http, std::move(chain));
-    ctx.ivs = metrics::InstrumentIvs(
-        aws::MakeAwsIvsClient(std::make_shared<aws::HttpClient>(ctx.ioc.get_executor()),
-                              credentials, IvsClientOptionsOf(config)));
-    ctx.stage_directory = std::make_shared<stages::StageDirectory>(ctx.ivs);
+    UseIvs(ctx, aws::MakeAwsIvsClient(std::make_shared<aws::HttpClient>(ctx.ioc.get_executor()),
+                                      credentials, IvsClientOptionsOf(config)));
 
     if (config.token_signing == TokenSigningKind::api) {
         ctx.token_signer = tokens::MakeApiTokenSigner(ctx.ivs);
@@ -109,7 +106,8 @@ void WireAwsIvs(AppContext& ctx) {
     }
     tokens::Es384Key key = tokens::LoadKeyFile(config.ivs_token_private_key_file);
     ctx.token_signer =
-        tokens::MakeSelfTokenSigner(stages::EndpointLookup(ctx.stage_directory), key, config.ivs_public_key_arn, ctx.clock,
+        tokens::MakeSelfTokenSigner(stages::EndpointLookup(ctx.stage_directory), key,
+                                    config.ivs_public_key_arn, ctx.clock,
                                     SigningLibrary(config));
 }
 

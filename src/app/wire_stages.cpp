@@ -212,7 +212,7 @@ StageParts MakeStageParts(AppContext& ctx, const StageLimit& limit) {
     } else {
         p.api.demand = adapters::MakeLocalStageDemand(hot);
     }
-    auto directory = ctx.stage_directory;
+    auto directory = ctx.stage_directory;  // made with the IVS client
     p.api.fanout = std::make_shared<stages::FanOut>(ctx.ivs, hot, directory, ctx.clock,
                                                     limit.replication, kReconnectWindowSeconds);
     stages::RegistryDeps deps{
