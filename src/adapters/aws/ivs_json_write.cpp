@@ -43,9 +43,7 @@ json::object ParticipantTokenToJson(const ports::ParticipantToken& t) {
     if (!t.user_id.empty()) o["userId"] = t.user_id;
     o["attributes"] = TagsToJson(t.attributes);
     o["duration"] = t.duration_minutes;
-    json::array caps;
-    for (auto c : t.capabilities) caps.emplace_back(CapabilityName(c));
-    o["capabilities"] = std::move(caps);
+    o["capabilities"] = CapabilitiesToJson(t.capabilities);
     o["expirationTime"] = FormatIso8601Millis(t.expiration_time);
     return o;
 }
