@@ -43,15 +43,6 @@ void StartEmulatorFront(AppContext& ctx, const std::shared_ptr<emulator::Emulato
     });
 }
 
-// Self-signed tokens take their stage's endpoints from the stage directory (cached, and fed by
-// the stage_created events of every instance) instead of a GetStage per token.
-ports::StageEndpointLookup EndpointLookup(AppContext& ctx) {
-    if (!ctx.stage_directory) ctx.stage_directory = std::make_shared<stages::StageDirectory>(ctx.ivs);
-    return [directory = ctx.stage_directory](std::string arn) {
-        return directory->Endpoints(std::move(arn));
-    };
-}
-
 tokens::Es384Library SigningLibrary(const Config& config) {
     return config.token_signing_library == TokenSigningLibrary::openssl
                ? tokens::Es384Library::openssl
@@ -70,6 +61,7 @@ void WireLocalIvs(AppContext& ctx) {
     StartEmulatorFront(ctx, emu);
     // Every IVS call is counted and timed (Prometheus, CloudWatch StageCreationTime).
     ctx.ivs = metrics::InstrumentIvs(emulator::MakeEmulatorIvsClient(emu));
+    ctx.stage_directory = std::make_shared<stages::StageDirectory>(ctx.ivs);
 
     if (config.token_signing == TokenSigningKind::api) {
         ctx.token_signer = tokens::MakeApiTokenSigner(ctx.ivs);
@@ -86,7 +78,7 @@ void WireLocalIvs(AppContext& ctx) {
         throw std::runtime_error("cannot import the token public key into the IVS emulator: " +
                                  imported.error().message);
     }
-    ctx.token_signer = tokens::MakeSelfTokenSigner(EndpointLookup(ctx), key, imported->arn, ctx.clock,
+    ctx.token_signer = tokens::MakeSelfTokenSigner(stages::EndpointLookup(ctx.stage_directory), key, imported->arn, ctx.clock,
                                                    SigningLibrary(config));
     spdlog::debug("IVS emulator in-process; tokens self-signed with {} (key {})", key_file,
                   imported->arn);
@@ -102,6 +94,7 @@ void WireAwsIvs(AppContext& ctx) {
     ctx.ivs = metrics::InstrumentIvs(
         aws::MakeAwsIvsClient(std::make_shared<aws::HttpClient>(ctx.ioc.get_executor()),
                               credentials, IvsClientOptionsOf(config)));
+    ctx.stage_directory = std::make_shared<stages::StageDirectory>(ctx.ivs);
 
     if (config.token_signing == TokenSigningKind::api) {
         ctx.token_signer = tokens::MakeApiTokenSigner(ctx.ivs);
@@ -116,7 +109,7 @@ void WireAwsIvs(AppContext& ctx) {
     }
     tokens::Es384Key key = tokens::LoadKeyFile(config.ivs_token_private_key_file);
     ctx.token_signer =
-        tokens::MakeSelfTokenSigner(EndpointLookup(ctx), key, config.ivs_public_key_arn, ctx.clock,
+        tokens::MakeSelfTokenSigner(stages::EndpointLookup(ctx.stage_directory), key, config.ivs_public_key_arn, ctx.clock,
                                     SigningLibrary(config));
 }
 

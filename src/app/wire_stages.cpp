@@ -212,9 +212,6 @@ StageParts MakeStageParts(AppContext& ctx, const StageLimit& limit) {
     } else {
         p.api.demand = adapters::MakeLocalStageDemand(hot);
     }
-    if (!ctx.stage_directory) {
-        ctx.stage_directory = std::make_shared<stages::StageDirectory>(ctx.ivs);
-    }
     auto directory = ctx.stage_directory;
     p.api.fanout = std::make_shared<stages::FanOut>(ctx.ivs, hot, directory, ctx.clock,
                                                     limit.replication, kReconnectWindowSeconds);

@@ -16,6 +16,7 @@
 #include "adapters/ivs/emulator_ivs_client.hpp"
 #include "adapters/tokens/participant_jwt.hpp"
 #include "adapters/tokens/token_signers.hpp"
+#include "domain/stages/stage_directory.hpp"
 #include "core/crypto.hpp"
 #include "test_support.hpp"
 
@@ -45,7 +46,7 @@ protected:
         auto imported = emu_->ImportPublicKey(key_.PublicPem(), "test", {});
         ASSERT_TRUE(imported.has_value());
         key_arn_ = imported->arn;
-        signer_ = tokens::MakeSelfTokenSigner(client_, key_, key_arn_, clock_);
+        signer_ = tokens::MakeSelfTokenSigner(Lookup(), key_, key_arn_, clock_);
         stage_ = *emu_->CreateStage({"one", {}});
         other_ = *emu_->CreateStage({"two", {}});
     }
@@ -67,6 +68,10 @@ protected:
     std::string key_arn_;
     std::shared_ptr<Emulator> emu_;
     std::shared_ptr<ports::IvsClient> client_;
+    // Endpoints as the server finds them: through the stage directory.
+    ports::StageEndpointLookup Lookup() {
+        return stages::EndpointLookup(std::make_shared<stages::StageDirectory>(client_));
+    }
     std::shared_ptr<ports::TokenSigner> signer_;
     ports::Stage stage_, other_;
 };
@@ -123,7 +128,7 @@ TEST_F(EmulatorTokens, JoinAcceptsValidAndRefusesBadTokens) {
     EXPECT_EQ(Reason(r.error()), "wrong_stage");
 
     // Unknown key (signed by a key never imported).
-    auto rogue = tokens::MakeSelfTokenSigner(client_, tokens::Es384Key::Generate(), key_arn_, clock_);
+    auto rogue = tokens::MakeSelfTokenSigner(Lookup(), tokens::Es384Key::Generate(), key_arn_, clock_);
     ports::CreateTokenRequest req{stage_.arn, "eve", 60, {}, {ports::Capability::subscribe}};
     auto forged = RunIo(rogue->Issue(req));
     ASSERT_TRUE(forged.has_value());
@@ -131,7 +136,7 @@ TEST_F(EmulatorTokens, JoinAcceptsValidAndRefusesBadTokens) {
     ASSERT_FALSE(r.has_value());
     EXPECT_EQ(Reason(r.error()), "bad_signature");
     auto unknown_kid = tokens::MakeSelfTokenSigner(
-        client_, key_, "arn:aws:ivs:us-east-1:123456789012:public-key/nokeyhere123", clock_);
+        Lookup(), key_, "arn:aws:ivs:us-east-1:123456789012:public-key/nokeyhere123", clock_);
     auto t2 = RunIo(unknown_kid->Issue(req));
     ASSERT_TRUE(t2.has_value());
     r = emu_->Join(stage_.arn, t2->token);

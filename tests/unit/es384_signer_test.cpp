@@ -16,6 +16,7 @@
 #include "adapters/tokens/es384_signer.hpp"
 #include "adapters/tokens/participant_jwt.hpp"
 #include "adapters/tokens/token_signers.hpp"
+#include "domain/stages/stage_directory.hpp"
 #include "test_support.hpp"
 
 namespace ivs::tokens {
@@ -75,7 +76,8 @@ TEST_P(Es384Signers, TokensJoinTheEmulator) {
     auto imported = emu->ImportPublicKey(key_.PublicPem(), "lib", {});
     ASSERT_TRUE(imported.has_value());
     auto stage = *emu->CreateStage({"one", {}});
-    auto signer = MakeSelfTokenSigner(client, key_, imported->arn, clock, GetParam());
+    auto signer = MakeSelfTokenSigner(stages::EndpointLookup(std::make_shared<stages::StageDirectory>(client)),
+                                      key_, imported->arn, clock, GetParam());
     boost::asio::io_context ioc;
     ports::CreateTokenRequest req{stage.arn, "viewer-1", 60, {}, {ports::Capability::subscribe}};
     auto fut = boost::asio::co_spawn(ioc, signer->Issue(req), boost::asio::use_future);

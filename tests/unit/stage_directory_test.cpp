@@ -4,29 +4,15 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
-
 #include "adapters/ivs/emulator.hpp"
 #include "adapters/ivs/emulator_ivs_client.hpp"
 #include "adapters/tokens/es384_key.hpp"
 #include "adapters/tokens/token_signers.hpp"
 #include "domain/stages/stage_directory.hpp"
-#include "test_support.hpp"
+#include "redis_test_util.hpp"
 
 namespace ivs {
 namespace {
-
-namespace asio = boost::asio;
-
-template <class T>
-T Sync(asio::io_context& ioc, asio::awaitable<T> a) {
-    auto f = asio::co_spawn(ioc, std::move(a), asio::use_future);
-    ioc.restart();
-    ioc.run();
-    return f.get();
-}
 
 class StageDirectoryTest : public ::testing::Test {
 protected:
@@ -42,7 +28,7 @@ protected:
     }
 
     ManualClock clock;
-    asio::io_context ioc;
+    test::IoThreads io{1};
     std::shared_ptr<emulator::Emulator> emu;
     std::shared_ptr<ports::IvsClient> ivs_client;
     std::shared_ptr<stages::StageDirectory> directory;
@@ -51,14 +37,14 @@ protected:
 
 TEST_F(StageDirectoryTest, AThrottledGetStageIsRetriedInsteadOfFailingTheToken) {
     emu->InjectFaults({429, "ThrottlingException", "Rate exceeded"}, 2);
-    auto endpoints = Sync(ioc, directory->Endpoints(stage.arn));
+    auto endpoints = io.Run(directory->Endpoints(stage.arn));
     ASSERT_TRUE(endpoints.has_value()) << endpoints.error().message;
     EXPECT_EQ(endpoints->whip, stage.endpoints.whip);
 }
 
 TEST_F(StageDirectoryTest, ThrottlingThatOutlastsTheRetriesIsReportedAsSuch) {
     emu->InjectFaults({429, "ThrottlingException", "Rate exceeded"}, 100);
-    auto endpoints = Sync(ioc, directory->Endpoints(stage.arn));
+    auto endpoints = io.Run(directory->Endpoints(stage.arn));
     ASSERT_FALSE(endpoints.has_value());
     EXPECT_EQ(endpoints.error().code, Errc::rate_limited);
     emu->ClearFaults();
@@ -69,16 +55,15 @@ TEST_F(StageDirectoryTest, SelfSignedTokensForAKnownStageMakeNoIvsCall) {
     auto key = tokens::Es384Key::Generate();
     auto imported = emu->ImportPublicKey(key.PublicPem(), "k", {});
     ASSERT_TRUE(imported.has_value());
-    auto signer = tokens::MakeSelfTokenSigner(
-        [d = directory](std::string arn) { return d->Endpoints(std::move(arn)); }, key,
-        imported->arn, clock);
+    auto signer = tokens::MakeSelfTokenSigner(stages::EndpointLookup(directory), key,
+                                              imported->arn, clock);
     const auto calls_before = emu->ApiCalls();
     for (int i = 0; i < 20; ++i) {
         ports::CreateTokenRequest request;
         request.stage_arn = stage.arn;
         request.user_id = "viewer-" + std::to_string(i);
         request.capabilities = {ports::Capability::subscribe};
-        auto token = Sync(ioc, signer->Issue(request));
+        auto token = io.Run(signer->Issue(request));
         ASSERT_TRUE(token.has_value()) << token.error().message;
     }
     EXPECT_EQ(emu->ApiCalls(), calls_before);

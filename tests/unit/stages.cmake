@@ -14,3 +14,5 @@ target_compile_definitions(seating_unit_tests PRIVATE
 ivs_add_test(stage_directory_unit_tests unit SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/stage_directory_test.cpp
   LIBS ivs_domain ivs_adapters_ivs ivs_adapters_tokens)
+target_compile_definitions(stage_directory_unit_tests PRIVATE
+  IVS_TEST_HARNESS_DEFAULT="${PROJECT_SOURCE_DIR}/tests/harness")

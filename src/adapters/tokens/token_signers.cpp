@@ -110,19 +110,6 @@ std::shared_ptr<ports::TokenSigner> MakeSelfTokenSigner(ports::StageEndpointLook
                                              std::move(public_key_arn), clock);
 }
 
-std::shared_ptr<ports::TokenSigner> MakeSelfTokenSigner(std::shared_ptr<ports::IvsClient> ivs,
-                                                        const Es384Key& key,
-                                                        std::string public_key_arn, Clock& clock,
-                                                        Es384Library library) {
-    auto lookup = [ivs = std::move(ivs)](
-                      std::string arn) -> boost::asio::awaitable<Result<ports::StageEndpoints>> {
-        auto stage = co_await ivs->GetStage(arn);
-        if (!stage) co_return stage.error();
-        co_return stage->endpoints;
-    };
-    return MakeSelfTokenSigner(std::move(lookup), key, std::move(public_key_arn), clock, library);
-}
-
 std::shared_ptr<ports::TokenSigner> MakeApiTokenSigner(std::shared_ptr<ports::IvsClient> ivs) {
     return std::make_shared<ApiTokenSigner>(std::move(ivs));
 }

@@ -29,10 +29,6 @@ std::shared_ptr<ports::TokenSigner> MakeSelfTokenSigner(
     ports::StageEndpointLookup endpoints, const Es384Key& key, std::string public_key_arn,
     Clock& clock, Es384Library library = Es384Library::nettle);
 
-// The same, looking every stage up with GetStage (no cache).
-std::shared_ptr<ports::TokenSigner> MakeSelfTokenSigner(
-    std::shared_ptr<ports::IvsClient> ivs, const Es384Key& key, std::string public_key_arn,
-    Clock& clock, Es384Library library = Es384Library::nettle);
 
 // Calls CreateParticipantToken for every token.
 std::shared_ptr<ports::TokenSigner> MakeApiTokenSigner(std::shared_ptr<ports::IvsClient> ivs);

@@ -7,9 +7,11 @@
 namespace ivs::stages {
 
 namespace {
-// GetStage shares a 5 TPS account quota with every instance: a throttled lookup waits and
-// tries again (the stage_created event of another instance may fill the cache meanwhile),
-// 100 ms doubling, about 1.5 s in all.
+// A burst of joins on a stage this instance has not seen yet misses the cache all at once; the
+// GetStage calls then overflow the IVS client's per-operation queue (5 TPS, shared quota) and
+// come back rate_limited without the client's own retries. Such a lookup waits and tries again
+// (the stage_created event of the creating instance usually fills the cache meanwhile), 100 ms
+// doubling, about 1.5 s in all. (One lookup in flight per stage would make this unneeded.)
 constexpr int kThrottledAttempts = 5;
 constexpr auto kFirstBackOff = std::chrono::milliseconds(100);
 }  // namespace
@@ -57,6 +59,12 @@ std::string StageDirectory::MasterArn() const {
 void StageDirectory::RememberMaster(std::string arn) {
     std::lock_guard lock(mu_);
     master_arn_ = std::move(arn);
+}
+
+ports::StageEndpointLookup EndpointLookup(std::shared_ptr<StageDirectory> directory) {
+    return [directory = std::move(directory)](std::string arn) {
+        return directory->Endpoints(std::move(arn));
+    };
 }
 
 }  // namespace ivs::stages

@@ -43,4 +43,7 @@ private:
     std::string master_arn_;
 };
 
+// The directory as the token signer's endpoint lookup (keeps the directory alive).
+ports::StageEndpointLookup EndpointLookup(std::shared_ptr<StageDirectory> directory);
+
 }  // namespace ivs::stages
