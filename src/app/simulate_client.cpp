@@ -7,6 +7,7 @@
 
 #include <iostream>
 
+#include "app/simulate_offer.hpp"
 #include "core/crypto.hpp"
 #include "core/json_fields.hpp"
 
@@ -18,24 +19,6 @@ using namespace asio::experimental::awaitable_operators;
 namespace {
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
-
-// No media flows: one audio and one video section are enough for the emulator to answer.
-constexpr std::string_view kOffer =
-    "v=0\r\n"
-    "o=- 4611731400430051336 2 IN IP4 127.0.0.1\r\n"
-    "s=-\r\n"
-    "t=0 0\r\n"
-    "a=group:BUNDLE 0 1\r\n"
-    "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
-    "c=IN IP4 0.0.0.0\r\n"
-    "a=mid:0\r\n"
-    "a=sendrecv\r\n"
-    "a=rtpmap:111 opus/48000/2\r\n"
-    "m=video 9 UDP/TLS/RTP/SAVPF 96\r\n"
-    "c=IN IP4 0.0.0.0\r\n"
-    "a=mid:1\r\n"
-    "a=sendrecv\r\n"
-    "a=rtpmap:96 H264/90000\r\n";
 
 std::string Origin(std::string_view url) {
     auto scheme = url.find("://");
@@ -147,7 +130,7 @@ asio::awaitable<Result<MediaLeg>> SimClient::OpenMedia(std::string endpoint, std
     req.timeout = options_.request_timeout;
     req.headers.emplace_back("Content-Type", "application/sdp");
     req.headers.emplace_back("Authorization", "Bearer " + token);
-    req.body = std::string(kOffer);
+    req.body = std::string(kMediaOffer);
     auto res = co_await http_->Send(std::move(req));
     if (!res) co_return res.error();
     auto location = res->Header("location");

@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "app/simulate_offer.hpp"
+
 namespace ivs::test {
 namespace {
 
@@ -13,24 +15,6 @@ using namespace std::chrono_literals;
 constexpr auto kDeadline = 30s;
 // Well inside the emulator's media timeout (IVS ends a session whose ICE consent stops).
 constexpr auto kRefreshEvery = 5s;
-
-// A WebRTC offer as a browser or WHIP encoder sends it: one audio and one video section.
-constexpr const char* kOffer =
-    "v=0\r\n"
-    "o=- 4611731400430051336 2 IN IP4 127.0.0.1\r\n"
-    "s=-\r\n"
-    "t=0 0\r\n"
-    "a=group:BUNDLE 0 1\r\n"
-    "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
-    "c=IN IP4 0.0.0.0\r\n"
-    "a=mid:0\r\n"
-    "a=sendonly\r\n"
-    "a=rtpmap:111 opus/48000/2\r\n"
-    "m=video 9 UDP/TLS/RTP/SAVPF 96\r\n"
-    "c=IN IP4 0.0.0.0\r\n"
-    "a=mid:1\r\n"
-    "a=sendonly\r\n"
-    "a=rtpmap:96 H264/90000\r\n";
 
 // "http://127.0.0.1:PORT/path" -> port and path; false for anything else (the test client
 // reaches loopback only).
@@ -118,7 +102,7 @@ bool LivePublisher::Publish(const std::string& user_id) {
         return false;
     }
     const HttpResponse answer =
-        TryHttpCall(whip_port_, "POST", whip_path, kOffer,
+        TryHttpCall(whip_port_, "POST", whip_path, std::string(simulate::kMediaOffer),
                     {{"authorization", "Bearer " + bearer}, {"content-type", "application/sdp"}});
     session_path_ = answer.Header("location");
     participant_id_ = answer.Header("x-ivs-participant-id");

@@ -75,8 +75,12 @@ ports::Tags TagsFromJson(const json::value* v) {
     return out;
 }
 
-std::string_view CapabilityName(ports::Capability c) {
-    return c == ports::Capability::publish ? "PUBLISH" : "SUBSCRIBE";
+json::array CapabilitiesToJson(const std::vector<ports::Capability>& caps) {
+    json::array out;
+    for (auto c : caps) {
+        out.emplace_back(c == ports::Capability::publish ? "PUBLISH" : "SUBSCRIBE");
+    }
+    return out;
 }
 
 json::object CreateStageBody(const ports::CreateStageRequest& r) {
@@ -92,11 +96,7 @@ json::object CreateTokenBody(const ports::CreateTokenRequest& r) {
     if (!r.user_id.empty()) o["userId"] = r.user_id;
     o["duration"] = r.duration_minutes;
     if (!r.attributes.empty()) o["attributes"] = TagsToJson(r.attributes);
-    if (!r.capabilities.empty()) {
-        json::array caps;
-        for (auto c : r.capabilities) caps.emplace_back(CapabilityName(c));
-        o["capabilities"] = std::move(caps);
-    }
+    if (!r.capabilities.empty()) o["capabilities"] = CapabilitiesToJson(r.capabilities);
     return o;
 }
 

@@ -5,6 +5,7 @@
 // thread-safe. Parsers are lenient about missing optional members (IVS omits empty ones) and fail
 // with Errc::internal only when a required member is missing or has the wrong type.
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
@@ -20,7 +21,8 @@ namespace ivs::aws::ivs_json {
 boost::json::object TagsToJson(const ports::Tags& tags);
 ports::Tags TagsFromJson(const boost::json::value* v);
 
-std::string_view CapabilityName(ports::Capability c);
+// ["PUBLISH", "SUBSCRIBE"] as the model spells them.
+boost::json::array CapabilitiesToJson(const std::vector<ports::Capability>& caps);
 
 boost::json::object CreateStageBody(const ports::CreateStageRequest& r);
 boost::json::object CreateTokenBody(const ports::CreateTokenRequest& r);

@@ -5,12 +5,23 @@
 namespace ivs::aws::ivs_json {
 namespace json = boost::json;
 
-json::object StageToJson(const ports::Stage& s) {
+namespace {
+
+// The members a Stage and a StageSummary share.
+template <class S>
+json::object StageSummaryMembers(const S& s) {
     json::object o;
     o["arn"] = s.arn;
     o["name"] = s.name;
     if (!s.active_session_id.empty()) o["activeSessionId"] = s.active_session_id;
     o["tags"] = TagsToJson(s.tags);
+    return o;
+}
+
+}  // namespace
+
+json::object StageToJson(const ports::Stage& s) {
+    json::object o = StageSummaryMembers(s);
     o["autoParticipantRecordingConfiguration"] =
         json::object{{"storageConfigurationArn", ""},
                      {"mediaTypes", json::array{"AUDIO_VIDEO"}},
@@ -27,14 +38,7 @@ json::object StageToJson(const ports::Stage& s) {
     return o;
 }
 
-json::object StageSummaryToJson(const ports::StageSummary& s) {
-    json::object o;
-    o["arn"] = s.arn;
-    o["name"] = s.name;
-    if (!s.active_session_id.empty()) o["activeSessionId"] = s.active_session_id;
-    o["tags"] = TagsToJson(s.tags);
-    return o;
-}
+json::object StageSummaryToJson(const ports::StageSummary& s) { return StageSummaryMembers(s); }
 
 json::object ParticipantTokenToJson(const ports::ParticipantToken& t) {
     json::object o;
@@ -43,9 +47,7 @@ json::object ParticipantTokenToJson(const ports::ParticipantToken& t) {
     if (!t.user_id.empty()) o["userId"] = t.user_id;
     o["attributes"] = TagsToJson(t.attributes);
     o["duration"] = t.duration_minutes;
-    json::array caps;
-    for (auto c : t.capabilities) caps.emplace_back(CapabilityName(c));
-    o["capabilities"] = std::move(caps);
+    o["capabilities"] = CapabilitiesToJson(t.capabilities);
     o["expirationTime"] = FormatIso8601Millis(t.expiration_time);
     return o;
 }
@@ -81,21 +83,14 @@ json::object ReplicaToJson(const ports::ParticipantReplica& r) {
                         {"replicationState", r.replication_state}};
 }
 
-json::object PublicKeyToJson(const ports::PublicKey& k) {
-    json::object o;
-    o["arn"] = k.arn;
-    o["name"] = k.name;
-    o["publicKeyMaterial"] = k.public_key_material;
-    o["fingerprint"] = k.fingerprint;
-    o["tags"] = TagsToJson(k.tags);
-    return o;
+json::object PublicKeySummaryToJson(const ports::PublicKey& k) {
+    return json::object{{"arn", k.arn}, {"name", k.name}, {"tags", TagsToJson(k.tags)}};
 }
 
-json::object PublicKeySummaryToJson(const ports::PublicKey& k) {
-    json::object o;
-    o["arn"] = k.arn;
-    o["name"] = k.name;
-    o["tags"] = TagsToJson(k.tags);
+json::object PublicKeyToJson(const ports::PublicKey& k) {
+    json::object o = PublicKeySummaryToJson(k);
+    o["publicKeyMaterial"] = k.public_key_material;
+    o["fingerprint"] = k.fingerprint;
     return o;
 }
 

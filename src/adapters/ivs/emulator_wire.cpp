@@ -101,6 +101,17 @@ Result<Body> ParseBody(const std::string& body) {
     return v.as_object();
 }
 
+Result<PageRequest> PageRequestOf(const Body& b) {
+    IVS_TRY(token, Str(b, "nextToken"));
+    IVS_TRY(max, IntOr(b, "maxResults", PageRequest{}.max_results));
+    return PageRequest{std::move(token), max};
+}
+
+OpResult EmptyAnswer(const Status& status) {
+    if (!status) return status.error();
+    return json::object{};
+}
+
 namespace {
 
 Result<std::vector<ports::Capability>> Capabilities(const Body& b) {
@@ -214,14 +225,12 @@ OpResult UpdateStage(Emulator& e, const Body& b) {
 
 OpResult DeleteStage(Emulator& e, const Body& b) {
     IVS_TRY(arn, Str(b, "arn"));
-    if (auto st = e.DeleteStage(arn); !st) return st.error();
-    return json::object{};
+    return EmptyAnswer(e.DeleteStage(arn));
 }
 
 OpResult ListStages(Emulator& e, const Body& b) {
-    IVS_TRY(token, Str(b, "nextToken"));
-    IVS_TRY(max, IntOr(b, "maxResults", 50));
-    IVS_TRY(page, e.ListStages(token, max));
+    IVS_TRY(paging, PageRequestOf(b));
+    IVS_TRY(page, e.ListStages(paging.next_token, paging.max_results));
     return PageJson(page, "stages", StageSummaryToJson);
 }
 
@@ -236,8 +245,7 @@ OpResult DisconnectParticipant(Emulator& e, const Body& b) {
     IVS_TRY(arn, Str(b, "stageArn"));
     IVS_TRY(pid, Str(b, "participantId"));
     IVS_TRY(reason, Str(b, "reason"));
-    if (auto st = e.DisconnectParticipant(arn, pid, reason); !st) return st.error();
-    return json::object{};
+    return EmptyAnswer(e.DisconnectParticipant(arn, pid, reason));
 }
 
 OpResult ListParticipants(Emulator& e, const Body& b) {
@@ -248,8 +256,7 @@ OpResult ListParticipants(Emulator& e, const Body& b) {
     IVS_TRY(state, Str(b, "filterByState"));
     IVS_TRY(user, Str(b, "filterByUserId"));
     IVS_TRY(recording, Str(b, "filterByRecordingState"));
-    IVS_TRY(token, Str(b, "nextToken"));
-    IVS_TRY(max, IntOr(b, "maxResults", 50));
+    IVS_TRY(paging, PageRequestOf(b));
     // The model's @default(false): false means "not set".
     if (published && !*published) published.reset();
     if (!recording.empty() &&
@@ -261,17 +268,16 @@ OpResult ListParticipants(Emulator& e, const Body& b) {
     r.filter_by_published = published;
     r.filter_by_state = state;
     r.filter_by_user_id = user;
-    r.next_token = token;
-    r.max_results = max;
+    r.next_token = paging.next_token;
+    r.max_results = paging.max_results;
     IVS_TRY(page, e.ListParticipants(r));
     return PageJson(page, "participants", ParticipantSummaryToJson);
 }
 
 OpResult ListStageSessions(Emulator& e, const Body& b) {
     IVS_TRY(arn, Str(b, "stageArn"));
-    IVS_TRY(token, Str(b, "nextToken"));
-    IVS_TRY(max, IntOr(b, "maxResults", 50));
-    IVS_TRY(page, e.ListStageSessions(arn, token, max));
+    IVS_TRY(paging, PageRequestOf(b));
+    IVS_TRY(page, e.ListStageSessions(arn, paging.next_token, paging.max_results));
     return PageJson(page, "stageSessions", StageSessionToJson);
 }
 
@@ -287,24 +293,21 @@ OpResult StartParticipantReplication(Emulator& e, const Body& b) {
     r.participant_id = pid;
     r.reconnect_window_seconds = window;
     r.attributes = attributes;
-    if (auto st = e.StartParticipantReplication(r); !st) return st.error();
-    return json::object{};
+    return EmptyAnswer(e.StartParticipantReplication(r));
 }
 
 OpResult StopParticipantReplication(Emulator& e, const Body& b) {
     IVS_TRY(src, Str(b, "sourceStageArn"));
     IVS_TRY(dst, Str(b, "destinationStageArn"));
     IVS_TRY(pid, Str(b, "participantId"));
-    if (auto st = e.StopParticipantReplication(src, dst, pid); !st) return st.error();
-    return json::object{};
+    return EmptyAnswer(e.StopParticipantReplication(src, dst, pid));
 }
 
 OpResult ListParticipantReplicas(Emulator& e, const Body& b) {
     IVS_TRY(src, Str(b, "sourceStageArn"));
     IVS_TRY(pid, Str(b, "participantId"));
-    IVS_TRY(token, Str(b, "nextToken"));
-    IVS_TRY(max, IntOr(b, "maxResults", 50));
-    IVS_TRY(page, e.ListParticipantReplicas(src, pid, token, max));
+    IVS_TRY(paging, PageRequestOf(b));
+    IVS_TRY(page, e.ListParticipantReplicas(src, pid, paging.next_token, paging.max_results));
     return PageJson(page, "replicas", ReplicaToJson);
 }
 

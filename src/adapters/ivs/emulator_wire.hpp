@@ -63,6 +63,14 @@ Result<int> IntOr(const Body& b, std::string_view name, int fallback);
 Result<std::optional<bool>> Bool(const Body& b, std::string_view name);
 Result<ports::Tags> Map(const Body& b, std::string_view name);
 Result<Body> ParseBody(const std::string& body);
+// The paging members of a List* request: nextToken and maxResults (50 when absent).
+struct PageRequest {
+    std::string next_token;
+    int max_results = 50;
+};
+Result<PageRequest> PageRequestOf(const Body& b);
+// The answer of an operation whose output is empty: {}, or the call's error.
+OpResult EmptyAnswer(const Status& status);
 // A List* answer: {member: [to_json(item)...], "nextToken"?}.
 template <class T, class F>
 boost::json::object PageJson(const ports::Page<T>& page, std::string_view member, F to_json) {

@@ -21,8 +21,7 @@ OpResult HandleTags(Emulator& e, const WireRequest& req, const Body& body) {
     if (req.method == "POST") {
         if (!body.contains("tags")) return IvsError(kValidation, "tags is required");
         IVS_TRY(tags, Map(body, "tags"));
-        if (auto st = e.TagResource(arn, tags); !st) return st.error();
-        return json::object{};
+        return EmptyAnswer(e.TagResource(arn, tags));
     }
     if (req.method == "DELETE") {
         std::vector<std::string> keys;
@@ -38,8 +37,7 @@ OpResult HandleTags(Emulator& e, const WireRequest& req, const Body& body) {
             }
         }
         if (keys.empty()) return IvsError(kValidation, "tagKeys is required");
-        if (auto st = e.UntagResource(arn, keys); !st) return st.error();
-        return json::object{};
+        return EmptyAnswer(e.UntagResource(arn, keys));
     }
     return IvsError(kValidation, "Unsupported method for /tags");
 }

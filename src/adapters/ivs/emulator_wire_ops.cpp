@@ -28,9 +28,9 @@ const OpTable& SessionOperations() {
              IVS_TRY(arn, Str(b, "stageArn"));
              IVS_TRY(session, Str(b, "sessionId"));
              IVS_TRY(pid, Str(b, "participantId"));
-             IVS_TRY(token, Str(b, "nextToken"));
-             IVS_TRY(max, IntOr(b, "maxResults", 50));
-             return e.ListParticipantEvents(arn, session, pid, token, max);
+             IVS_TRY(paging, PageRequestOf(b));
+             return e.ListParticipantEvents(arn, session, pid, paging.next_token,
+                                            paging.max_results);
          }},
     };
     return ops;
@@ -57,16 +57,14 @@ OpResult GetPublicKey(Emulator& e, const Body& b) {
 }
 
 OpResult ListPublicKeys(Emulator& e, const Body& b) {
-    IVS_TRY(token, Str(b, "nextToken"));
-    IVS_TRY(max, IntOr(b, "maxResults", 50));
-    IVS_TRY(page, e.ListPublicKeys(token, max));
+    IVS_TRY(paging, PageRequestOf(b));
+    IVS_TRY(page, e.ListPublicKeys(paging.next_token, paging.max_results));
     return PageJson(page, "publicKeys", PublicKeySummaryToJson);
 }
 
 OpResult DeletePublicKey(Emulator& e, const Body& b) {
     IVS_TRY(arn, Str(b, "arn"));
-    if (auto st = e.DeletePublicKey(arn); !st) return st.error();
-    return json::object{};
+    return EmptyAnswer(e.DeletePublicKey(arn));
 }
 
 }  // namespace
