@@ -16,10 +16,11 @@ Reply EnvelopeOk(boost::json::value data, HttpStatus status, std::string message
     // {"success","data","timestamp","message"?} serialized whole, without building it.
     Reply r;
     r.status = status;
-    const std::string payload = SerializeJson(data);
     std::string& out = r.body;
-    out.reserve(payload.size() + message.size() + 72);
-    out.append(R"({"success":true,"data":)").append(payload).append(R"(,"timestamp":")");
+    out.reserve(256 + message.size());
+    out.append(R"({"success":true,"data":)");
+    AppendJson(out, data);  // straight into the body: no separate payload string to copy
+    out.append(R"(,"timestamp":")");
     out.append(FormatIso8601Millis(std::chrono::system_clock::now())).push_back('"');
     if (!message.empty()) {
         out.append(R"(,"message":)").append(boost::json::serialize(boost::json::string_view(message)));
