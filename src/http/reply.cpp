@@ -2,8 +2,6 @@
 
 #include <boost/json/serialize.hpp>
 
-#include <array>
-
 #include "core/json_text.hpp"
 
 #include "core/time_format.hpp"
@@ -27,26 +25,6 @@ Reply EnvelopeOk(boost::json::value data, HttpStatus status, std::string message
     }
     out.push_back('}');
     return r;
-}
-
-JsonScratch::JsonScratch() : depth_(Depth()) { ++depth_; }
-
-JsonScratch::~JsonScratch() {
-    if (--depth_ == 0) Arena().release();
-}
-
-boost::json::storage_ptr JsonScratch::storage() const { return &Arena(); }
-
-int& JsonScratch::Depth() {
-    thread_local int depth = 0;
-    return depth;
-}
-
-boost::json::monotonic_resource& JsonScratch::Arena() {
-    // Released back to this buffer after each reply; larger documents take further blocks.
-    thread_local std::array<unsigned char, 8192> buffer;
-    thread_local boost::json::monotonic_resource arena(buffer.data(), buffer.size());
-    return arena;
 }
 
 Reply EnvelopeError(const Error& error) {
