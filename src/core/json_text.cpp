@@ -143,11 +143,15 @@ void AppendValue(std::string& out, const boost::json::value& v) {
 
 }  // namespace
 
-std::string SerializeJson(const boost::json::value& v) {
+void AppendJson(std::string& out, const boost::json::value& v) {
     // Written in one pass (numbers plain as they are written), not serialized then rewritten.
+    AppendValue(out, v);
+}
+
+std::string SerializeJson(const boost::json::value& v) {
     std::string text;
     text.reserve(256);
-    AppendValue(text, v);
+    AppendJson(text, v);
     return text;
 }
 

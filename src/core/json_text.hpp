@@ -13,6 +13,9 @@ namespace ivs {
 // Non-finite doubles are written as null. Thread-safe (no shared state).
 std::string SerializeJson(const boost::json::value& v);
 
+// As SerializeJson, appending the text to `out` (a reply body written around it).
+void AppendJson(std::string& out, const boost::json::value& v);
+
 // Rewrites the exponent-form number tokens of serialized JSON `text` as plain decimals;
 // strings are left untouched. `text` must be valid JSON.
 std::string PlainJsonNumbers(std::string_view text);

@@ -4,13 +4,10 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <boost/beast/core/buffers_range.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
-
 #include <algorithm>
 
 #include "http/reply.hpp"
+#include "http/response_head.hpp"
 
 namespace ivs::http {
 namespace {
@@ -22,26 +19,6 @@ std::size_t NoFileLimit() {
 }
 
 int OpenSpare() { return ::open("/dev/null", O_RDONLY | O_CLOEXEC); }
-
-// A synchronous write stream appending to a string, for Beast's serializer.
-struct StringStream {
-    std::string& out;
-    template <class Buffers>
-    std::size_t write_some(const Buffers& buffers, boost::system::error_code& ec) {
-        ec = {};
-        std::size_t n = 0;
-        for (auto b : boost::beast::buffers_range_ref(buffers)) {
-            out.append(static_cast<const char*>(b.data()), b.size());
-            n += b.size();
-        }
-        return n;
-    }
-    template <class Buffers>
-    std::size_t write_some(const Buffers& buffers) {
-        boost::system::error_code ec;
-        return write_some(buffers, ec);
-    }
-};
 
 }  // namespace
 
@@ -90,21 +67,10 @@ Error CapacityError() {
 }
 
 std::string RefusalBytes(const Error& error, unsigned version) {
-    namespace bhttp = boost::beast::http;
-    Reply reply = EnvelopeError(error);
-    bhttp::response<bhttp::string_body> res{reply.status, version};
-    res.set(bhttp::field::server, "ivs-server");
-    res.set(bhttp::field::content_type, reply.content_type);
-    reply.ForEachHeader([&](const std::string& name, const std::string& value) {
-        res.insert(name, value);
-    });
-    res.body() = std::move(reply.body);
-    res.keep_alive(false);
-    res.prepare_payload();
+    const Reply reply = EnvelopeError(error);
     std::string out;
-    StringStream sink{out};
-    boost::system::error_code ec;
-    bhttp::write(sink, res, ec);
+    AppendResponseHead(out, reply, version, false, {});
+    out.append(reply.body);
     return out;
 }
 

@@ -2,8 +2,6 @@
 
 #include <boost/json/serialize.hpp>
 
-#include <array>
-
 #include "core/json_text.hpp"
 
 #include "core/time_format.hpp"
@@ -16,36 +14,17 @@ Reply EnvelopeOk(boost::json::value data, HttpStatus status, std::string message
     // {"success","data","timestamp","message"?} serialized whole, without building it.
     Reply r;
     r.status = status;
-    const std::string payload = SerializeJson(data);
     std::string& out = r.body;
-    out.reserve(payload.size() + message.size() + 72);
-    out.append(R"({"success":true,"data":)").append(payload).append(R"(,"timestamp":")");
+    out.reserve(256 + message.size());
+    out.append(R"({"success":true,"data":)");
+    AppendJson(out, data);  // straight into the body: no separate payload string to copy
+    out.append(R"(,"timestamp":")");
     out.append(FormatIso8601Millis(std::chrono::system_clock::now())).push_back('"');
     if (!message.empty()) {
         out.append(R"(,"message":)").append(boost::json::serialize(boost::json::string_view(message)));
     }
     out.push_back('}');
     return r;
-}
-
-JsonScratch::JsonScratch() : depth_(Depth()) { ++depth_; }
-
-JsonScratch::~JsonScratch() {
-    if (--depth_ == 0) Arena().release();
-}
-
-boost::json::storage_ptr JsonScratch::storage() const { return &Arena(); }
-
-int& JsonScratch::Depth() {
-    thread_local int depth = 0;
-    return depth;
-}
-
-boost::json::monotonic_resource& JsonScratch::Arena() {
-    // Released back to this buffer after each reply; larger documents take further blocks.
-    thread_local std::array<unsigned char, 8192> buffer;
-    thread_local boost::json::monotonic_resource arena(buffer.data(), buffer.size());
-    return arena;
 }
 
 Reply EnvelopeError(const Error& error) {

@@ -4,6 +4,7 @@
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/value.hpp>
 
+#include <array>
 #include <string>
 #include <utility>
 #include <vector>
@@ -48,23 +49,14 @@ Reply EnvelopeError(const Error& error);
 Reply RawJson(const boost::json::value& doc, HttpStatus status = HttpStatus::ok);
 Reply Text(std::string body, std::string content_type, HttpStatus status = HttpStatus::ok);
 
-// Per-thread storage for JSON that is built and serialized into a reply in one synchronous
-// step: values made with storage() allocate from an arena kept by the thread, released when
-// the outermost JsonScratch of the thread ends. Never keep such a value past that, nor across
-// a co_await (another request may run on the thread meanwhile).
-class JsonScratch {
-public:
-    JsonScratch();
-    ~JsonScratch();
-    JsonScratch(const JsonScratch&) = delete;
-    JsonScratch& operator=(const JsonScratch&) = delete;
+// Storage for the JSON of one reply, built where the reply is: values made with storage()
+// allocate from a buffer inside this object (its first 2 KiB, then from the heap), all freed
+// when it ends. Keep such values no longer than the JsonScratch.
+struct JsonScratch {
+    boost::json::storage_ptr storage() { return &resource; }
 
-    boost::json::storage_ptr storage() const;
-
-private:
-    static int& Depth();
-    static boost::json::monotonic_resource& Arena();
-    int& depth_;
+    std::array<unsigned char, 2048> buffer;
+    boost::json::monotonic_resource resource{buffer.data(), buffer.size()};
 };
 
 // Success envelope or error envelope.

@@ -76,17 +76,13 @@ asio::awaitable<Reply> HeartbeatHandler(const std::shared_ptr<AudienceService>& 
     if (!call) co_return EnvelopeError(call.error());
     auto hb = co_await svc->Heartbeat(call->user_id, call->stage_arn, call->session_id);
     if (!hb) co_return EnvelopeError(hb.error());
-    Reply reply;
-    {
-        JsonScratch scratch;
-        json::object data({{"userId", call->user_id},
-                           {"stageArn", call->stage_arn},
-                           {"heartbeatUpdated", true},
-                           {"lastHeartbeat", FormatIso8601Millis(hb->last_heartbeat)}},
-                          scratch.storage());
-        reply = EnvelopeOk(std::move(data), HttpStatus::ok, "Heartbeat updated");
-    }
-    co_return reply;
+    JsonScratch scratch;
+    json::object data({{"userId", call->user_id},
+                       {"stageArn", call->stage_arn},
+                       {"heartbeatUpdated", true},
+                       {"lastHeartbeat", FormatIso8601Millis(hb->last_heartbeat)}},
+                      scratch.storage());
+    co_return EnvelopeOk(std::move(data), HttpStatus::ok, "Heartbeat updated");
 }
 
 asio::awaitable<Reply> LeaveHandler(const std::shared_ptr<AudienceService>& svc, RequestContext& ctx) {
