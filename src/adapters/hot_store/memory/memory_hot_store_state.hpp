@@ -64,13 +64,7 @@ using StageIndex =
                  bi::compare<HeartbeatOrder>>;
 
 struct StageSlot {
-    std::string arn;
-    std::string name;
-    bool is_master = false;
-    bool auto_scaled = false;
-    StageState state = StageState::active;
-    SystemTime created_at;
-    std::optional<SystemTime> draining_since;
+    StageRecord record;     // as last upserted; `viewers` unused (counted from `sessions`)
     std::uint64_t seq = 0;  // registration order, the tie-breaker when loads are equal
     StageIndex sessions;
 };
@@ -173,14 +167,15 @@ private:
     }
 
     ViewerSession View(const SessionNode& node) const {
-        return ViewerSession{node.session_id.Str(),    node.user_id,
-                             stages_[node.stage]->arn, node.participant_id.Str(),
-                             FromRep(node.joined),     FromRep(node.heartbeat)};
+        return ViewerSession{node.session_id.Str(),           node.user_id,
+                             stages_[node.stage]->record.arn, node.participant_id.Str(),
+                             FromRep(node.joined),            FromRep(node.heartbeat)};
     }
 
     StageRecord Record(const StageSlot& s, Rep cutoff) const {
-        return StageRecord{s.arn,   s.name,       s.is_master,      s.auto_scaled,
-                           s.state, s.created_at, s.draining_since, LiveCount(s, cutoff)};
+        StageRecord out = s.record;
+        out.viewers = LiveCount(s, cutoff);
+        return out;
     }
 
     std::vector<StageRecord> AllStages(Rep cutoff) const;
