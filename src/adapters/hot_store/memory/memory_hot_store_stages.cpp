@@ -73,6 +73,7 @@ StageSlot* MemoryHotStore::AllocateStage(const std::string& arn) {
     }
     stages_[index] = std::make_unique<StageSlot>();
     stages_[index]->record.arn = arn;
+    stages_[index]->index = index;
     stages_[index]->seq = next_seq_++;
     stage_by_arn_.emplace(arn, index);
     return stages_[index].get();
@@ -175,7 +176,7 @@ Result<SeatResult> MemoryHotStore::SeatLocked(const SeatRequest& request) {
         sessions_.emplace(std::string_view(node->user_id), std::move(owned));
         result.outcome = SeatResult::Outcome::seated;
     }
-    node->stage = IndexOf(target->record.arn);
+    node->stage = target->index;
     node->joined = now;
     node->heartbeat = now;
     node->session_id.Assign(request.new_session_id);
