@@ -10,12 +10,7 @@ Async<void> MemoryHotStore::UpsertStage(StageRecord record) {
     std::lock_guard lock(mu_);
     StageSlot* slot = FindStage(record.arn);
     if (!slot) slot = AllocateStage(record.arn);
-    slot->name = std::move(record.name);
-    slot->is_master = record.is_master;
-    slot->auto_scaled = record.auto_scaled;
-    slot->state = record.state;
-    slot->created_at = record.created_at;
-    slot->draining_since = record.draining_since;
+    slot->record = std::move(record);
     co_return Ok();
 }
 
@@ -24,8 +19,8 @@ Async<void> MemoryHotStore::SetStageState(std::string arn, StageState state,
     std::lock_guard lock(mu_);
     StageSlot* slot = FindStage(arn);
     if (!slot) co_return Error(Errc::not_found, "Stage not found");
-    slot->state = state;
-    slot->draining_since = draining_since;
+    slot->record.state = state;
+    slot->record.draining_since = draining_since;
     co_return Ok();
 }
 
@@ -77,7 +72,8 @@ StageSlot* MemoryHotStore::AllocateStage(const std::string& arn) {
         stages_.emplace_back();
     }
     stages_[index] = std::make_unique<StageSlot>();
-    stages_[index]->arn = arn;
+    stages_[index]->record.arn = arn;
+    stages_[index]->index = index;
     stages_[index]->seq = next_seq_++;
     stage_by_arn_.emplace(arn, index);
     return stages_[index].get();
@@ -108,7 +104,7 @@ StageSlot* MemoryHotStore::ChooseStage(Rep cutoff, int capacity, int threshold) 
                (count == current_count && candidate->seq < current->seq);
     };
     for (auto& slot : stages_) {
-        if (!slot || slot->state != StageState::active) continue;
+        if (!slot || slot->record.state != StageState::active) continue;
         const int n = LiveCount(*slot, cutoff);
         if (n < threshold && better(below_threshold, below_threshold_count, slot.get(), n)) {
             below_threshold = slot.get();
@@ -141,12 +137,12 @@ Result<SeatResult> MemoryHotStore::SeatLocked(const SeatRequest& request) {
         if (!target) return Error(Errc::not_found, "Stage is not managed by this server");
         if (current_live && stages_[current->stage].get() == target) {
             keep = true;
-        } else if (target->state != StageState::active) {
+        } else if (target->record.state != StageState::active) {
             return Error(Errc::stage_full, ports::StageDrainingMessage(request.requested_stage));
         } else if (LiveCount(*target, cutoff) >= request.capacity) {
             return Error(Errc::stage_full, ports::StageFullMessage(request.requested_stage));
         }
-    } else if (current_live && stages_[current->stage]->state == StageState::active) {
+    } else if (current_live && stages_[current->stage]->record.state == StageState::active) {
         keep = true;
     } else {
         target = ChooseStage(cutoff, request.capacity, request.scale_up_threshold);
@@ -180,7 +176,7 @@ Result<SeatResult> MemoryHotStore::SeatLocked(const SeatRequest& request) {
         sessions_.emplace(std::string_view(node->user_id), std::move(owned));
         result.outcome = SeatResult::Outcome::seated;
     }
-    node->stage = IndexOf(target->arn);
+    node->stage = target->index;
     node->joined = now;
     node->heartbeat = now;
     node->session_id.Assign(request.new_session_id);

@@ -64,14 +64,9 @@ using StageIndex =
                  bi::compare<HeartbeatOrder>>;
 
 struct StageSlot {
-    std::string arn;
-    std::string name;
-    bool is_master = false;
-    bool auto_scaled = false;
-    StageState state = StageState::active;
-    SystemTime created_at;
-    std::optional<SystemTime> draining_since;
-    std::uint64_t seq = 0;  // registration order, the tie-breaker when loads are equal
+    StageRecord record;       // as last upserted; `viewers` unused (counted from `sessions`)
+    std::uint32_t index = 0;  // its place in the store's stage table (a session's `stage`)
+    std::uint64_t seq = 0;    // registration order, the tie-breaker when loads are equal
     StageIndex sessions;
 };
 
@@ -154,7 +149,6 @@ private:
         auto it = stage_by_arn_.find(arn);
         return it == stage_by_arn_.end() ? nullptr : stages_[it->second].get();
     }
-    std::uint32_t IndexOf(const std::string& arn) const { return stage_by_arn_.at(arn); }
 
     StageSlot* AllocateStage(const std::string& arn);
 
@@ -173,14 +167,15 @@ private:
     }
 
     ViewerSession View(const SessionNode& node) const {
-        return ViewerSession{node.session_id.Str(),    node.user_id,
-                             stages_[node.stage]->arn, node.participant_id.Str(),
-                             FromRep(node.joined),     FromRep(node.heartbeat)};
+        return ViewerSession{
+            node.session_id.Str(),     node.user_id,         stages_[node.stage]->record.arn,
+            node.participant_id.Str(), FromRep(node.joined), FromRep(node.heartbeat)};
     }
 
     StageRecord Record(const StageSlot& s, Rep cutoff) const {
-        return StageRecord{s.arn,   s.name,       s.is_master,      s.auto_scaled,
-                           s.state, s.created_at, s.draining_since, LiveCount(s, cutoff)};
+        StageRecord out = s.record;
+        out.viewers = LiveCount(s, cutoff);
+        return out;
     }
 
     std::vector<StageRecord> AllStages(Rep cutoff) const;
