@@ -2,7 +2,6 @@
 
 #include <boost/asio/awaitable.hpp>
 
-#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -12,13 +11,13 @@
 
 namespace ivs::stages {
 
-// Keeps a creation claim alive while its CreateStage runs, until `done` is set. Spawned as a
-// coroutine of its own (not raced against the call with ||): it only reads values it owns, so it
-// may outlive the creation by one tick and then ends; a late extension of a released claim
-// changes nothing (only an existing claim is extended).
-boost::asio::awaitable<void> KeepClaimUntilDone(std::shared_ptr<ports::StageDemand> demand,
-                                                const Clock* clock, std::chrono::seconds ttl,
-                                                std::string claim_id,
-                                                std::shared_ptr<std::atomic<bool>> done);
+// Keeps a creation claim alive while its CreateStage runs, as long as `creating` lives. Spawned
+// as a coroutine of its own (not raced against the call with ||): it only reads values it owns,
+// so it may outlive the creation by one tick and then ends; a late extension of a released
+// claim changes nothing (only an existing claim is extended).
+boost::asio::awaitable<void> KeepClaimWhile(std::shared_ptr<ports::StageDemand> demand,
+                                            const Clock* clock, std::chrono::seconds ttl,
+                                            std::string claim_id,
+                                            std::weak_ptr<const bool> creating);
 
 }  // namespace ivs::stages

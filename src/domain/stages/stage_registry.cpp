@@ -8,7 +8,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
-#include <atomic>
 #include <limits>
 #include <set>
 
@@ -287,13 +286,14 @@ boost::asio::awaitable<Result<ports::Stage>> StageRegistry::CreateWithClaim(std:
     tags[kCreationClaim] = claim_id;
     for (auto& [k, v] : ManagedTags()) tags[k] = v;
     ports::CreateStageRequest request{name, std::move(tags)};
-    auto done = std::make_shared<std::atomic<bool>>(false);
+    // Lives as long as this creation, however it ends (returns, throws, or is destroyed).
+    auto creating = std::make_shared<const bool>(true);
     boost::asio::co_spawn(co_await boost::asio::this_coro::executor,
-                          KeepClaimUntilDone(deps_.demand, deps_.clock, options_.claim_ttl,
-                                             claim_id, done),
+                          KeepClaimWhile(deps_.demand, deps_.clock, options_.claim_ttl, claim_id,
+                                         creating),
                           boost::asio::detached);
     auto created = co_await deps_.ivs->CreateStage(std::move(request));
-    done->store(true);
+    creating.reset();
     if (!created) {
         (void)co_await deps_.demand->Release(claim_id);
         co_return created.error();
