@@ -145,9 +145,10 @@ std::vector<FamilySnapshot> Registry::Snapshot() const {
     std::lock_guard lock(mu_);
     std::vector<FamilySnapshot> out;
     out.reserve(families_.size());
-    for (const auto& [name, e] : families_) {
+    for (const auto& family : families_) {
+        const Entry& e = family.second;  // not a structured binding: the lambdas below capture it
         FamilySnapshot f;
-        f.name = name;
+        f.name = family.first;
         f.type = e.type;
         switch (e.type) {
             case MetricType::counter:

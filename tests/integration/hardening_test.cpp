@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <sstream>
+#include <vector>
 
 #include "app/adapter_options.hpp"
 #include "foundation_support.hpp"
@@ -269,6 +270,41 @@ TEST(HardeningProcessTest, SigtermExitsInTimeWithTheCloudWatchEndpointRefusingCo
     p.Signal(SIGTERM);
     EXPECT_EQ(p.Wait(std::chrono::seconds(8)), 0) << p.Stderr();
     // The components stopped by themselves: the grace-period watchdog did not have to end it.
+    EXPECT_EQ(p.Stderr().find("shutdown still running"), std::string::npos) << p.Stderr();
+}
+
+// The same with the endpoint hung: it completes TCP handshakes (the kernel's backlog) and never
+// answers, so every PutMetricData waits on its own deadline when SIGTERM arrives.
+TEST(HardeningProcessTest, SigtermExitsInTimeWithTheCloudWatchEndpointHung) {
+    asio::io_context ioc;
+    asio::ip::tcp::acceptor hung(ioc, {asio::ip::make_address("127.0.0.1"), 0});
+    hung.listen(64);  // never accepted, never read
+    const unsigned short port = hung.local_endpoint().port();
+    ChildServer p({}, {{"API_PORT", "0"},
+                       {"API_HOST", "127.0.0.1"},
+                       {"API_SECRET_KEY", "hardening-process-key-01"},
+                       {"IO_THREADS", "2"},
+                       {"SHUTDOWN_GRACE_SECONDS", "5"},
+                       {"CLOUDWATCH_ENABLED", "true"},
+                       {"CLOUDWATCH_ENDPOINT", "http://127.0.0.1:" + std::to_string(port)},
+                       {"CLOUDWATCH_INTERVAL_SECONDS", "1"},
+                       {"AWS_REGION", "us-east-1"},
+                       {"AWS_ACCESS_KEY_ID", "test"},
+                       {"AWS_SECRET_ACCESS_KEY", "test"}});
+    ASSERT_NE(p.WaitForPort(), 0) << p.Stderr();
+    // Wait until a PutMetricData round has connected; its socket is held open and never read.
+    hung.non_blocking(true);
+    std::vector<asio::ip::tcp::socket> held;
+    ASSERT_TRUE(WaitUntil([&] {
+        asio::ip::tcp::socket s(ioc);
+        boost::system::error_code ec;
+        hung.accept(s, ec);
+        if (ec) return false;
+        held.push_back(std::move(s));
+        return true;
+    })) << p.Stderr();
+    p.Signal(SIGTERM);
+    EXPECT_EQ(p.Wait(std::chrono::seconds(8)), 0) << p.Stderr();
     EXPECT_EQ(p.Stderr().find("shutdown still running"), std::string::npos) << p.Stderr();
 }
 

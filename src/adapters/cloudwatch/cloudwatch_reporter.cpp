@@ -1,6 +1,7 @@
 #include "adapters/cloudwatch/cloudwatch_reporter.hpp"
 #include "core/background.hpp"
 
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -227,7 +228,9 @@ asio::awaitable<void> CloudWatchReporter::Flush() {
 void CloudWatchReporter::Start() {
     running_ = true;
     asio::co_spawn(strand_, [self = shared_from_this()] { return self->Loop(); },
-                   OnLoopExit(shared_from_this(), running_, "cloudwatch reporter"));
+                   asio::bind_cancellation_slot(
+                       cancel_.slot(),
+                       OnLoopExit(shared_from_this(), running_, "cloudwatch reporter")));
 }
 
 asio::awaitable<void> CloudWatchReporter::Loop() {
@@ -236,7 +239,14 @@ asio::awaitable<void> CloudWatchReporter::Loop() {
         boost::system::error_code ec;
         co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         // Also when stopping: the interval in progress is sent as the last batch.
-        co_await Flush();
+        try {
+            co_await Flush();
+        } catch (const boost::system::system_error& e) {
+            // Cancelled by Stop after its budget: the round's batch is dropped.
+            if (!stopped_ || e.code() != asio::error::operation_aborted) throw;
+            spdlog::warn("cloudwatch: the last PutMetricData round did not finish in time: dropped");
+            co_return;
+        }
     }
 }
 
@@ -245,11 +255,20 @@ asio::awaitable<void> CloudWatchReporter::Stop() {
     co_await asio::post(strand_, asio::use_awaitable);
     timer_.cancel();
     asio::steady_timer wait(co_await asio::this_coro::executor);
-    for (int i = 0; i < 500 && running_; ++i) {
-        wait.expires_after(std::chrono::milliseconds(10));
-        boost::system::error_code ec;
-        co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    }
+    const auto tick = std::chrono::milliseconds(10);
+    auto wait_while_running = [&](std::chrono::milliseconds budget) -> asio::awaitable<void> {
+        for (auto waited = std::chrono::milliseconds(0); running_ && waited < budget;
+             waited += tick) {
+            wait.expires_after(tick);
+            boost::system::error_code ec;
+            co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        }
+    };
+    co_await wait_while_running(options_.stop_budget);
+    if (!running_) co_return;
+    co_await asio::post(strand_, asio::use_awaitable);
+    cancel_.emit(asio::cancellation_type::terminal);
+    co_await wait_while_running(std::chrono::milliseconds(1000));
 }
 
 }  // namespace ivs::cloudwatch

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -65,6 +66,9 @@ public:
         std::string metric_namespace = "IVS/Production";
         std::chrono::milliseconds interval{60000};
         std::string environment = "production";
+        // How long Stop lets the last round (the one in flight, or the final batch) run before
+        // cancelling it: a hung endpoint must not hold up shutdown.
+        std::chrono::milliseconds stop_budget{2000};
     };
 
     CloudWatchReporter(boost::asio::io_context& ioc, std::shared_ptr<CloudWatchClient> client,
@@ -75,7 +79,8 @@ public:
     void RecordRequest(std::string_view route, unsigned status, double seconds);
 
     void Start();
-    // Stops the loop after sending the interval in progress (waits up to 5 s for it).
+    // Stops the loop after sending the interval in progress; a round still unfinished after
+    // `stop_budget` is cancelled (its batch is dropped).
     boost::asio::awaitable<void> Stop();
 
     // The datums of one interval (and resets the interval accumulators). Exposed for tests.
@@ -106,6 +111,7 @@ private:
     std::vector<std::uint64_t> last_stage_creation_buckets_;
     std::atomic<bool> stopped_{false};
     std::atomic<bool> running_{false};
+    boost::asio::cancellation_signal cancel_;  // ends the loop's round in flight; on strand_
 };
 
 }  // namespace ivs::cloudwatch
