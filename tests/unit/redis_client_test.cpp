@@ -7,6 +7,7 @@
 
 #include "adapters/redis/redis_client.hpp"
 #include "adapters/redis/redis_connection.hpp"
+#include "adapters/redis/redis_rate_limiter.hpp"
 #include "core/random.hpp"
 #include "redis_test_util.hpp"
 
@@ -209,6 +210,32 @@ TEST(RedisClientPrivate, AfterAStallEveryCallFailsAtOnceUntilRedisAnswersAgain) 
     EXPECT_EQ(client->ReadyConnections(), 0);
     ASSERT_TRUE(server.Signal(SIGCONT));
     EXPECT_TRUE(WaitUntil([&] { return static_cast<bool>(io.Run(client->Command({"GET", "k"}))); }));
+}
+
+// A caller far below its limit is decided locally and counted in the background: a hung Redis
+// neither delays nor fails its requests (it would hold up /api/health behind the rate limiter),
+// and the hits it did not take are counted once Redis answers again.
+TEST(RedisClientPrivate, RateLimitHitsFarBelowTheLimitDoNotWaitForAHungRedis) {
+    PrivateRedis server;
+    IoThreads io;
+    auto client = MakeRedisClient(io.ioc(), LocalOptions(server.port()));
+    ASSERT_TRUE(WaitUntil([&] { return client->ReadyConnections() > 0; }));
+    auto limiter = MakeRedisRateLimiter(client);
+    const auto window = std::chrono::milliseconds(600'000);
+    ASSERT_TRUE(server.Signal(SIGSTOP));
+    for (int i = 0; i < 50; ++i) {
+        auto d = io.Run(limiter->Hit("ip:10.0.0.1", 1'000'000, window));
+        ASSERT_TRUE(d) << "hit " << i << ": " << d.error().message;
+        EXPECT_TRUE(d->allowed);
+    }
+    ASSERT_TRUE(server.Signal(SIGCONT));
+    // Once Redis answers, the counter there catches up with every hit made meanwhile.
+    const std::string cli = "redis-cli -p " + std::to_string(server.port());
+    EXPECT_TRUE(WaitUntil([&] {
+        (void)io.Run(limiter->Hit("ip:10.0.0.1", 1'000'000, window));
+        auto n = io.Run(client->Command({"GET", client->KeyPrefix() + "ratelimit:{ip:10.0.0.1}"}));
+        return n && n->AsInt().value_or(0) >= 50;
+    }));
 }
 
 TEST(RedisClientPrivate, ARedisBusyWithAScriptAnswersUnavailableNotInternal) {

@@ -1,8 +1,12 @@
 #include "adapters/redis/redis_rate_limiter.hpp"
 
 #include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <mutex>
 #include <unordered_map>
+#include <utility>
 
 namespace ivs::adapters::redis {
 namespace {
@@ -31,68 +35,114 @@ constexpr std::size_t kMaxTrackedCallers = 100'000;
 
 class RedisRateLimiter final : public ports::RateLimiter {
   public:
-    explicit RedisRateLimiter(std::shared_ptr<RedisClient> client) : client_(std::move(client)) {}
+    explicit RedisRateLimiter(std::shared_ptr<RedisClient> client)
+        : state_(std::make_shared<State>()) {
+        state_->client = std::move(client);
+    }
 
     boost::asio::awaitable<Result<ports::RateDecision>> Hit(
         std::string key, int limit, std::chrono::milliseconds window) override {
         const std::int64_t window_ms = std::max<std::int64_t>(1, window.count());
         const auto now = std::chrono::steady_clock::now();
         std::int64_t take = 1;
+        auto executor = co_await boost::asio::this_coro::executor;
         {
-            std::lock_guard lock(mu_);
-            Caller& c = Track(key, now, window);
+            std::lock_guard lock(state_->mu);
+            Caller& c = state_->Track(key, now, window);
             c.pending += 1;
             const std::int64_t estimate = c.global + c.pending;
-            const bool local = limit >= kLocalDecisionMinLimit && estimate * 2 <= limit &&
-                               now - c.last_sync < kSyncInterval;
-            if (local) co_return Decide(limit, estimate, c.window_end - now);
-            take = c.pending;
-            c.pending = 0;
+            if (limit >= kLocalDecisionMinLimit && estimate * 2 <= limit) {
+                // Far from the limit the request never waits for Redis: the hits are sent in
+                // the background, one sync per caller at a time, so a slow or hung Redis
+                // cannot hold up requests it does not decide.
+                if (now - c.last_sync >= kSyncInterval && !c.syncing) {
+                    c.syncing = true;
+                    c.last_sync = now;
+                    boost::asio::co_spawn(executor,
+                                          Sync(state_, key, std::exchange(c.pending, 0), window_ms),
+                                          boost::asio::detached);
+                }
+                co_return Decide(limit, estimate, c.window_end - now);
+            }
+            take = std::exchange(c.pending, 0);
             c.last_sync = now;
         }
-        std::vector<std::string> keys{client_->KeyPrefix() + "ratelimit:{" + key + "}"};
+        auto count = co_await Send(*state_, key, take, window_ms);
+        if (!count) co_return count.error();
+        co_return Decide(limit, *count, state_->WindowLeft(key));
+    }
+
+  private:
+    struct Caller {
+        std::int64_t global = 0;   // last count Redis reported for the window
+        std::int64_t pending = 0;  // local hits not yet sent
+        bool syncing = false;      // a background sync is in flight
+        std::chrono::steady_clock::time_point last_sync{};
+        std::chrono::steady_clock::time_point window_end{};
+    };
+
+    // Shared with the background syncs, which may outlive a request.
+    struct State {
+        std::shared_ptr<RedisClient> client;
+        std::mutex mu;
+        std::unordered_map<std::string, Caller> callers;
+
+        // The caller's state for the current window (reset when the window has passed).
+        Caller& Track(const std::string& key, std::chrono::steady_clock::time_point now,
+                      std::chrono::milliseconds window) {
+            if (callers.size() >= kMaxTrackedCallers && !callers.count(key)) {
+                for (auto it = callers.begin(); it != callers.end();) {
+                    it = it->second.window_end <= now ? callers.erase(it) : std::next(it);
+                }
+                if (callers.size() >= kMaxTrackedCallers) callers.clear();
+            }
+            Caller& c = callers[key];
+            if (c.window_end <= now) {
+                c = Caller{};
+                c.window_end = now + window;
+            }
+            return c;
+        }
+
+        std::chrono::steady_clock::duration WindowLeft(const std::string& key) {
+            std::lock_guard lock(mu);
+            auto it = callers.find(key);
+            if (it == callers.end()) return std::chrono::milliseconds(0);
+            return it->second.window_end - std::chrono::steady_clock::now();
+        }
+    };
+
+    // Adds `take` hits to the caller's counter in Redis; returns the count the caller is
+    // judged by (Redis's, or the local estimate when that is higher).
+    static boost::asio::awaitable<Result<std::int64_t>> Send(State& state, const std::string& key,
+                                                             std::int64_t take,
+                                                             std::int64_t window_ms) {
+        std::vector<std::string> keys{state.client->KeyPrefix() + "ratelimit:{" + key + "}"};
         std::vector<std::string> args{std::to_string(take), std::to_string(window_ms)};
-        auto r = co_await client_->Eval(HitScript(), std::move(keys), std::move(args));
+        auto r = co_await state.client->Eval(HitScript(), std::move(keys), std::move(args));
         if (!r) co_return r.error();
         if (!r->IsArray() || r->elements.size() < 2) {
             co_return Error(Errc::internal, "Unexpected answer from Redis");
         }
         const auto count = r->elements[0].AsInt().value_or(0);
         const auto ttl_ms = r->elements[1].AsInt().value_or(0);
-        std::int64_t estimate = count;
-        {
-            std::lock_guard lock(mu_);
-            Caller& c = Track(key, std::chrono::steady_clock::now(), window);
-            c.global = std::max(c.global, count);
-            c.window_end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ttl_ms);
-            estimate = c.global + c.pending;
-        }
-        co_return Decide(limit, std::max(count, estimate), std::chrono::milliseconds(ttl_ms));
+        std::lock_guard lock(state.mu);
+        const auto now = std::chrono::steady_clock::now();
+        Caller& c = state.Track(key, now, std::chrono::milliseconds(window_ms));
+        c.global = std::max(c.global, count);
+        c.window_end = now + std::chrono::milliseconds(ttl_ms);
+        co_return std::max(count, c.global + c.pending);
     }
 
-private:
-    struct Caller {
-        std::int64_t global = 0;   // last count Redis reported for the window
-        std::int64_t pending = 0;  // local hits not yet sent
-        std::chrono::steady_clock::time_point last_sync{};
-        std::chrono::steady_clock::time_point window_end{};
-    };
-
-    // The caller's state for the current window (reset when the window has passed).
-    Caller& Track(const std::string& key, std::chrono::steady_clock::time_point now,
-                  std::chrono::milliseconds window) {
-        if (callers_.size() >= kMaxTrackedCallers && !callers_.count(key)) {
-            for (auto it = callers_.begin(); it != callers_.end();) {
-                it = it->second.window_end <= now ? callers_.erase(it) : std::next(it);
-            }
-            if (callers_.size() >= kMaxTrackedCallers) callers_.clear();
-        }
-        Caller& c = callers_[key];
-        if (c.window_end <= now) {
-            c = Caller{};
-            c.window_end = now + window;
-        }
-        return c;
+    // A background sync: hits Redis did not take are counted again locally.
+    static boost::asio::awaitable<void> Sync(std::shared_ptr<State> state, std::string key,
+                                             std::int64_t take, std::int64_t window_ms) {
+        auto sent = co_await Send(*state, key, take, window_ms);
+        std::lock_guard lock(state->mu);
+        auto it = state->callers.find(key);
+        if (it == state->callers.end()) co_return;
+        it->second.syncing = false;
+        if (!sent) it->second.pending += take;
     }
 
     static ports::RateDecision Decide(int limit, std::int64_t count,
@@ -106,9 +156,7 @@ private:
         return d;
     }
 
-    std::shared_ptr<RedisClient> client_;
-    std::mutex mu_;
-    std::unordered_map<std::string, Caller> callers_;
+    std::shared_ptr<State> state_;
 };
 
 }  // namespace
