@@ -157,20 +157,31 @@ awaitable<Reply> Delete(Api api, RequestContext& ctx) {
                          "Stage deleted");
 }
 
-// Both ends of a manual replication must be stages this deployment manages.
-awaitable<Status> RequireManaged(Api api, const ReplicationBody& b) {
-    for (const auto* arn : {&b.source, &b.destination}) {
+// A replication start/stop body, read and checked: both ends of a manual replication must be
+// stages this deployment manages.
+awaitable<Result<ReplicationBody>> ReadManagedReplication(Api api, RequestContext& ctx) {
+    auto body = ReadReplicationBody(ctx.body);
+    if (!body) co_return body.error();
+    for (const auto* arn : {&body->source, &body->destination}) {
         auto found = co_await api->registry->Find(*arn);
         if (!found) co_return stage_json::FromIvs(found.error(), "Replication");
     }
-    co_return Ok();
+    co_return std::move(*body);
+}
+
+// The answer of a replication start or stop: the body echoed, dated by `time_field`.
+json::object ReplicationAnswer(std::string_view message, const ReplicationBody& body,
+                               std::string_view time_field, SystemTime at) {
+    return json::object{{"message", message},
+                        {"sourceStageArn", body.source},
+                        {"destinationStageArn", body.destination},
+                        {"participantId", body.participant},
+                        {time_field, FormatIso8601Millis(at)}};
 }
 
 awaitable<Reply> ReplicationStart(Api api, RequestContext& ctx) {
-    auto body = ReadReplicationBody(ctx.body);
+    auto body = co_await ReadManagedReplication(api, ctx);
     if (!body) co_return EnvelopeError(body.error());
-    auto managed = co_await RequireManaged(api, *body);
-    if (!managed) co_return EnvelopeError(managed.error());
     auto started = co_await api->fanout->Start(body->source, body->destination, body->participant);
     if (!started) {
         const auto& e = started.error();
@@ -182,19 +193,13 @@ awaitable<Reply> ReplicationStart(Api api, RequestContext& ctx) {
         }
         co_return EnvelopeError(stage_json::FromIvs(e, "StartParticipantReplication"));
     }
-    json::object data{{"message", "Participant replication started"},
-                      {"sourceStageArn", body->source},
-                      {"destinationStageArn", body->destination},
-                      {"participantId", body->participant},
-                      {"startedAt", FormatIso8601Millis(started->updated_at)}};
-    co_return EnvelopeOk(std::move(data));
+    co_return EnvelopeOk(ReplicationAnswer("Participant replication started", *body, "startedAt",
+                                           started->updated_at));
 }
 
 awaitable<Reply> ReplicationStop(Api api, RequestContext& ctx) {
-    auto body = ReadReplicationBody(ctx.body);
+    auto body = co_await ReadManagedReplication(api, ctx);
     if (!body) co_return EnvelopeError(body.error());
-    auto managed = co_await RequireManaged(api, *body);
-    if (!managed) co_return EnvelopeError(managed.error());
     auto stopped = co_await api->fanout->Stop(body->source, body->destination, body->participant);
     if (!stopped) {
         if (stopped.error().code == Errc::not_found) {
@@ -203,12 +208,8 @@ awaitable<Reply> ReplicationStop(Api api, RequestContext& ctx) {
         co_return EnvelopeError(
             stage_json::FromIvs(stopped.error(), "StopParticipantReplication"));
     }
-    json::object data{{"message", "Participant replication stopped"},
-                      {"sourceStageArn", body->source},
-                      {"destinationStageArn", body->destination},
-                      {"participantId", body->participant},
-                      {"stoppedAt", FormatIso8601Millis(std::chrono::system_clock::now())}};
-    co_return EnvelopeOk(std::move(data));
+    co_return EnvelopeOk(ReplicationAnswer("Participant replication stopped", *body, "stoppedAt",
+                                           std::chrono::system_clock::now()));
 }
 
 awaitable<Reply> ReplicationStatus(Api api, RequestContext& ctx) {
