@@ -4,6 +4,7 @@
 
 #include "core/ids.hpp"
 #include "core/time_format.hpp"
+#include "http/handlers/bind_service.hpp"
 #include "http/handlers/stage_json.hpp"
 
 namespace ivs::http {
@@ -249,38 +250,30 @@ awaitable<Reply> PublisherInfo(Api api, RequestContext&) {
     co_return EnvelopeOk(json::object{{"hasPublisher", true}, {"publisherInfo", info}});
 }
 
-template <class F>
-Handler Bind(Api api, F f) {
-    return [api, f](RequestContext& ctx) { return f(api, ctx); };
-}
-
 }  // namespace
 
 void RegisterStageRoutes(Router& router, std::shared_ptr<const StagesApi> api) {
     using V = Verb;
-    const RouteOptions read{Access::read, false, ""};
-    const RouteOptions admin{Access::admin, false, ""};
-    auto with = [](RouteOptions o, std::string summary) {
-        o.summary = std::move(summary);
-        return o;
+    constexpr Access read = Access::read;
+    constexpr Access admin = Access::admin;
+    auto add = [&](Verb verb, std::string pattern, auto handler, Access access,
+                   std::string summary) {
+        router.Add(verb, std::move(pattern), BindService(api, handler),
+                   RouteOptions{access, false, std::move(summary)});
     };
-    router.Add(V::get, "/api/stage/list", Bind(api, List), with(read, "Managed stages with counts"));
-    router.Add(V::get, "/api/stage/master/info", Bind(api, MasterInfo),
-               with(read, "The master stage"));
-    router.Add(V::post, "/api/stage", Bind(api, Create), with(admin, "Create a managed stage"));
-    router.Add(V::get, "/api/stage/:stageArn", Bind(api, Get), with(read, "One managed stage"));
-    router.Add(V::put, "/api/stage/:stageArn", Bind(api, Update),
-               with(admin, "Rename a managed stage"));
-    router.Add(V::delete_, "/api/stage/:stageArn", Bind(api, Delete),
-               with(admin, "Delete an empty managed stage"));
-    router.Add(V::post, "/api/stage/replication/start", Bind(api, ReplicationStart),
-               with(admin, "Start participant replication"));
-    router.Add(V::delete_, "/api/stage/replication/stop", Bind(api, ReplicationStop),
-               with(admin, "Stop participant replication"));
-    router.Add(V::get, "/api/stage/replication/status/:stageArn", Bind(api, ReplicationStatus),
-               with(read, "Replication into a stage"));
-    router.Add(V::get, "/api/stage/replication/publisher-info", Bind(api, PublisherInfo),
-               with(read, "The live publisher"));
+    add(V::get, "/api/stage/list", List, read, "Managed stages with counts");
+    add(V::get, "/api/stage/master/info", MasterInfo, read, "The master stage");
+    add(V::post, "/api/stage", Create, admin, "Create a managed stage");
+    add(V::get, "/api/stage/:stageArn", Get, read, "One managed stage");
+    add(V::put, "/api/stage/:stageArn", Update, admin, "Rename a managed stage");
+    add(V::delete_, "/api/stage/:stageArn", Delete, admin, "Delete an empty managed stage");
+    add(V::post, "/api/stage/replication/start", ReplicationStart, admin,
+        "Start participant replication");
+    add(V::delete_, "/api/stage/replication/stop", ReplicationStop, admin,
+        "Stop participant replication");
+    add(V::get, "/api/stage/replication/status/:stageArn", ReplicationStatus, read,
+        "Replication into a stage");
+    add(V::get, "/api/stage/replication/publisher-info", PublisherInfo, read, "The live publisher");
 }
 
 }  // namespace ivs::http
