@@ -18,8 +18,8 @@ HttpError MapError(Errc e) noexcept {
         case Errc::rate_limited: return {status::too_many_requests, "TOO_MANY_REQUESTS"};
         case Errc::stage_full: return {status::service_unavailable, "STAGE_FULL"};
         case Errc::stage_limit_reached: return {status::service_unavailable, "STAGE_LIMIT_REACHED"};
-        case Errc::quota_exceeded: return {status::service_unavailable, "SERVICE_UNAVAILABLE"};
-        case Errc::unavailable: return {status::service_unavailable, "SERVICE_UNAVAILABLE"};
+        case Errc::quota_exceeded:
+        case Errc::unavailable:
         case Errc::timeout: return {status::service_unavailable, "SERVICE_UNAVAILABLE"};
         case Errc::token_generation_failed:
             return {status::internal_server_error, "TOKEN_GENERATION_FAILED"};

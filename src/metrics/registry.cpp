@@ -86,39 +86,36 @@ Registry::Entry& Registry::Find(const std::string& name, MetricType type,
     return it->second;
 }
 
+template <class M, class... Extra>
+Family<M>& Registry::Register(std::unique_ptr<Family<M>> Entry::*slot, MetricType type,
+                              const std::string& name, const std::string& help,
+                              std::vector<std::string> label_names, Extra&&... extra) {
+    std::lock_guard lock(mu_);
+    Entry& e = Find(name, type, label_names);
+    auto& family = e.*slot;
+    if (!family) {
+        e.type = type;
+        family = std::make_unique<Family<M>>(name, help, std::move(label_names),
+                                             std::forward<Extra>(extra)...);
+    }
+    return *family;
+}
+
 CounterFamily& Registry::Counters(const std::string& name, const std::string& help,
                                   std::vector<std::string> label_names) {
-    std::lock_guard lock(mu_);
-    Entry& e = Find(name, MetricType::counter, label_names);
-    if (!e.counters) {
-        e.type = MetricType::counter;
-        e.counters = std::make_unique<CounterFamily>(name, help, std::move(label_names));
-    }
-    return *e.counters;
+    return Register(&Entry::counters, MetricType::counter, name, help, std::move(label_names));
 }
 
 GaugeFamily& Registry::Gauges(const std::string& name, const std::string& help,
                               std::vector<std::string> label_names) {
-    std::lock_guard lock(mu_);
-    Entry& e = Find(name, MetricType::gauge, label_names);
-    if (!e.gauges) {
-        e.type = MetricType::gauge;
-        e.gauges = std::make_unique<GaugeFamily>(name, help, std::move(label_names));
-    }
-    return *e.gauges;
+    return Register(&Entry::gauges, MetricType::gauge, name, help, std::move(label_names));
 }
 
 HistogramFamily& Registry::Histograms(const std::string& name, const std::string& help,
                                       std::vector<std::string> label_names,
                                       std::vector<double> bounds) {
-    std::lock_guard lock(mu_);
-    Entry& e = Find(name, MetricType::histogram, label_names);
-    if (!e.histograms) {
-        e.type = MetricType::histogram;
-        e.histograms = std::make_unique<HistogramFamily>(name, help, std::move(label_names),
-                                                         std::move(bounds));
-    }
-    return *e.histograms;
+    return Register(&Entry::histograms, MetricType::histogram, name, help, std::move(label_names),
+                    std::move(bounds));
 }
 
 namespace {

@@ -10,26 +10,31 @@
 
 namespace ivs::metrics {
 
-// A monotonically increasing value. Updates are lock-free; safe from any thread.
-class Counter {
+// The lock-free value a Counter or a Gauge holds; safe from any thread.
+class AtomicValue {
 public:
-    void Inc(double amount = 1.0) { value_.fetch_add(amount, std::memory_order_relaxed); }
     double Value() const { return value_.load(std::memory_order_relaxed); }
+
+protected:
+    void Add(double amount) { value_.fetch_add(amount, std::memory_order_relaxed); }
+    void Store(double v) { value_.store(v, std::memory_order_relaxed); }
 
 private:
     std::atomic<double> value_{0.0};
 };
 
-// A value that goes up and down. Updates are lock-free; safe from any thread.
-class Gauge {
+// A monotonically increasing value. Updates are lock-free; safe from any thread.
+class Counter : public AtomicValue {
 public:
-    void Set(double v) { value_.store(v, std::memory_order_relaxed); }
-    void Inc(double amount = 1.0) { value_.fetch_add(amount, std::memory_order_relaxed); }
-    void Dec(double amount = 1.0) { value_.fetch_sub(amount, std::memory_order_relaxed); }
-    double Value() const { return value_.load(std::memory_order_relaxed); }
+    void Inc(double amount = 1.0) { Add(amount); }
+};
 
-private:
-    std::atomic<double> value_{0.0};
+// A value that goes up and down. Updates are lock-free; safe from any thread.
+class Gauge : public AtomicValue {
+public:
+    void Set(double v) { Store(v); }
+    void Inc(double amount = 1.0) { Add(amount); }
+    void Dec(double amount = 1.0) { Add(-amount); }
 };
 
 // Observations counted into fixed buckets (upper bounds, ascending), plus their sum and count.
@@ -144,6 +149,11 @@ private:
         const std::vector<std::string>& LabelNames() const;
     };
     Entry& Find(const std::string& name, MetricType type, const std::vector<std::string>& labels);
+    // The family in `slot` of the entry for `name`, created on first registration.
+    template <class M, class... Extra>
+    Family<M>& Register(std::unique_ptr<Family<M>> Entry::*slot, MetricType type,
+                        const std::string& name, const std::string& help,
+                        std::vector<std::string> label_names, Extra&&... extra);
 
     mutable std::mutex mu_;
     std::map<std::string, Entry> families_;

@@ -52,8 +52,20 @@ json::object Ref(std::string_view name) {
     return json::object{{"$ref", "#/components/schemas/" + std::string(name)}};
 }
 
+json::object Content(std::string_view media_type, json::value schema) {
+    return json::object{{media_type, json::object{{"schema", std::move(schema)}}}};
+}
+
 json::object JsonContent(json::value schema) {
-    return json::object{{"application/json", json::object{{"schema", std::move(schema)}}}};
+    return Content("application/json", std::move(schema));
+}
+
+json::object TextContent(std::string_view media_type) {
+    return Content(media_type, json::object{{"type", "string"}});
+}
+
+json::object SuccessResponse(json::object content) {
+    return json::object{{"description", "Success"}, {"content", std::move(content)}};
 }
 
 json::object ErrorResponse(std::string_view description) {
@@ -192,27 +204,17 @@ json::object Operation(const Route& route, const OperationSpec* spec) {
                 {"allOf", json::array{envelope, json::object{{"type", "object"},
                                                              {"properties",
                                                               json::object{{"data", data}}}}}}};
-            responses[ok] = json::object{{"description", "Success"},
-                                         {"content", JsonContent(std::move(schema))}};
+            responses[ok] = SuccessResponse(JsonContent(std::move(schema)));
             break;
         }
         case ResponseKind::json:
-            responses[ok] = json::object{{"description", "Success"},
-                                         {"content", JsonContent(std::move(data))}};
+            responses[ok] = SuccessResponse(JsonContent(std::move(data)));
             break;
         case ResponseKind::text:
-            responses[ok] = json::object{
-                {"description", "Success"},
-                {"content", json::object{{"text/plain", json::object{{"schema",
-                                                                      json::object{{"type",
-                                                                                    "string"}}}}}}}};
+            responses[ok] = SuccessResponse(TextContent("text/plain"));
             break;
         case ResponseKind::html:
-            responses[ok] = json::object{
-                {"description", "Success"},
-                {"content", json::object{{"text/html", json::object{{"schema",
-                                                                     json::object{{"type",
-                                                                                   "string"}}}}}}}};
+            responses[ok] = SuccessResponse(TextContent("text/html"));
             break;
     }
     if (route.options.access != Access::open) {

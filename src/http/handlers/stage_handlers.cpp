@@ -4,6 +4,7 @@
 
 #include "core/ids.hpp"
 #include "core/time_format.hpp"
+#include "http/handlers/bind_service.hpp"
 #include "http/handlers/stage_json.hpp"
 
 namespace ivs::http {
@@ -157,20 +158,31 @@ awaitable<Reply> Delete(Api api, RequestContext& ctx) {
                          "Stage deleted");
 }
 
-// Both ends of a manual replication must be stages this deployment manages.
-awaitable<Status> RequireManaged(Api api, const ReplicationBody& b) {
-    for (const auto* arn : {&b.source, &b.destination}) {
+// A replication start/stop body, read and checked: both ends of a manual replication must be
+// stages this deployment manages.
+awaitable<Result<ReplicationBody>> ReadManagedReplication(Api api, RequestContext& ctx) {
+    auto body = ReadReplicationBody(ctx.body);
+    if (!body) co_return body.error();
+    for (const auto* arn : {&body->source, &body->destination}) {
         auto found = co_await api->registry->Find(*arn);
         if (!found) co_return stage_json::FromIvs(found.error(), "Replication");
     }
-    co_return Ok();
+    co_return std::move(*body);
+}
+
+// The answer of a replication start or stop: the body echoed, dated by `time_field`.
+json::object ReplicationAnswer(std::string_view message, const ReplicationBody& body,
+                               std::string_view time_field, SystemTime at) {
+    return json::object{{"message", message},
+                        {"sourceStageArn", body.source},
+                        {"destinationStageArn", body.destination},
+                        {"participantId", body.participant},
+                        {time_field, FormatIso8601Millis(at)}};
 }
 
 awaitable<Reply> ReplicationStart(Api api, RequestContext& ctx) {
-    auto body = ReadReplicationBody(ctx.body);
+    auto body = co_await ReadManagedReplication(api, ctx);
     if (!body) co_return EnvelopeError(body.error());
-    auto managed = co_await RequireManaged(api, *body);
-    if (!managed) co_return EnvelopeError(managed.error());
     auto started = co_await api->fanout->Start(body->source, body->destination, body->participant);
     if (!started) {
         const auto& e = started.error();
@@ -182,19 +194,13 @@ awaitable<Reply> ReplicationStart(Api api, RequestContext& ctx) {
         }
         co_return EnvelopeError(stage_json::FromIvs(e, "StartParticipantReplication"));
     }
-    json::object data{{"message", "Participant replication started"},
-                      {"sourceStageArn", body->source},
-                      {"destinationStageArn", body->destination},
-                      {"participantId", body->participant},
-                      {"startedAt", FormatIso8601Millis(started->updated_at)}};
-    co_return EnvelopeOk(std::move(data));
+    co_return EnvelopeOk(ReplicationAnswer("Participant replication started", *body, "startedAt",
+                                           started->updated_at));
 }
 
 awaitable<Reply> ReplicationStop(Api api, RequestContext& ctx) {
-    auto body = ReadReplicationBody(ctx.body);
+    auto body = co_await ReadManagedReplication(api, ctx);
     if (!body) co_return EnvelopeError(body.error());
-    auto managed = co_await RequireManaged(api, *body);
-    if (!managed) co_return EnvelopeError(managed.error());
     auto stopped = co_await api->fanout->Stop(body->source, body->destination, body->participant);
     if (!stopped) {
         if (stopped.error().code == Errc::not_found) {
@@ -203,12 +209,8 @@ awaitable<Reply> ReplicationStop(Api api, RequestContext& ctx) {
         co_return EnvelopeError(
             stage_json::FromIvs(stopped.error(), "StopParticipantReplication"));
     }
-    json::object data{{"message", "Participant replication stopped"},
-                      {"sourceStageArn", body->source},
-                      {"destinationStageArn", body->destination},
-                      {"participantId", body->participant},
-                      {"stoppedAt", FormatIso8601Millis(std::chrono::system_clock::now())}};
-    co_return EnvelopeOk(std::move(data));
+    co_return EnvelopeOk(ReplicationAnswer("Participant replication stopped", *body, "stoppedAt",
+                                           std::chrono::system_clock::now()));
 }
 
 awaitable<Reply> ReplicationStatus(Api api, RequestContext& ctx) {
@@ -248,38 +250,30 @@ awaitable<Reply> PublisherInfo(Api api, RequestContext&) {
     co_return EnvelopeOk(json::object{{"hasPublisher", true}, {"publisherInfo", info}});
 }
 
-template <class F>
-Handler Bind(Api api, F f) {
-    return [api, f](RequestContext& ctx) { return f(api, ctx); };
-}
-
 }  // namespace
 
 void RegisterStageRoutes(Router& router, std::shared_ptr<const StagesApi> api) {
     using V = Verb;
-    const RouteOptions read{Access::read, false, ""};
-    const RouteOptions admin{Access::admin, false, ""};
-    auto with = [](RouteOptions o, std::string summary) {
-        o.summary = std::move(summary);
-        return o;
+    constexpr Access read = Access::read;
+    constexpr Access admin = Access::admin;
+    auto add = [&](Verb verb, std::string pattern, auto handler, Access access,
+                   std::string summary) {
+        router.Add(verb, std::move(pattern), BindService(api, handler),
+                   RouteOptions{access, false, std::move(summary)});
     };
-    router.Add(V::get, "/api/stage/list", Bind(api, List), with(read, "Managed stages with counts"));
-    router.Add(V::get, "/api/stage/master/info", Bind(api, MasterInfo),
-               with(read, "The master stage"));
-    router.Add(V::post, "/api/stage", Bind(api, Create), with(admin, "Create a managed stage"));
-    router.Add(V::get, "/api/stage/:stageArn", Bind(api, Get), with(read, "One managed stage"));
-    router.Add(V::put, "/api/stage/:stageArn", Bind(api, Update),
-               with(admin, "Rename a managed stage"));
-    router.Add(V::delete_, "/api/stage/:stageArn", Bind(api, Delete),
-               with(admin, "Delete an empty managed stage"));
-    router.Add(V::post, "/api/stage/replication/start", Bind(api, ReplicationStart),
-               with(admin, "Start participant replication"));
-    router.Add(V::delete_, "/api/stage/replication/stop", Bind(api, ReplicationStop),
-               with(admin, "Stop participant replication"));
-    router.Add(V::get, "/api/stage/replication/status/:stageArn", Bind(api, ReplicationStatus),
-               with(read, "Replication into a stage"));
-    router.Add(V::get, "/api/stage/replication/publisher-info", Bind(api, PublisherInfo),
-               with(read, "The live publisher"));
+    add(V::get, "/api/stage/list", List, read, "Managed stages with counts");
+    add(V::get, "/api/stage/master/info", MasterInfo, read, "The master stage");
+    add(V::post, "/api/stage", Create, admin, "Create a managed stage");
+    add(V::get, "/api/stage/:stageArn", Get, read, "One managed stage");
+    add(V::put, "/api/stage/:stageArn", Update, admin, "Rename a managed stage");
+    add(V::delete_, "/api/stage/:stageArn", Delete, admin, "Delete an empty managed stage");
+    add(V::post, "/api/stage/replication/start", ReplicationStart, admin,
+        "Start participant replication");
+    add(V::delete_, "/api/stage/replication/stop", ReplicationStop, admin,
+        "Stop participant replication");
+    add(V::get, "/api/stage/replication/status/:stageArn", ReplicationStatus, read,
+        "Replication into a stage");
+    add(V::get, "/api/stage/replication/publisher-info", PublisherInfo, read, "The live publisher");
 }
 
 }  // namespace ivs::http

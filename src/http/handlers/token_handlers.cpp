@@ -5,6 +5,7 @@
 #include "core/crypto.hpp"
 #include "core/ids.hpp"
 #include "core/time_format.hpp"
+#include "http/handlers/bind_service.hpp"
 #include "http/reply.hpp"
 #include "metrics/registry.hpp"
 
@@ -172,14 +173,10 @@ json::array CapabilityNames(const std::vector<ports::Capability>& caps) {
 
 void RegisterTokenRoutes(Router& router, std::shared_ptr<AudienceService> audience,
                          std::string internal_secret) {
-    router.Add(
-        Verb::post, "/api/token/publisher",
-        [audience](RequestContext& ctx) { return PublisherToken(audience, ctx); },
-        {Access::admin, false, "Publish token for the master stage (broadcaster)"});
-    router.Add(
-        Verb::post, "/api/token/viewer",
-        [audience](RequestContext& ctx) { return ViewerToken(audience, ctx); },
-        {Access::app, false, "Seat a viewer and issue a subscribe token and session token"});
+    router.Add(Verb::post, "/api/token/publisher", BindService(audience, PublisherToken),
+               {Access::admin, false, "Publish token for the master stage (broadcaster)"});
+    router.Add(Verb::post, "/api/token/viewer", BindService(audience, ViewerToken),
+               {Access::app, false, "Seat a viewer and issue a subscribe token and session token"});
     auto secret = std::make_shared<const std::string>(std::move(internal_secret));
     router.Add(
         Verb::post, "/api/token/mediaserver",

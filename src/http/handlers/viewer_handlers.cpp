@@ -4,6 +4,7 @@
 
 #include "core/ids.hpp"
 #include "core/time_format.hpp"
+#include "http/handlers/bind_service.hpp"
 #include "http/handlers/token_handlers.hpp"
 #include "http/reply.hpp"
 
@@ -131,25 +132,18 @@ asio::awaitable<Reply> DurationHandler(const std::shared_ptr<AudienceService>& s
 }  // namespace
 
 void RegisterViewerRoutes(Router& router, std::shared_ptr<AudienceService> audience) {
-    router.Add(
-        Verb::post, "/api/viewer/rejoin",
-        [audience](RequestContext& ctx) { return RejoinHandler(audience, ctx); },
+    auto add = [&](Verb verb, std::string pattern, auto handler, RouteOptions options) {
+        router.Add(verb, std::move(pattern), BindService(audience, handler), std::move(options));
+    };
+    add(Verb::post, "/api/viewer/rejoin", RejoinHandler,
         {Access::app, false, "Rejoin a stage with an existing participant"});
-    router.Add(
-        Verb::post, "/api/viewer/heartbeat",
-        [audience](RequestContext& ctx) { return HeartbeatHandler(audience, ctx); },
+    add(Verb::post, "/api/viewer/heartbeat", HeartbeatHandler,
         {Access::app, true, "Viewer heartbeat (API key or the viewer's session token)"});
-    router.Add(
-        Verb::post, "/api/viewer/leave",
-        [audience](RequestContext& ctx) { return LeaveHandler(audience, ctx); },
+    add(Verb::post, "/api/viewer/leave", LeaveHandler,
         {Access::app, true, "Viewer leaves (API key or the viewer's session token)"});
-    router.Add(
-        Verb::get, "/api/viewer/list/:stageArn",
-        [audience](RequestContext& ctx) { return ListHandler(audience, ctx); },
+    add(Verb::get, "/api/viewer/list/:stageArn", ListHandler,
         {Access::read, false, "Live viewers of a managed stage"});
-    router.Add(
-        Verb::get, "/api/viewer/duration",
-        [audience](RequestContext& ctx) { return DurationHandler(audience, ctx); },
+    add(Verb::get, "/api/viewer/duration", DurationHandler,
         {Access::read, false, "Watch time of the viewer's current session"});
 }
 
