@@ -1,5 +1,6 @@
 #include "config/config.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -83,35 +84,54 @@ ModeSelectors ReadModes(Reader& r) {
     return m;
 }
 
+// A part with two adapters. Its selector wins; without one, any of `implied_by` being set
+// picks the second adapter, which then cannot work without `needs`.
+struct TwoWayMode {
+    std::string selector;
+    std::string first;
+    std::string second;
+    std::vector<std::string> implied_by;
+    std::string needs;
+};
+
+// True when `mode` picks its second adapter; `reason` says why (it is logged at start).
+// `needed_value` is the value of `mode.needs`.
+bool PicksSecond(Reader& r, const TwoWayMode& mode, const std::string& selected,
+                 const std::string& needed_value, std::string& reason) {
+    auto implied = std::find_if(mode.implied_by.begin(), mode.implied_by.end(),
+                                [&r](const std::string& name) { return r.Has(name); });
+    if (selected == mode.second || (selected.empty() && implied != mode.implied_by.end())) {
+        reason = selected.empty() ? *implied + " is set" : mode.selector + "=" + mode.second;
+        if (needed_value.empty()) {
+            r.Error(mode.selector + "=" + mode.second + " needs " + mode.needs);
+        }
+        return true;
+    }
+    if (!selected.empty()) {
+        reason = mode.selector + "=" + mode.first;
+        return false;
+    }
+    reason.clear();
+    for (const auto& name : mode.implied_by) reason += (reason.empty() ? "" : " and ") + name;
+    reason += mode.implied_by.size() == 1 ? " is unset" : " are unset";
+    return false;
+}
+
 // Explicit selectors win, then the variables that imply a mode.
 void SelectModes(Reader& r, const ModeSelectors& m, Config& c) {
-    if (m.hot == "redis" || (m.hot.empty() && r.Has("REDIS_HOST"))) {
-        c.hot_store = HotStoreKind::redis;
-        c.hot_store_reason = m.hot.empty() ? "REDIS_HOST is set" : "HOT_STORE=redis";
-        if (c.redis_host.empty()) r.Error("HOT_STORE=redis needs REDIS_HOST");
-    } else {
-        c.hot_store = HotStoreKind::memory;
-        c.hot_store_reason = m.hot.empty() ? "REDIS_HOST is unset" : "HOT_STORE=memory";
-    }
-    if (m.cold == "postgres" || (m.cold.empty() && r.Has("DB_HOST"))) {
-        c.cold_store = ColdStoreKind::postgres;
-        c.cold_store_reason = m.cold.empty() ? "DB_HOST is set" : "COLD_STORE=postgres";
-        if (c.db_host.empty()) r.Error("COLD_STORE=postgres needs DB_HOST");
-    } else {
-        c.cold_store = ColdStoreKind::sqlite;
-        c.cold_store_reason = m.cold.empty() ? "DB_HOST is unset" : "COLD_STORE=sqlite";
-    }
-    if (m.ivs == "aws" || (m.ivs.empty() && (r.Has("MASTER_STAGE_ARN") || r.Has("IVS_ENDPOINT")))) {
-        c.ivs_backend = IvsBackendKind::aws;
-        c.ivs_backend_reason = !m.ivs.empty()              ? "IVS_BACKEND=aws"
-                               : r.Has("MASTER_STAGE_ARN") ? "MASTER_STAGE_ARN is set"
-                                                           : "IVS_ENDPOINT is set";
-        if (c.master_stage_arn.empty()) r.Error("IVS_BACKEND=aws needs MASTER_STAGE_ARN");
-    } else {
-        c.ivs_backend = IvsBackendKind::local;
-        c.ivs_backend_reason =
-            m.ivs.empty() ? "MASTER_STAGE_ARN and IVS_ENDPOINT are unset" : "IVS_BACKEND=local";
-    }
+    const bool redis =
+        PicksSecond(r, {"HOT_STORE", "memory", "redis", {"REDIS_HOST"}, "REDIS_HOST"}, m.hot,
+                    c.redis_host, c.hot_store_reason);
+    c.hot_store = redis ? HotStoreKind::redis : HotStoreKind::memory;
+    const bool postgres =
+        PicksSecond(r, {"COLD_STORE", "sqlite", "postgres", {"DB_HOST"}, "DB_HOST"}, m.cold,
+                    c.db_host, c.cold_store_reason);
+    c.cold_store = postgres ? ColdStoreKind::postgres : ColdStoreKind::sqlite;
+    const bool aws = PicksSecond(
+        r,
+        {"IVS_BACKEND", "local", "aws", {"MASTER_STAGE_ARN", "IVS_ENDPOINT"}, "MASTER_STAGE_ARN"},
+        m.ivs, c.master_stage_arn, c.ivs_backend_reason);
+    c.ivs_backend = aws ? IvsBackendKind::aws : IvsBackendKind::local;
     bool have_key = !c.ivs_token_private_key_file.empty() && !c.ivs_public_key_arn.empty();
     if (m.signing == "self") {
         c.token_signing = TokenSigningKind::self;

@@ -100,6 +100,20 @@ AudienceService::Async<IssuedToken> AudienceService::IssueMediaServerToken(std::
     co_return co_await Issue(std::move(request));
 }
 
+ports::SeatRequest AudienceService::SeatRequestFor(const std::string& user_id,
+                                                   std::string stage_arn,
+                                                   const ClientInfo& client) const {
+    ports::SeatRequest request;
+    request.user_id = user_id;
+    request.requested_stage = std::move(stage_arn);
+    request.new_session_id = NewSessionId();
+    request.capacity = options_.stage_capacity;
+    request.scale_up_threshold = options_.scale_up_threshold;
+    request.user_agent = client.user_agent;
+    request.ip_address = client.ip_address;
+    return request;
+}
+
 AudienceService::Async<ports::SeatResult> AudienceService::SeatWithWait(ports::SeatRequest request) {
     const auto& supply = deps_.seat_supply;
     const auto deadline = deps_.clock->Steady() + std::chrono::seconds(options_.seat_wait_seconds);
@@ -158,17 +172,10 @@ AudienceService::Async<ViewerJoin> AudienceService::JoinOnce(const std::string& 
                                                              std::string& missing_stage) {
     // One hot-store operation: the publisher check, the seat and the participant id (known
     // before signing for self-signed tokens); the token is signed after it.
-    ports::SeatRequest request;
-    request.user_id = user_id;
-    request.requested_stage = stage_arn;
-    request.new_session_id = NewSessionId();
-    request.capacity = options_.stage_capacity;
-    request.scale_up_threshold = options_.scale_up_threshold;
+    ports::SeatRequest request = SeatRequestFor(user_id, stage_arn, client);
     request.require_live_publisher = options_.require_live_publisher;
     request.participant_id = deps_.token_signer ? deps_.token_signer->NewParticipantId() : "";
     request.defer_start = request.participant_id.empty();
-    request.user_agent = client.user_agent;
-    request.ip_address = client.ip_address;
     const std::string participant_id = request.participant_id;
     const bool deferred = request.defer_start;
     auto seat = co_await SeatWithWait(std::move(request));
@@ -205,17 +212,9 @@ AudienceService::Async<ViewerJoin> AudienceService::JoinOnce(const std::string& 
         }
     }
     seat->session.participant_id = token->participant_id;
-    if (is_new) {
-        co_await PublishStarted(seat->session, client);
-        AnnounceCounts(seat->session.stage_arn);
-    }
     ViewerJoin join;
-    join.session_token = deps_.session_tokens->Issue(seat->session.session_id, user_id,
-                                                     seat->session.stage_arn);
     join.token = std::move(*token);
-    join.session = std::move(seat->session);
-    join.current_viewers = seat->stage_viewers;
-    join.is_new_viewer = is_new;
+    co_await Welcome(*seat, user_id, client, is_new, join);
     co_return join;
 }
 
@@ -223,15 +222,8 @@ AudienceService::Async<Rejoin> AudienceService::RejoinStage(std::string user_id,
                                                             std::string stage_arn,
                                                             std::string participant_id,
                                                             ClientInfo client) {
-    ports::SeatRequest request;
-    request.user_id = user_id;
-    request.requested_stage = std::move(stage_arn);
-    request.new_session_id = NewSessionId();
+    ports::SeatRequest request = SeatRequestFor(user_id, std::move(stage_arn), client);
     request.participant_id = participant_id;
-    request.capacity = options_.stage_capacity;
-    request.scale_up_threshold = options_.scale_up_threshold;
-    request.user_agent = client.user_agent;
-    request.ip_address = client.ip_address;
     request.now = Now();
     request.cutoff = Cutoff(request.now);
     auto seat = co_await deps_.hot_store->Seat(std::move(request));
@@ -240,17 +232,24 @@ AudienceService::Async<Rejoin> AudienceService::RejoinStage(std::string user_id,
         co_return seat.error();
     }
     const bool is_new = AfterSeat(*seat);
-    if (is_new) {
-        co_await PublishStarted(seat->session, client);
-        AnnounceCounts(seat->session.stage_arn);
-    }
     Rejoin out;
-    out.session_token = deps_.session_tokens->Issue(seat->session.session_id, user_id,
-                                                    seat->session.stage_arn);
-    out.session = std::move(seat->session);
-    out.current_viewers = seat->stage_viewers;
-    out.is_new_viewer = is_new;
+    co_await Welcome(*seat, user_id, client, is_new, out);
     co_return out;
+}
+
+boost::asio::awaitable<void> AudienceService::Welcome(ports::SeatResult& seat,
+                                                      const std::string& user_id,
+                                                      const ClientInfo& client, bool is_new,
+                                                      SeatedViewer& out) {
+    if (is_new) {
+        co_await PublishStarted(seat.session, client);
+        AnnounceCounts(seat.session.stage_arn);
+    }
+    out.session_token =
+        deps_.session_tokens->Issue(seat.session.session_id, user_id, seat.session.stage_arn);
+    out.session = std::move(seat.session);
+    out.current_viewers = seat.stage_viewers;
+    out.is_new_viewer = is_new;
 }
 
 bool AudienceService::AfterSeat(const ports::SeatResult& seat) {

@@ -71,12 +71,17 @@ struct IssuedToken {
     std::int64_t expires_in_seconds = 0;
 };
 
-struct ViewerJoin {
-    IssuedToken token;
+// A viewer holding a seat: the session, the stage's viewer count and the session token that
+// authenticates the viewer's later calls.
+struct SeatedViewer {
     ports::ViewerSession session;
     int current_viewers = 0;
     bool is_new_viewer = false;  // false when the user's session continues
     std::string session_token;
+};
+
+struct ViewerJoin : SeatedViewer {
+    IssuedToken token;
 };
 
 struct PublisherGrant {
@@ -84,12 +89,7 @@ struct PublisherGrant {
     std::string whip_endpoint;
 };
 
-struct Rejoin {
-    ports::ViewerSession session;
-    int current_viewers = 0;
-    bool is_new_viewer = false;
-    std::string session_token;
-};
+struct Rejoin : SeatedViewer {};
 
 struct StageViewers {
     std::string stage_arn;
@@ -149,7 +149,14 @@ public:
     ports::HotStore& hot_store() { return *deps_.hot_store; }
 
 private:
+    // The seat request both joins and rejoins start from (no participant id yet).
+    ports::SeatRequest SeatRequestFor(const std::string& user_id, std::string stage_arn,
+                                      const ClientInfo& client) const;
     Async<ports::SeatResult> SeatWithWait(ports::SeatRequest request);
+    // Publishes and announces a new seat, then fills `out` with the seated session, the stage's
+    // viewer count and a fresh session token.
+    boost::asio::awaitable<void> Welcome(ports::SeatResult& seat, const std::string& user_id,
+                                         const ClientInfo& client, bool is_new, SeatedViewer& out);
     // `stage_missing` (optional): set when IVS does not know the request's stage.
     Async<IssuedToken> Issue(ports::CreateTokenRequest request, bool* stage_missing = nullptr);
     // One seat and token; `missing_stage` is set to the seat's stage when IVS does not know it.

@@ -10,15 +10,13 @@ namespace ivs::audience {
 
 // The history event for a session that started.
 inline ports::SessionEvent SessionStarted(const ports::ViewerSession& s) {
-    ports::SessionEvent e;
-    e.kind = ports::SessionEvent::Kind::started;
-    e.session_id = s.session_id;
-    e.user_id = s.user_id;
-    e.stage_arn = s.stage_arn;
-    e.participant_id = s.participant_id;
-    e.joined_at = s.joined_at;
-    e.last_heartbeat = s.last_heartbeat;
-    return e;
+    return {.kind = ports::SessionEvent::Kind::started,
+            .session_id = s.session_id,
+            .user_id = s.user_id,
+            .stage_arn = s.stage_arn,
+            .participant_id = s.participant_id,
+            .joined_at = s.joined_at,
+            .last_heartbeat = s.last_heartbeat};
 }
 
 // The history event for a session that ended at `left_at` (never before it joined), for
