@@ -173,6 +173,19 @@ Result<Credentials> ParseCredentialsJson(std::string_view body, std::string_view
     return c;
 }
 
+// A credentials service's answer: HTTP 200 with the JSON above. `request` names what was asked
+// in the status error, `source` the service in the others.
+MaybeCredentials CredentialsFromAnswer(const HttpResponse& res, std::string_view request,
+                                       std::string_view source) {
+    if (res.status != 200) {
+        return Error(Errc::unavailable,
+                     std::string(request) + " answered HTTP " + std::to_string(res.status));
+    }
+    auto creds = ParseCredentialsJson(res.body, source);
+    if (!creds) return creds.error();
+    return std::optional<Credentials>(*creds);
+}
+
 constexpr const char* kRolePath = "/latest/meta-data/iam/security-credentials/";
 
 bool IsAllowedPlainHost(const std::string& host) {
@@ -288,13 +301,8 @@ private:
             co_return Error(Errc::unavailable,
                             "container credentials endpoint: " + res.error().message);
         }
-        if (res->status != 200) {
-            co_return Error(Errc::unavailable, "container credentials endpoint answered HTTP " +
-                                                   std::to_string(res->status));
-        }
-        auto creds = ParseCredentialsJson(res->body, "container credentials endpoint");
-        if (!creds) co_return creds.error();
-        co_return std::optional<Credentials>(*creds);
+        co_return CredentialsFromAnswer(*res, "container credentials endpoint",
+                                        "container credentials endpoint");
     }
 
     asio::awaitable<MaybeCredentials> FromInstanceMetadata() {
@@ -338,13 +346,8 @@ private:
         if (!creds_res) {
             co_return Error(Errc::unavailable, "instance metadata: " + creds_res.error().message);
         }
-        if (creds_res->status != 200) {
-            co_return Error(Errc::unavailable, "instance metadata credentials answered HTTP " +
-                                                   std::to_string(creds_res->status));
-        }
-        auto creds = ParseCredentialsJson(creds_res->body, "instance metadata");
-        if (!creds) co_return creds.error();
-        co_return std::optional<Credentials>(*creds);
+        co_return CredentialsFromAnswer(*creds_res, "instance metadata credentials",
+                                        "instance metadata");
     }
 
     asio::awaitable<Result<HttpResponse>> MetadataCall(const std::string& base, std::string method,

@@ -70,98 +70,72 @@ public:
     }
 
     Async<ports::Stage> CreateStage(ports::CreateStageRequest request) override {
-        auto call = Post("CreateStage", ivs_json::CreateStageBody(request));
-        auto r = co_await Invoke(std::move(call));
-        if (!r) co_return r.error();
-        co_return ParseMember<ports::Stage>(*r, "stage", &ivs_json::ParseStage);
+        return InvokeMember<ports::Stage>(Post("CreateStage", ivs_json::CreateStageBody(request)),
+                                          "stage", &ivs_json::ParseStage);
     }
 
     Async<ports::Stage> GetStage(std::string arn) override {
-        auto call = Post("GetStage", json::object{{"arn", arn}});
-        auto r = co_await Invoke(std::move(call));
-        if (!r) co_return r.error();
-        co_return ParseMember<ports::Stage>(*r, "stage", &ivs_json::ParseStage);
+        return InvokeMember<ports::Stage>(Post("GetStage", json::object{{"arn", arn}}), "stage",
+                                          &ivs_json::ParseStage);
     }
 
     Async<ports::Stage> UpdateStage(std::string arn, std::string name) override {
-        auto call = Post("UpdateStage", json::object{{"arn", arn}, {"name", name}});
-        auto r = co_await Invoke(std::move(call));
-        if (!r) co_return r.error();
-        co_return ParseMember<ports::Stage>(*r, "stage", &ivs_json::ParseStage);
+        return InvokeMember<ports::Stage>(
+            Post("UpdateStage", json::object{{"arn", arn}, {"name", name}}), "stage",
+            &ivs_json::ParseStage);
     }
 
     Async<void> DeleteStage(std::string arn) override {
-        auto call = Post("DeleteStage", json::object{{"arn", arn}});
-        auto r = co_await Invoke(std::move(call));
-        if (!r) co_return r.error();
-        co_return Ok();
+        return InvokeEmpty(Post("DeleteStage", json::object{{"arn", arn}}));
     }
 
     Async<Page<ports::StageSummary>> ListStages(std::string next_token, int max_results) override {
         json::object body;
         ivs_json::AddPaging(body, next_token, max_results);
-        auto call = Post("ListStages", std::move(body));
-        auto r = co_await Invoke(std::move(call));
-        if (!r) co_return r.error();
-        co_return ivs_json::ParsePage<ports::StageSummary>(*r, "stages",
-                                                           &ivs_json::ParseStageSummary);
+        return InvokePage<ports::StageSummary>(Post("ListStages", std::move(body)), "stages",
+                                               &ivs_json::ParseStageSummary);
     }
 
     Async<ports::ParticipantToken> CreateParticipantToken(ports::CreateTokenRequest request) override {
-        auto call = Post("CreateParticipantToken", ivs_json::CreateTokenBody(request));
-        auto r = co_await Invoke(std::move(call));
-        if (!r) co_return r.error();
-        co_return ParseMember<ports::ParticipantToken>(*r, "participantToken",
-                                                       &ivs_json::ParseParticipantToken);
+        return InvokeMember<ports::ParticipantToken>(
+            Post("CreateParticipantToken", ivs_json::CreateTokenBody(request)), "participantToken",
+            &ivs_json::ParseParticipantToken);
     }
 
     Async<void> DisconnectParticipant(std::string stage_arn, std::string participant_id,
                                       std::string reason) override {
         json::object body{{"stageArn", stage_arn}, {"participantId", participant_id}};
         if (!reason.empty()) body["reason"] = reason;
-        auto call = Post("DisconnectParticipant", std::move(body));
-        auto r = co_await Invoke(std::move(call));
-        if (!r) co_return r.error();
-        co_return Ok();
+        return InvokeEmpty(Post("DisconnectParticipant", std::move(body)));
     }
 
     Async<Page<ports::ParticipantSummary>> ListParticipants(
         ports::ListParticipantsRequest request) override {
-        auto call = Post("ListParticipants", ivs_json::ListParticipantsBody(request));
-        auto r = co_await Invoke(std::move(call));
-        if (!r) co_return r.error();
-        co_return ivs_json::ParsePage<ports::ParticipantSummary>(
-            *r, "participants", &ivs_json::ParseParticipantSummary);
+        return InvokePage<ports::ParticipantSummary>(
+            Post("ListParticipants", ivs_json::ListParticipantsBody(request)), "participants",
+            &ivs_json::ParseParticipantSummary);
     }
 
     Async<Page<ports::StageSession>> ListStageSessions(std::string stage_arn, std::string next_token,
                                                        int max_results) override {
         json::object body{{"stageArn", stage_arn}};
         ivs_json::AddPaging(body, next_token, max_results);
-        auto call = Post("ListStageSessions", std::move(body));
-        auto r = co_await Invoke(std::move(call));
-        if (!r) co_return r.error();
-        co_return ivs_json::ParsePage<ports::StageSession>(*r, "stageSessions",
-                                                           &ivs_json::ParseStageSession);
+        return InvokePage<ports::StageSession>(Post("ListStageSessions", std::move(body)),
+                                               "stageSessions", &ivs_json::ParseStageSession);
     }
 
     Async<void> StartParticipantReplication(ports::ReplicationRequest request) override {
-        auto call = Post("StartParticipantReplication", ivs_json::StartReplicationBody(request));
-        auto r = co_await Invoke(std::move(call));
-        if (!r) co_return r.error();
-        co_return Ok();
+        return InvokeEmpty(
+            Post("StartParticipantReplication", ivs_json::StartReplicationBody(request)));
     }
 
     Async<void> StopParticipantReplication(std::string source_stage_arn,
                                            std::string destination_stage_arn,
                                            std::string participant_id) override {
-        auto call = Post("StopParticipantReplication",
-                                      json::object{{"sourceStageArn", source_stage_arn},
-                                                   {"destinationStageArn", destination_stage_arn},
-                                                   {"participantId", participant_id}});
-        auto r = co_await Invoke(std::move(call));
-        if (!r) co_return r.error();
-        co_return Ok();
+        return InvokeEmpty(Post("StopParticipantReplication",
+                                json::object{{"sourceStageArn", source_stage_arn},
+                                             {"destinationStageArn", destination_stage_arn},
+                                             {"participantId", participant_id}}));
     }
 
     Async<Page<ports::ParticipantReplica>> ListParticipantReplicas(std::string source_stage_arn,
@@ -170,11 +144,9 @@ public:
                                                                    int max_results) override {
         json::object body{{"sourceStageArn", source_stage_arn}, {"participantId", participant_id}};
         ivs_json::AddPaging(body, next_token, max_results);
-        auto call = Post("ListParticipantReplicas", std::move(body));
-        auto r = co_await Invoke(std::move(call));
-        if (!r) co_return r.error();
-        co_return ivs_json::ParsePage<ports::ParticipantReplica>(
-            *r, "replicas", &ivs_json::ParseParticipantReplica);
+        return InvokePage<ports::ParticipantReplica>(
+            Post("ListParticipantReplicas", std::move(body)), "replicas",
+            &ivs_json::ParseParticipantReplica);
     }
 
     Async<ports::PublicKey> ImportPublicKey(std::string public_key_material, std::string name,
@@ -182,42 +154,30 @@ public:
         json::object body{{"publicKeyMaterial", public_key_material}};
         if (!name.empty()) body["name"] = name;
         if (!tags.empty()) body["tags"] = ivs_json::TagsToJson(tags);
-        auto call = Post("ImportPublicKey", std::move(body));
-        auto r = co_await Invoke(std::move(call));
-        if (!r) co_return r.error();
-        co_return ParseMember<ports::PublicKey>(*r, "publicKey", &ivs_json::ParsePublicKey);
+        return InvokeMember<ports::PublicKey>(Post("ImportPublicKey", std::move(body)), "publicKey",
+                                              &ivs_json::ParsePublicKey);
     }
 
     Async<ports::PublicKey> GetPublicKey(std::string arn) override {
-        auto call = Post("GetPublicKey", json::object{{"arn", arn}});
-        auto r = co_await Invoke(std::move(call));
-        if (!r) co_return r.error();
-        co_return ParseMember<ports::PublicKey>(*r, "publicKey", &ivs_json::ParsePublicKey);
+        return InvokeMember<ports::PublicKey>(Post("GetPublicKey", json::object{{"arn", arn}}),
+                                              "publicKey", &ivs_json::ParsePublicKey);
     }
 
     Async<Page<ports::PublicKey>> ListPublicKeys(std::string next_token, int max_results) override {
         json::object body;
         ivs_json::AddPaging(body, next_token, max_results);
-        auto call = Post("ListPublicKeys", std::move(body));
-        auto r = co_await Invoke(std::move(call));
-        if (!r) co_return r.error();
-        co_return ivs_json::ParsePage<ports::PublicKey>(*r, "publicKeys",
-                                                        &ivs_json::ParsePublicKey);
+        return InvokePage<ports::PublicKey>(Post("ListPublicKeys", std::move(body)), "publicKeys",
+                                            &ivs_json::ParsePublicKey);
     }
 
     Async<void> DeletePublicKey(std::string arn) override {
-        auto call = Post("DeletePublicKey", json::object{{"arn", arn}});
-        auto r = co_await Invoke(std::move(call));
-        if (!r) co_return r.error();
-        co_return Ok();
+        return InvokeEmpty(Post("DeletePublicKey", json::object{{"arn", arn}}));
     }
 
     Async<void> TagResource(std::string arn, Tags tags) override {
         Call call{"TagResource", "POST", TagsPath(arn), "",
                   json::object{{"tags", ivs_json::TagsToJson(tags)}}};
-        auto r = co_await Invoke(std::move(call));
-        if (!r) co_return r.error();
-        co_return Ok();
+        return InvokeEmpty(std::move(call));
     }
 
     Async<void> UntagResource(std::string arn, std::vector<std::string> keys) override {
@@ -227,22 +187,50 @@ public:
             query += "tagKeys=" + UriEncode(k);
         }
         Call call{"UntagResource", "DELETE", TagsPath(arn), query, std::nullopt};
-        auto r = co_await Invoke(std::move(call));
-        if (!r) co_return r.error();
-        co_return Ok();
+        return InvokeEmpty(std::move(call));
     }
 
     Async<Tags> ListTagsForResource(std::string arn) override {
         Call call{"ListTagsForResource", "GET", TagsPath(arn), "", std::nullopt};
-        auto r = co_await Invoke(std::move(call));
-        if (!r) co_return r.error();
-        co_return ivs_json::TagsFromJson(r->if_contains("tags"));
+        return InvokeThen<Tags>(std::move(call), [](const json::object& body) {
+            return ivs_json::TagsFromJson(body.if_contains("tags"));
+        });
     }
 
 private:
     static Call Post(std::string operation, json::object body) {
         std::string path = "/" + operation;
         return Call{std::move(operation), "POST", std::move(path), "", std::move(body)};
+    }
+
+    // One call, its answer read by `read(body)`.
+    template <class T, class Read>
+    Async<T> InvokeThen(Call call, Read read) {
+        auto r = co_await Invoke(std::move(call));
+        if (!r) co_return r.error();
+        co_return read(*r);
+    }
+
+    // A call whose answer carries nothing but its success.
+    Async<void> InvokeEmpty(Call call) {
+        return InvokeThen<void>(std::move(call), [](const json::object&) { return Ok(); });
+    }
+
+    // A call whose answer holds the object `key`, read by `parse`.
+    template <class T>
+    Async<T> InvokeMember(Call call, std::string_view key, Result<T> (*parse)(const json::value&)) {
+        return InvokeThen<T>(std::move(call), [key, parse](const json::object& body) {
+            return ParseMember<T>(body, key, parse);
+        });
+    }
+
+    // A List* call: its answer is a page of the list `key`, each item read by `parse`.
+    template <class T>
+    Async<Page<T>> InvokePage(Call call, std::string_view key,
+                              Result<T> (*parse)(const json::value&)) {
+        return InvokeThen<Page<T>>(std::move(call), [key, parse](const json::object& body) {
+            return ivs_json::ParsePage<T>(body, key, parse);
+        });
     }
 
     static std::string TagsPath(const std::string& arn) { return "/tags/" + UriEncode(arn); }

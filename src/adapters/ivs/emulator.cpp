@@ -181,24 +181,12 @@ Status Emulator::SetRecordingConfiguration(std::string_view arn, boost::json::ob
 Result<ports::Page<ports::StageSummary>> Emulator::ListStages(std::string_view next_token,
                                                               int max_results) {
     if (auto st = CheckMaxResults(max_results, 100); !st) return st.error();
-    std::uint64_t after = 0;
-    if (!next_token.empty()) {
-        auto n = ParsePageToken(next_token, "stages");
-        if (!n) return n.error();
-        after = *n;
-    }
     std::lock_guard lock(mu_);
-    ports::Page<ports::StageSummary> page;
-    for (auto it = state_->stage_order.upper_bound(after); it != state_->stage_order.end(); ++it) {
-        if (static_cast<int>(page.items.size()) == max_results) {
-            page.next_token = MakePageToken("stages", std::prev(it)->first);
-            break;
-        }
-        const auto& s = state_->stages.at(it->second);
-        auto stage = ToStage(s);
-        page.items.push_back({stage.arn, stage.name, stage.active_session_id, stage.tags});
-    }
-    return page;
+    return PageInOrder<ports::StageSummary>(
+        state_->stage_order, next_token, "stages", max_results, [&](const std::string& arn) {
+            auto stage = ToStage(state_->stages.at(arn));
+            return ports::StageSummary{stage.arn, stage.name, stage.active_session_id, stage.tags};
+        });
 }
 
 // --- tokens ---
@@ -294,22 +282,10 @@ Result<ports::PublicKey> Emulator::GetPublicKey(std::string_view arn) {
 Result<ports::Page<ports::PublicKey>> Emulator::ListPublicKeys(std::string_view next_token,
                                                                int max_results) {
     if (auto st = CheckMaxResults(max_results, 100); !st) return st.error();
-    std::uint64_t after = 0;
-    if (!next_token.empty()) {
-        auto n = ParsePageToken(next_token, "keys");
-        if (!n) return n.error();
-        after = *n;
-    }
     std::lock_guard lock(mu_);
-    ports::Page<ports::PublicKey> page;
-    for (auto it = state_->key_order.upper_bound(after); it != state_->key_order.end(); ++it) {
-        if (static_cast<int>(page.items.size()) == max_results) {
-            page.next_token = MakePageToken("keys", std::prev(it)->first);
-            break;
-        }
-        page.items.push_back(ToKey(state_->keys.at(it->second)));
-    }
-    return page;
+    return PageInOrder<ports::PublicKey>(
+        state_->key_order, next_token, "keys", max_results,
+        [&](const std::string& arn) { return ToKey(state_->keys.at(arn)); });
 }
 
 Status Emulator::DeletePublicKey(std::string_view arn) {

@@ -155,6 +155,7 @@ std::string MakePageToken(std::string_view kind, std::uint64_t n) {
 }
 
 Result<std::uint64_t> ParsePageToken(std::string_view token, std::string_view kind) {
+    if (token.empty()) return 0;
     std::string raw;
     auto bad = [] { return IvsError(kValidation, "The nextToken is invalid"); };
     if (token.size() > 1024 || !Base64Decode(token, raw)) return bad();

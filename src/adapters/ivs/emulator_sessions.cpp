@@ -88,6 +88,37 @@ Result<tokens::ParticipantClaims> Verify(State& state, std::string_view stage_ar
     return claims;
 }
 
+// A stage a participant token is presented to, with the claims the token carries.
+struct Admission {
+    StageRec* stage = nullptr;
+    tokens::ParticipantClaims claims;
+};
+
+// Errors: ResourceNotFoundException (no such stage), AccessDeniedException (see Verify).
+Result<Admission> Admit(State& state, std::string_view stage_arn, std::string_view token,
+                        SystemTime now) {
+    auto it = state.stages.find(stage_arn);
+    if (it == state.stages.end()) return StageNotFound(stage_arn);
+    auto claims = Verify(state, stage_arn, token, now);
+    if (!claims) return claims.error();
+    return Admission{&it->second, std::move(*claims)};
+}
+
+// A connected participant of a stage's active session.
+struct InStage {
+    StageRec* stage = nullptr;
+    ParticipantRec* participant = nullptr;
+};
+
+// Errors: ResourceNotFoundException naming the stage or the participant that is missing.
+Result<InStage> ConnectedInStage(State& state, std::string_view stage_arn, std::string_view pid) {
+    StageRec* stage = nullptr;
+    auto* p = FindInStage(state, stage_arn, pid, &stage);
+    if (!stage) return StageNotFound(stage_arn);
+    if (!p) return ParticipantNotFound(pid);
+    return InStage{stage, p};
+}
+
 Result<JoinResult> JoinWith(State& state, StageRec& stage, const tokens::ParticipantClaims& c,
                             const EmulatorOptions& options, SystemTime now) {
     if (auto* active = State::ActiveSession(stage)) {
@@ -279,12 +310,10 @@ Status CheckSessionId(std::string_view id) {
 Result<JoinResult> Emulator::Join(std::string_view stage_arn, std::string_view token) {
     if (auto st = CheckStageArn(stage_arn, "stageArn"); !st) return st.error();
     std::lock_guard lock(mu_);
-    auto it = state_->stages.find(stage_arn);
-    if (it == state_->stages.end()) return StageNotFound(stage_arn);
     auto now = Millis(clock_.Now());
-    auto claims = Verify(*state_, stage_arn, token, now);
-    if (!claims) return claims.error();
-    return JoinWith(*state_, it->second, *claims, options_, now);
+    auto admitted = Admit(*state_, stage_arn, token, now);
+    if (!admitted) return admitted.error();
+    return JoinWith(*state_, *admitted->stage, admitted->claims, options_, now);
 }
 
 Status Emulator::Publish(std::string_view stage_arn, std::string_view participant_id) {
@@ -296,10 +325,9 @@ Status Emulator::Publish(std::string_view stage_arn, std::string_view participan
 
 Status Emulator::Unpublish(std::string_view stage_arn, std::string_view participant_id) {
     std::lock_guard lock(mu_);
-    StageRec* stage = nullptr;
-    auto* p = FindInStage(*state_, stage_arn, participant_id, &stage);
-    if (!stage) return StageNotFound(stage_arn);
-    if (!p) return ParticipantNotFound(participant_id);
+    auto found = ConnectedInStage(*state_, stage_arn, participant_id);
+    if (!found) return found.error();
+    auto [stage, p] = *found;
     if (!p->published) return Ok();
     auto now = Millis(clock_.Now());
     p->published = false;
@@ -311,11 +339,9 @@ Status Emulator::Unpublish(std::string_view stage_arn, std::string_view particip
 
 Status Emulator::Leave(std::string_view stage_arn, std::string_view participant_id) {
     std::lock_guard lock(mu_);
-    StageRec* stage = nullptr;
-    auto* p = FindInStage(*state_, stage_arn, participant_id, &stage);
-    if (!stage) return StageNotFound(stage_arn);
-    if (!p) return ParticipantNotFound(participant_id);
-    Disconnect(*state_, *stage, *p, Millis(clock_.Now()));
+    auto found = ConnectedInStage(*state_, stage_arn, participant_id);
+    if (!found) return found.error();
+    Disconnect(*state_, *found->stage, *found->participant, Millis(clock_.Now()));
     return Ok();
 }
 
@@ -333,12 +359,12 @@ Result<MediaSession> Emulator::OpenMedia(std::string_view token, bool publish) {
         return Refused("invalid_claims", "the token's resource is not a stage ARN");
     }
     std::lock_guard lock(mu_);
-    auto it = state_->stages.find(stage_arn);
-    if (it == state_->stages.end()) return StageNotFound(stage_arn);
     auto now = Millis(clock_.Now());
-    auto claims = Verify(*state_, stage_arn, token, now);
-    if (!claims) return claims.error();
-    if (publish ? !claims->allow_publish : !claims->allow_subscribe) {
+    auto admitted = Admit(*state_, stage_arn, token, now);
+    if (!admitted) return admitted.error();
+    StageRec& stage = *admitted->stage;
+    const auto& claims = admitted->claims;
+    if (publish ? !claims.allow_publish : !claims.allow_subscribe) {
         return Refused("insufficient_capabilities",
                        publish ? "the token does not allow publishing"
                                : "the token does not allow subscribing");
@@ -346,17 +372,17 @@ Result<MediaSession> Emulator::OpenMedia(std::string_view token, bool publish) {
     if (state_->media.size() >= kMaxMediaSessions) {
         return IvsError(kQuota, "Too many media sessions");
     }
-    auto joined = JoinWith(*state_, it->second, *claims, options_, now);
+    auto joined = JoinWith(*state_, stage, claims, options_, now);
     if (!joined) return joined.error();
-    auto* p = State::FindConnected(State::ActiveSession(it->second), joined->participant_id);
+    auto* p = State::FindConnected(State::ActiveSession(stage), joined->participant_id);
     if (p) p->protocol = "WHIP";
     if (publish) {
-        if (auto st = PublishIn(*state_, it->second, joined->participant_id, options_, now); !st) {
-            if (p) Disconnect(*state_, it->second, *p, now);
+        if (auto st = PublishIn(*state_, stage, joined->participant_id, options_, now); !st) {
+            if (p) Disconnect(*state_, stage, *p, now);
             return st.error();
         }
     } else if (p) {
-        RecordEvent(*state_, it->second, *State::ActiveSession(it->second), *p,
+        RecordEvent(*state_, stage, *State::ActiveSession(stage), *p,
                     {"SUBSCRIBE_STARTED", now, {}, {}, false});
     }
     MediaSession out{RandomAlnum(24), stage_arn, joined->participant_id, joined->session_id,

@@ -156,25 +156,42 @@ Status CheckTagKey(std::string_view key);
 Status CheckTokenRequest(const ports::CreateTokenRequest& request);
 // autoParticipantRecordingConfiguration as the model describes it.
 Status CheckRecordingConfiguration(const boost::json::object& config);
-// Opaque pagination tokens: base64 of "<kind>:<number>".
+// Opaque pagination tokens: base64 of "<kind>:<number>". An empty token is the start (0); a
+// token that is not of `kind` is a ValidationException.
 std::string MakePageToken(std::string_view kind, std::uint64_t n);
 Result<std::uint64_t> ParsePageToken(std::string_view token, std::string_view kind);
 
 template <class T>
 Result<ports::Page<T>> Paginate(std::vector<T> all, std::string_view next_token,
                                 std::string_view kind, int max_results) {
-    std::uint64_t offset = 0;
-    if (!next_token.empty()) {
-        auto n = ParsePageToken(next_token, kind);
-        if (!n) return n.error();
-        offset = *n;
-    }
+    auto start = ParsePageToken(next_token, kind);
+    if (!start) return start.error();
+    const std::uint64_t offset = *start;
     ports::Page<T> page;
     auto max = static_cast<std::uint64_t>(max_results);
     for (std::uint64_t i = offset; i < all.size() && i < offset + max; ++i) {
         page.items.push_back(std::move(all[i]));
     }
     if (offset + max < all.size()) page.next_token = MakePageToken(kind, offset + max);
+    return page;
+}
+
+// One page of a creation-ordered index (sequence number -> ARN): the entries after the one the
+// token names, each turned into an item by `to_item(arn)`. The caller holds the emulator's lock.
+template <class T, class ToItem>
+Result<ports::Page<T>> PageInOrder(const std::map<std::uint64_t, std::string>& order,
+                                   std::string_view next_token, std::string_view kind,
+                                   int max_results, ToItem to_item) {
+    auto after = ParsePageToken(next_token, kind);
+    if (!after) return after.error();
+    ports::Page<T> page;
+    for (auto it = order.upper_bound(*after); it != order.end(); ++it) {
+        if (static_cast<int>(page.items.size()) == max_results) {
+            page.next_token = MakePageToken(kind, std::prev(it)->first);
+            break;
+        }
+        page.items.push_back(to_item(it->second));
+    }
     return page;
 }
 

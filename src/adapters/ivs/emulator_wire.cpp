@@ -223,29 +223,11 @@ OpResult UpdateStage(Emulator& e, const Body& b) {
     return json::object{{"stage", stage.raw}};
 }
 
-OpResult DeleteStage(Emulator& e, const Body& b) {
-    IVS_TRY(arn, Str(b, "arn"));
-    return EmptyAnswer(e.DeleteStage(arn));
-}
-
-OpResult ListStages(Emulator& e, const Body& b) {
-    IVS_TRY(paging, PageRequestOf(b));
-    IVS_TRY(page, e.ListStages(paging.next_token, paging.max_results));
-    return PageJson(page, "stages", StageSummaryToJson);
-}
-
 OpResult CreateParticipantToken(Emulator& e, const Body& b) {
     IVS_TRY(arn, Str(b, "stageArn"));
     IVS_TRY(req, TokenRequest(b, arn));
     IVS_TRY(token, e.CreateParticipantToken(req));
     return json::object{{"participantToken", ParticipantTokenToJson(token)}};
-}
-
-OpResult DisconnectParticipant(Emulator& e, const Body& b) {
-    IVS_TRY(arn, Str(b, "stageArn"));
-    IVS_TRY(pid, Str(b, "participantId"));
-    IVS_TRY(reason, Str(b, "reason"));
-    return EmptyAnswer(e.DisconnectParticipant(arn, pid, reason));
 }
 
 OpResult ListParticipants(Emulator& e, const Body& b) {
@@ -274,13 +256,6 @@ OpResult ListParticipants(Emulator& e, const Body& b) {
     return PageJson(page, "participants", ParticipantSummaryToJson);
 }
 
-OpResult ListStageSessions(Emulator& e, const Body& b) {
-    IVS_TRY(arn, Str(b, "stageArn"));
-    IVS_TRY(paging, PageRequestOf(b));
-    IVS_TRY(page, e.ListStageSessions(arn, paging.next_token, paging.max_results));
-    return PageJson(page, "stageSessions", StageSessionToJson);
-}
-
 OpResult StartParticipantReplication(Emulator& e, const Body& b) {
     ports::ReplicationRequest r;
     IVS_TRY(src, Str(b, "sourceStageArn"));
@@ -296,35 +271,26 @@ OpResult StartParticipantReplication(Emulator& e, const Body& b) {
     return EmptyAnswer(e.StartParticipantReplication(r));
 }
 
-OpResult StopParticipantReplication(Emulator& e, const Body& b) {
-    IVS_TRY(src, Str(b, "sourceStageArn"));
-    IVS_TRY(dst, Str(b, "destinationStageArn"));
-    IVS_TRY(pid, Str(b, "participantId"));
-    return EmptyAnswer(e.StopParticipantReplication(src, dst, pid));
-}
-
-OpResult ListParticipantReplicas(Emulator& e, const Body& b) {
-    IVS_TRY(src, Str(b, "sourceStageArn"));
-    IVS_TRY(pid, Str(b, "participantId"));
-    IVS_TRY(paging, PageRequestOf(b));
-    IVS_TRY(page, e.ListParticipantReplicas(src, pid, paging.next_token, paging.max_results));
-    return PageJson(page, "replicas", ReplicaToJson);
-}
-
 const OpTable& Operations() {
     static const OpTable ops = {
         {"CreateStage", CreateStage},
         {"GetStage", GetStage},
         {"UpdateStage", UpdateStage},
-        {"DeleteStage", DeleteStage},
-        {"ListStages", ListStages},
+        {"DeleteStage", StrMembersOp(&Emulator::DeleteStage, {"arn"})},
+        {"ListStages", PagedOp(&Emulator::ListStages, {}, "stages", StageSummaryToJson)},
         {"CreateParticipantToken", CreateParticipantToken},
-        {"DisconnectParticipant", DisconnectParticipant},
+        {"DisconnectParticipant",
+         StrMembersOp(&Emulator::DisconnectParticipant, {"stageArn", "participantId", "reason"})},
         {"ListParticipants", ListParticipants},
-        {"ListStageSessions", ListStageSessions},
+        {"ListStageSessions",
+         PagedOp(&Emulator::ListStageSessions, {"stageArn"}, "stageSessions", StageSessionToJson)},
         {"StartParticipantReplication", StartParticipantReplication},
-        {"StopParticipantReplication", StopParticipantReplication},
-        {"ListParticipantReplicas", ListParticipantReplicas},
+        {"StopParticipantReplication",
+         StrMembersOp(&Emulator::StopParticipantReplication,
+                      {"sourceStageArn", "destinationStageArn", "participantId"})},
+        {"ListParticipantReplicas",
+         PagedOp(&Emulator::ListParticipantReplicas, {"sourceStageArn", "participantId"},
+                 "replicas", ReplicaToJson)},
     };
     return ops;
 }

@@ -3,13 +3,15 @@
 // Internal to the emulator server: one HTTP exchange of the restJson1 protocol and the control
 // API, independent of the transport.
 
+#include <array>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
-
 #include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -81,6 +83,57 @@ boost::json::object PageJson(const ports::Page<T>& page, std::string_view member
     if (!page.next_token.empty()) o["nextToken"] = page.next_token;
     return o;
 }
+
+// The string members `names` of a request, in that order.
+template <std::size_t N>
+Result<std::array<std::string, N>> StrMembers(const Body& b,
+                                              const std::array<std::string_view, N>& names) {
+    std::array<std::string, N> values;
+    for (std::size_t i = 0; i < N; ++i) {
+        auto v = Str(b, names[i]);
+        if (!v) return v.error();
+        values[i] = std::move(*v);
+    }
+    return values;
+}
+
+// An operation whose request is the string members `names`, passed in that order to `method`.
+// A Status answer is {} or the call's error; a JSON answer is the operation's output.
+template <class R, class... Args>
+Op StrMembersOp(R (Emulator::*method)(Args...),
+                std::array<std::string_view, sizeof...(Args)> names) {
+    return [method, names](Emulator& e, const Body& b) -> OpResult {
+        auto values = StrMembers(b, names);
+        if (!values) return values.error();
+        auto answer = std::apply([&](const auto&... v) { return (e.*method)(v...); }, *values);
+        if constexpr (std::is_same_v<R, Status>) {
+            return EmptyAnswer(answer);
+        } else {
+            return answer;
+        }
+    };
+}
+
+// A List* operation: the string members `names` and then the paging members, passed in that
+// order to `method`; the answer is PageJson(page, member, to_json).
+template <class T, class... Args, class ToJson>
+Op PagedOp(Result<ports::Page<T>> (Emulator::*method)(Args...),
+           std::array<std::string_view, sizeof...(Args) - 2> names, std::string_view member,
+           ToJson to_json) {
+    return [method, names, member, to_json](Emulator& e, const Body& b) -> OpResult {
+        auto values = StrMembers(b, names);
+        if (!values) return values.error();
+        IVS_TRY(paging, PageRequestOf(b));
+        auto page = std::apply(
+            [&](const auto&... v) {
+                return (e.*method)(v..., paging.next_token, paging.max_results);
+            },
+            *values);
+        if (!page) return page.error();
+        return PageJson(*page, member, to_json);
+    };
+}
+
 // The header's value (case-insensitive name), or "".
 std::string HeaderOf(const WireRequest& req, std::string_view name);
 

@@ -11,18 +11,8 @@ namespace ivs::emulator {
 const OpTable& SessionOperations() {
     static const OpTable ops = {
         {"GetParticipant",
-         [](Emulator& e, const Body& b) -> OpResult {
-             IVS_TRY(arn, Str(b, "stageArn"));
-             IVS_TRY(session, Str(b, "sessionId"));
-             IVS_TRY(pid, Str(b, "participantId"));
-             return e.GetParticipant(arn, session, pid);
-         }},
-        {"GetStageSession",
-         [](Emulator& e, const Body& b) -> OpResult {
-             IVS_TRY(arn, Str(b, "stageArn"));
-             IVS_TRY(session, Str(b, "sessionId"));
-             return e.GetStageSession(arn, session);
-         }},
+         StrMembersOp(&Emulator::GetParticipant, {"stageArn", "sessionId", "participantId"})},
+        {"GetStageSession", StrMembersOp(&Emulator::GetStageSession, {"stageArn", "sessionId"})},
         {"ListParticipantEvents",
          [](Emulator& e, const Body& b) -> OpResult {
              IVS_TRY(arn, Str(b, "stageArn"));
@@ -56,25 +46,15 @@ OpResult GetPublicKey(Emulator& e, const Body& b) {
     return json::object{{"publicKey", PublicKeyToJson(key)}};
 }
 
-OpResult ListPublicKeys(Emulator& e, const Body& b) {
-    IVS_TRY(paging, PageRequestOf(b));
-    IVS_TRY(page, e.ListPublicKeys(paging.next_token, paging.max_results));
-    return PageJson(page, "publicKeys", PublicKeySummaryToJson);
-}
-
-OpResult DeletePublicKey(Emulator& e, const Body& b) {
-    IVS_TRY(arn, Str(b, "arn"));
-    return EmptyAnswer(e.DeletePublicKey(arn));
-}
-
 }  // namespace
 
 const OpTable& PublicKeyOperations() {
     static const OpTable ops = {
         {"ImportPublicKey", ImportPublicKey},
         {"GetPublicKey", GetPublicKey},
-        {"ListPublicKeys", ListPublicKeys},
-        {"DeletePublicKey", DeletePublicKey},
+        {"ListPublicKeys",
+         PagedOp(&Emulator::ListPublicKeys, {}, "publicKeys", PublicKeySummaryToJson)},
+        {"DeletePublicKey", StrMembersOp(&Emulator::DeletePublicKey, {"arn"})},
     };
     return ops;
 }

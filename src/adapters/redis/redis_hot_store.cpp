@@ -292,18 +292,11 @@ public:
     }
 
     Async<void> SetPendingStageCreations(int count, SystemTime until) override {
-        std::vector<std::string> args{"SET", p_ + "pending_stages",
-                                      std::to_string(count) + ":" + Ms(until)};
-        auto r = co_await client_->Command(std::move(args));
-        if (!r) co_return r.error();
-        co_return Ok();
+        return CommandOk({"SET", p_ + "pending_stages", std::to_string(count) + ":" + Ms(until)});
     }
 
     Async<void> SetPublisher(PublisherState state) override {
-        std::vector<std::string> args{"SET", p_ + "publisher", PublisherToJson(state)};
-        auto r = co_await client_->Command(std::move(args));
-        if (!r) co_return r.error();
-        co_return Ok();
+        return CommandOk({"SET", p_ + "publisher", PublisherToJson(state)});
     }
 
     Async<std::optional<PublisherState>> GetPublisher() override {
@@ -315,19 +308,12 @@ public:
     }
 
     Async<void> PutReplication(ReplicationRecord record) override {
-        std::vector<std::string> args{"HSET", p_ + "replications", record.destination_stage_arn,
-                                      ReplicationToJson(record)};
-        auto r = co_await client_->Command(std::move(args));
-        if (!r) co_return r.error();
-        co_return Ok();
+        return CommandOk(
+            {"HSET", p_ + "replications", record.destination_stage_arn, ReplicationToJson(record)});
     }
 
     Async<void> RemoveReplication(std::string destination_stage_arn) override {
-        std::vector<std::string> args{"HDEL", p_ + "replications",
-                                      std::move(destination_stage_arn)};
-        auto r = co_await client_->Command(std::move(args));
-        if (!r) co_return r.error();
-        co_return Ok();
+        return CommandOk({"HDEL", p_ + "replications", std::move(destination_stage_arn)});
     }
 
     Async<std::vector<ReplicationRecord>> ListReplications() override {
@@ -371,12 +357,7 @@ public:
         co_return snap;
     }
 
-    Async<void> Ping() override {
-        std::vector<std::string> args{"PING"};
-        auto r = co_await client_->Command(std::move(args));
-        if (!r) co_return r.error();
-        co_return Ok();
-    }
+    Async<void> Ping() override { return CommandOk({"PING"}); }
 
     bool RecordsSessionEvents() const override { return true; }
 
@@ -391,6 +372,13 @@ private:
             std::chrono::duration_cast<std::chrono::milliseconds>(
                 (redis_now + budget).time_since_epoch())
                 .count());
+    }
+
+    // A command whose answer carries nothing but its success.
+    Async<void> CommandOk(std::vector<std::string> args) {
+        auto r = co_await client_->Command(std::move(args));
+        if (!r) co_return r.error();
+        co_return Ok();
     }
 
     asio::awaitable<Result<RedisReply>> Run(const RedisScript& script,

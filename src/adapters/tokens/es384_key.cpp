@@ -40,24 +40,35 @@ std::string BioToString(BIO* bio) {
     return len > 0 ? std::string(data, static_cast<std::size_t>(len)) : std::string();
 }
 
+// The P-384 key in `pem`: a private key when `private_key`, else a public key (SPKI).
+Result<std::shared_ptr<evp_pkey_st>> ReadP384Pem(std::string_view pem, bool private_key) {
+    BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
+    EVP_PKEY* key = nullptr;
+    if (bio) {
+        key = private_key ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr)
+                          : PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr);
+    }
+    const std::string kind = private_key ? "private" : "public";
+    if (!key) return Error(Errc::invalid_argument, "not a PEM " + kind + " key");
+    auto owned = Wrap(key);
+    if (!IsP384(key)) {
+        return Error(Errc::invalid_argument, "the " + kind + " key is not an EC P-384 key");
+    }
+    return owned;
+}
+
 }  // namespace
 
 Result<Es384Key> Es384Key::FromPrivatePem(std::string_view pem) {
-    BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
-    EVP_PKEY* key = bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr;
-    if (!key) return Error(Errc::invalid_argument, "not a PEM private key");
-    auto owned = Wrap(key);
-    if (!IsP384(key)) return Error(Errc::invalid_argument, "the private key is not an EC P-384 key");
-    return Es384Key(std::move(owned), true);
+    auto key = ReadP384Pem(pem, true);
+    if (!key) return key.error();
+    return Es384Key(std::move(*key), true);
 }
 
 Result<Es384Key> Es384Key::FromPublicPem(std::string_view pem) {
-    BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
-    EVP_PKEY* key = bio ? PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr) : nullptr;
-    if (!key) return Error(Errc::invalid_argument, "not a PEM public key");
-    auto owned = Wrap(key);
-    if (!IsP384(key)) return Error(Errc::invalid_argument, "the public key is not an EC P-384 key");
-    return Es384Key(std::move(owned), false);
+    auto key = ReadP384Pem(pem, false);
+    if (!key) return key.error();
+    return Es384Key(std::move(*key), false);
 }
 
 Es384Key Es384Key::Generate() {
