@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "adapters/history/db_transaction.hpp"
+
 struct pg_conn;
 struct pg_result;
 
@@ -72,6 +74,14 @@ public:
     void Command(const std::string& sql);  // no parameters, several statements allowed
     bool Connected() const { return conn_ != nullptr; }
 
+    // The statements of a PgTransaction. Rolling back without a connection does nothing: a
+    // broken connection has no transaction left.
+    void BeginTransaction() { Command("BEGIN"); }
+    void CommitTransaction() { Command("COMMIT"); }
+    void RollbackTransaction() {
+        if (Connected()) Command("ROLLBACK");
+    }
+
 private:
     void Ensure();
     PgResult Check(pg_result* r, const std::string& what);
@@ -93,16 +103,7 @@ private:
 };
 
 // BEGIN ... COMMIT on a PgConn, rolled back unless Commit() ran.
-class PgTransaction {
-public:
-    explicit PgTransaction(PgConn& c);
-    ~PgTransaction();
-    void Commit();
-
-private:
-    PgConn& c_;
-    bool done_ = false;
-};
+using PgTransaction = DbTransaction<PgConn>;
 
 // Applies the missing migrations under an advisory lock; throws std::runtime_error for a schema
 // newer than this binary and DbError when the server cannot be reached.

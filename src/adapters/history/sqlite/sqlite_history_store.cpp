@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "adapters/history/db_transaction.hpp"
 #include "adapters/history/store_common.hpp"
 
 namespace ivs::adapters::history {
@@ -162,15 +163,7 @@ ports::HistoryStore::Async<ports::HistoryPage> SqliteHistoryStore::History(std::
                 ports::HistoryPage page;
                 // One read transaction so the count and the rows agree.
                 db.Exec("BEGIN");
-                struct EndRead {
-                    SqliteDb& db;
-                    ~EndRead() {
-                        try {
-                            db.Exec("COMMIT");
-                        } catch (...) {
-                        }
-                    }
-                } end_read{db};
+                CleanupOnExit end_read([&db] { db.Exec("COMMIT"); });
                 auto& count = db.Prepare("SELECT COUNT(*) FROM viewer_sessions WHERE user_id = ?1");
                 count.Bind(1, user_id);
                 if (count.Step()) page.total_records = count.Int(0);
