@@ -5,6 +5,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include "adapters/history/row_reader.hpp"
 #include "adapters/history/sqlite/sqlite_db.hpp"
 #include "adapters/history/store_common.hpp"
 
@@ -188,20 +189,13 @@ bool OutboxSink::DrainOnce() {
             q.Bind(1, static_cast<std::int64_t>(options_.batch_max));
             while (q.Step()) {
                 Item i;
-                last_seq = q.Int(0);
-                int kind = static_cast<int>(q.Int(1));
+                SessionEvent& e = i.event;
+                int kind = 0;
+                ReadColumns(q, last_seq, kind, e.session_id, e.user_id, e.stage_arn,
+                            e.participant_id, e.joined_at, e.left_at, e.last_heartbeat,
+                            e.end_reason, e.user_agent, e.ip_address);
                 i.heartbeat = kind == kHeartbeat;
-                i.event.kind = kind == kEnded ? SessionEvent::Kind::ended : SessionEvent::Kind::started;
-                i.event.session_id = q.Text(2);
-                i.event.user_id = q.Text(3);
-                i.event.stage_arn = q.Text(4);
-                i.event.participant_id = q.Text(5);
-                i.event.joined_at = FromUnixMillis(q.Int(6));
-                i.event.left_at = FromUnixMillis(q.Int(7));
-                i.event.last_heartbeat = FromUnixMillis(q.Int(8));
-                i.event.end_reason = q.Text(9);
-                i.event.user_agent = q.Text(10);
-                i.event.ip_address = q.Text(11);
+                e.kind = kind == kEnded ? SessionEvent::Kind::ended : SessionEvent::Kind::started;
                 add(i);
                 ++taken;
             }

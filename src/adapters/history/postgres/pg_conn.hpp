@@ -54,6 +54,22 @@ private:
     pg_result* r_;
 };
 
+// Row `row` of a PgResult, read by column (for ReadColumns).
+class PgRow {
+public:
+    PgRow(const PgResult& result, int row) : result_(result), row_(row) {}
+
+    bool IsNull(int col) const { return result_.IsNull(row_, col); }
+    std::string Text(int col) const { return result_.Text(row_, col); }
+    std::int64_t Int(int col) const { return result_.Int(row_, col); }
+    double Double(int col) const { return result_.Double(row_, col); }
+    bool Bool(int col) const { return result_.Bool(row_, col); }
+
+private:
+    const PgResult& result_;
+    int row_;
+};
+
 // One libpq connection, opened lazily and re-opened after a failure with exponential backoff
 // (while backing off, calls fail at once with unavailable instead of waiting). Statements
 // named in Prepared() are prepared once per connection. Errors throw DbError. Not

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "adapters/history/postgres/pg_batch.hpp"
+#include "adapters/history/row_reader.hpp"
 #include "adapters/history/store_common.hpp"
 
 namespace ivs::adapters::history {
@@ -22,16 +23,8 @@ const char* kSessionColumns =
 
 ports::SessionRecord ReadSession(const PgResult& r, int i) {
     ports::SessionRecord s;
-    s.id = r.Int(i, 0);
-    s.session_id = r.Text(i, 1);
-    s.user_id = r.Text(i, 2);
-    s.stage_arn = r.Text(i, 3);
-    s.participant_id = r.Text(i, 4);
-    s.joined_at = FromUnixMillis(r.Int(i, 5));
-    if (!r.IsNull(i, 6)) s.left_at = FromUnixMillis(r.Int(i, 6));
-    if (!r.IsNull(i, 7)) s.watch_duration_seconds = r.Int(i, 7);
-    s.last_heartbeat = FromUnixMillis(r.Int(i, 8));
-    s.end_reason = r.Text(i, 9);
+    ReadColumns(PgRow(r, i), s.id, s.session_id, s.user_id, s.stage_arn, s.participant_id,
+                s.joined_at, s.left_at, s.watch_duration_seconds, s.last_heartbeat, s.end_reason);
     return s;
 }
 
@@ -218,13 +211,9 @@ ports::HistoryStore::Async<std::vector<ports::TimeseriesPoint>> PgHistoryStore::
                             p);
         Points points;
         for (int i = 0; i < r.Rows(); ++i) {
-            ports::TimeseriesPoint pt;
-            pt.bucket = FromUnixMillis(r.Int(i, 0));
-            pt.avg_viewers = r.Double(i, 1);
-            pt.max_viewers = static_cast<int>(r.Int(i, 2));
-            pt.min_viewers = static_cast<int>(r.Int(i, 3));
-            pt.samples = static_cast<int>(r.Int(i, 4));
-            points.push_back(pt);
+            ports::TimeseriesPoint& pt = points.emplace_back();
+            ReadColumns(PgRow(r, i), pt.bucket, pt.avg_viewers, pt.max_viewers, pt.min_viewers,
+                        pt.samples);
         }
         return points;
     });
@@ -328,15 +317,9 @@ asio::awaitable<Result<std::vector<ports::ArchivedStage>>> PgHistoryStore::LoadS
                             {});
         Stages out;
         for (int i = 0; i < r.Rows(); ++i) {
-            ports::ArchivedStage s;
-            s.arn = r.Text(i, 0);
-            s.name = r.Text(i, 1);
-            s.is_master = r.Bool(i, 2);
-            s.auto_scaled = r.Bool(i, 3);
-            s.state = r.Text(i, 4);
-            s.created_at = FromUnixMillis(r.Int(i, 5));
-            if (!r.IsNull(i, 6)) s.draining_since = FromUnixMillis(r.Int(i, 6));
-            out.push_back(std::move(s));
+            ports::ArchivedStage& s = out.emplace_back();
+            ReadColumns(PgRow(r, i), s.arn, s.name, s.is_master, s.auto_scaled, s.state,
+                        s.created_at, s.draining_since);
         }
         return out;
     });

@@ -37,6 +37,7 @@ public:
     std::int64_t Int(int col) const;
     double Double(int col) const;
     std::string Text(int col) const;
+    bool Bool(int col) const { return Int(col) != 0; }
 
 private:
     void Check(int rc) const;

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "adapters/history/db_transaction.hpp"
+#include "adapters/history/row_reader.hpp"
 #include "adapters/history/store_common.hpp"
 
 namespace ivs::adapters::history {
@@ -48,19 +49,11 @@ const char* kSessionColumns =
     "id, session_id, user_id, stage_arn, participant_id, joined_at, left_at, "
     "watch_duration_seconds, last_heartbeat, end_reason";
 
-ports::SessionRecord ReadSession(const SqliteStmt& s) {
-    ports::SessionRecord r;
-    r.id = s.Int(0);
-    r.session_id = s.Text(1);
-    r.user_id = s.Text(2);
-    r.stage_arn = s.Text(3);
-    r.participant_id = s.Text(4);
-    r.joined_at = FromUnixMillis(s.Int(5));
-    if (!s.IsNull(6)) r.left_at = FromUnixMillis(s.Int(6));
-    if (!s.IsNull(7)) r.watch_duration_seconds = s.Int(7);
-    r.last_heartbeat = FromUnixMillis(s.Int(8));
-    r.end_reason = s.Text(9);
-    return r;
+ports::SessionRecord ReadSession(const SqliteStmt& q) {
+    ports::SessionRecord s;
+    ReadColumns(q, s.id, s.session_id, s.user_id, s.stage_arn, s.participant_id, s.joined_at,
+                s.left_at, s.watch_duration_seconds, s.last_heartbeat, s.end_reason);
+    return s;
 }
 
 // One page as HistoryPageJob wants it, from one read transaction so the count and the rows
@@ -232,13 +225,8 @@ ports::HistoryStore::Async<std::vector<ports::TimeseriesPoint>> SqliteHistorySto
         if (query.stage_arn) q.Bind(4, *query.stage_arn);
         Points points;
         while (q.Step()) {
-            ports::TimeseriesPoint p;
-            p.bucket = FromUnixMillis(q.Int(0));
-            p.avg_viewers = q.Double(1);
-            p.max_viewers = static_cast<int>(q.Int(2));
-            p.min_viewers = static_cast<int>(q.Int(3));
-            p.samples = static_cast<int>(q.Int(4));
-            points.push_back(p);
+            ports::TimeseriesPoint& p = points.emplace_back();
+            ReadColumns(q, p.bucket, p.avg_viewers, p.max_viewers, p.min_viewers, p.samples);
         }
         q.Reset();
         return points;
@@ -352,15 +340,9 @@ asio::awaitable<Result<std::vector<ports::ArchivedStage>>> SqliteHistoryStore::L
             "draining_since FROM stages WHERE deleted_at IS NULL ORDER BY id");
         Stages out;
         while (q.Step()) {
-            ports::ArchivedStage s;
-            s.arn = q.Text(0);
-            s.name = q.Text(1);
-            s.is_master = q.Int(2) != 0;
-            s.auto_scaled = q.Int(3) != 0;
-            s.state = q.Text(4);
-            s.created_at = FromUnixMillis(q.Int(5));
-            if (!q.IsNull(6)) s.draining_since = FromUnixMillis(q.Int(6));
-            out.push_back(std::move(s));
+            ports::ArchivedStage& s = out.emplace_back();
+            ReadColumns(q, s.arn, s.name, s.is_master, s.auto_scaled, s.state, s.created_at,
+                        s.draining_since);
         }
         q.Reset();
         return out;
