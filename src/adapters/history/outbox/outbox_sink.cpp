@@ -7,6 +7,7 @@
 
 #include "adapters/history/row_reader.hpp"
 #include "adapters/history/sqlite/sqlite_db.hpp"
+#include "adapters/history/sqlite/sqlite_session_columns.hpp"
 #include "adapters/history/store_common.hpp"
 
 namespace ivs::adapters::history {
@@ -138,23 +139,11 @@ bool OutboxSink::Persist(std::deque<Item>& items) {
             const SessionEvent& e = i.event;
             int kind = i.heartbeat ? kHeartbeat
                                    : (e.kind == SessionEvent::Kind::started ? kStarted : kEnded);
-            outbox_
-                ->Prepare(
-                    "INSERT INTO outbox (kind, session_id, user_id, stage_arn, participant_id, "
-                    "joined_at, left_at, last_heartbeat, end_reason, user_agent, ip_address) "
-                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")
-                .Bind(1, std::int64_t{kind})
-                .Bind(2, e.session_id)
-                .Bind(3, e.user_id)
-                .Bind(4, e.stage_arn)
-                .Bind(5, e.participant_id)
-                .Bind(6, ToUnixMillis(e.joined_at))
-                .Bind(7, ToUnixMillis(e.left_at))
-                .Bind(8, ToUnixMillis(e.last_heartbeat))
-                .Bind(9, e.end_reason)
-                .Bind(10, e.user_agent)
-                .Bind(11, e.ip_address)
-                .Run();
+            auto& insert = outbox_->Prepare(
+                "INSERT INTO outbox (kind, session_id, user_id, stage_arn, participant_id, "
+                "joined_at, left_at, last_heartbeat, end_reason, user_agent, ip_address) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+            BindSessionEvent(insert.Bind(1, std::int64_t{kind}), 2, e).Run();
         }
         tx.Commit();
     } catch (const std::exception& e) {

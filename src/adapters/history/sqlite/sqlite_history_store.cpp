@@ -5,6 +5,7 @@
 
 #include "adapters/history/db_transaction.hpp"
 #include "adapters/history/row_reader.hpp"
+#include "adapters/history/sqlite/sqlite_session_columns.hpp"
 #include "adapters/history/store_common.hpp"
 
 namespace ivs::adapters::history {
@@ -97,18 +98,7 @@ void ApplyOn(SqliteDb& db, const HistoryBatch& batch) {
                 .Bind(1, e.session_id)
                 .Run();
         } else {
-            db.Prepare(kUpsertEnded)
-                .Bind(1, e.session_id)
-                .Bind(2, e.user_id)
-                .Bind(3, e.stage_arn)
-                .BindText(4, e.participant_id)
-                .Bind(5, Ms(e.joined_at))
-                .Bind(6, Ms(e.left_at))
-                .Bind(7, Ms(e.last_heartbeat))
-                .BindText(8, e.end_reason)
-                .BindText(9, e.user_agent)
-                .BindText(10, e.ip_address)
-                .Run();
+            BindSessionEvent(db.Prepare(kUpsertEnded), 1, e).Run();
         }
     }
     for (const auto& h : batch.heartbeats) {
