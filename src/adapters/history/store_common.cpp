@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "core/crypto.hpp"
@@ -30,6 +31,23 @@ std::optional<HistoryCursor> DecodeCursor(const std::string& text) {
         return std::nullopt;
     }
     return c;
+}
+
+Result<HistoryRequest> MakeHistoryRequest(std::string user_id, int limit,
+                                          const std::string& cursor) {
+    HistoryRequest request{std::move(user_id), std::clamp(limit, 1, 100), std::nullopt};
+    if (!cursor.empty()) {
+        request.after = DecodeCursor(cursor);
+        if (!request.after) return InvalidFields({"cursor"}, "cursor is not valid");
+    }
+    return request;
+}
+
+void TrimHistoryPage(ports::HistoryPage& page, const HistoryRequest& request) {
+    if (static_cast<int>(page.records.size()) <= request.limit) return;
+    page.records.resize(static_cast<std::size_t>(request.limit));
+    const auto& last = page.records.back();
+    page.next_cursor = EncodeCursor({ToUnixMillis(last.joined_at), last.id});
 }
 
 Error StoreError(std::string_view store, std::string_view operation, const std::exception& e) {

@@ -5,7 +5,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include "adapters/history/row_reader.hpp"
 #include "adapters/history/sqlite/sqlite_db.hpp"
+#include "adapters/history/sqlite/sqlite_session_columns.hpp"
 #include "adapters/history/store_common.hpp"
 
 namespace ivs::adapters::history {
@@ -137,23 +139,11 @@ bool OutboxSink::Persist(std::deque<Item>& items) {
             const SessionEvent& e = i.event;
             int kind = i.heartbeat ? kHeartbeat
                                    : (e.kind == SessionEvent::Kind::started ? kStarted : kEnded);
-            outbox_
-                ->Prepare(
-                    "INSERT INTO outbox (kind, session_id, user_id, stage_arn, participant_id, "
-                    "joined_at, left_at, last_heartbeat, end_reason, user_agent, ip_address) "
-                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")
-                .Bind(1, std::int64_t{kind})
-                .Bind(2, e.session_id)
-                .Bind(3, e.user_id)
-                .Bind(4, e.stage_arn)
-                .Bind(5, e.participant_id)
-                .Bind(6, ToUnixMillis(e.joined_at))
-                .Bind(7, ToUnixMillis(e.left_at))
-                .Bind(8, ToUnixMillis(e.last_heartbeat))
-                .Bind(9, e.end_reason)
-                .Bind(10, e.user_agent)
-                .Bind(11, e.ip_address)
-                .Run();
+            auto& insert = outbox_->Prepare(
+                "INSERT INTO outbox (kind, session_id, user_id, stage_arn, participant_id, "
+                "joined_at, left_at, last_heartbeat, end_reason, user_agent, ip_address) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+            BindSessionEvent(insert.Bind(1, std::int64_t{kind}), 2, e).Run();
         }
         tx.Commit();
     } catch (const std::exception& e) {
@@ -188,20 +178,13 @@ bool OutboxSink::DrainOnce() {
             q.Bind(1, static_cast<std::int64_t>(options_.batch_max));
             while (q.Step()) {
                 Item i;
-                last_seq = q.Int(0);
-                int kind = static_cast<int>(q.Int(1));
+                SessionEvent& e = i.event;
+                int kind = 0;
+                ReadColumns(q, last_seq, kind, e.session_id, e.user_id, e.stage_arn,
+                            e.participant_id, e.joined_at, e.left_at, e.last_heartbeat,
+                            e.end_reason, e.user_agent, e.ip_address);
                 i.heartbeat = kind == kHeartbeat;
-                i.event.kind = kind == kEnded ? SessionEvent::Kind::ended : SessionEvent::Kind::started;
-                i.event.session_id = q.Text(2);
-                i.event.user_id = q.Text(3);
-                i.event.stage_arn = q.Text(4);
-                i.event.participant_id = q.Text(5);
-                i.event.joined_at = FromUnixMillis(q.Int(6));
-                i.event.left_at = FromUnixMillis(q.Int(7));
-                i.event.last_heartbeat = FromUnixMillis(q.Int(8));
-                i.event.end_reason = q.Text(9);
-                i.event.user_agent = q.Text(10);
-                i.event.ip_address = q.Text(11);
+                e.kind = kind == kEnded ? SessionEvent::Kind::ended : SessionEvent::Kind::started;
                 add(i);
                 ++taken;
             }

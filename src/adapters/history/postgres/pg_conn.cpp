@@ -208,35 +208,11 @@ void PgConn::Command(const std::string& sql) {
     Check(Await(PQsendQuery(conn_, sql.c_str()), "command"), "command");
 }
 
-PgTransaction::PgTransaction(PgConn& c) : c_(c) { c_.Command("BEGIN"); }
-
-PgTransaction::~PgTransaction() {
-    if (done_ || !c_.Connected()) return;
-    try {
-        c_.Command("ROLLBACK");
-    } catch (...) {
-        // A broken connection has no transaction left to roll back.
-    }
-}
-
-void PgTransaction::Commit() {
-    c_.Command("COMMIT");
-    done_ = true;
-}
-
 int MigratePostgres(PgConn& conn) {
     // Several instances may start at once: one migrates, the others wait and then see it done.
     constexpr const char* kLockKey = "7305517010";
     conn.Command("SELECT pg_advisory_lock(" + std::string(kLockKey) + ")");
-    struct Unlock {
-        PgConn& c;
-        ~Unlock() {
-            try {
-                c.Command("SELECT pg_advisory_unlock_all()");
-            } catch (...) {
-            }
-        }
-    } unlock{conn};
+    CleanupOnExit unlock([&conn] { conn.Command("SELECT pg_advisory_unlock_all()"); });
     conn.Command(
         "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT "
         "NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "adapters/history/db_transaction.hpp"
+
 struct pg_conn;
 struct pg_result;
 
@@ -52,6 +54,22 @@ private:
     pg_result* r_;
 };
 
+// Row `row` of a PgResult, read by column (for ReadColumns).
+class PgRow {
+public:
+    PgRow(const PgResult& result, int row) : result_(result), row_(row) {}
+
+    bool IsNull(int col) const { return result_.IsNull(row_, col); }
+    std::string Text(int col) const { return result_.Text(row_, col); }
+    std::int64_t Int(int col) const { return result_.Int(row_, col); }
+    double Double(int col) const { return result_.Double(row_, col); }
+    bool Bool(int col) const { return result_.Bool(row_, col); }
+
+private:
+    const PgResult& result_;
+    int row_;
+};
+
 // One libpq connection, opened lazily and re-opened after a failure with exponential backoff
 // (while backing off, calls fail at once with unavailable instead of waiting). Statements
 // named in Prepared() are prepared once per connection. Errors throw DbError. Not
@@ -71,6 +89,14 @@ public:
     PgResult Prepared(const std::string& name, const std::string& sql, const PgParams& params);
     void Command(const std::string& sql);  // no parameters, several statements allowed
     bool Connected() const { return conn_ != nullptr; }
+
+    // The statements of a PgTransaction. Rolling back without a connection does nothing: a
+    // broken connection has no transaction left.
+    void BeginTransaction() { Command("BEGIN"); }
+    void CommitTransaction() { Command("COMMIT"); }
+    void RollbackTransaction() {
+        if (Connected()) Command("ROLLBACK");
+    }
 
 private:
     void Ensure();
@@ -93,16 +119,7 @@ private:
 };
 
 // BEGIN ... COMMIT on a PgConn, rolled back unless Commit() ran.
-class PgTransaction {
-public:
-    explicit PgTransaction(PgConn& c);
-    ~PgTransaction();
-    void Commit();
-
-private:
-    PgConn& c_;
-    bool done_ = false;
-};
+using PgTransaction = DbTransaction<PgConn>;
 
 // Applies the missing migrations under an advisory lock; throws std::runtime_error for a schema
 // newer than this binary and DbError when the server cannot be reached.

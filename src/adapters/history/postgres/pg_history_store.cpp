@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "adapters/history/postgres/pg_batch.hpp"
+#include "adapters/history/row_reader.hpp"
 #include "adapters/history/store_common.hpp"
 
 namespace ivs::adapters::history {
@@ -16,29 +17,44 @@ using ports::SessionEvent;
 
 namespace {
 
-template <class T, class F>
-Result<T> Guarded(std::string_view op, F&& f) {
-    return GuardedCall<T>("postgres", op, std::forward<F>(f));
-}
-
-ports::SessionRecord ReadSession(const PgResult& r, int i) {
-    ports::SessionRecord s;
-    s.id = r.Int(i, 0);
-    s.session_id = r.Text(i, 1);
-    s.user_id = r.Text(i, 2);
-    s.stage_arn = r.Text(i, 3);
-    s.participant_id = r.Text(i, 4);
-    s.joined_at = FromUnixMillis(r.Int(i, 5));
-    if (!r.IsNull(i, 6)) s.left_at = FromUnixMillis(r.Int(i, 6));
-    if (!r.IsNull(i, 7)) s.watch_duration_seconds = r.Int(i, 7);
-    s.last_heartbeat = FromUnixMillis(r.Int(i, 8));
-    s.end_reason = r.Text(i, 9);
-    return s;
-}
-
 const char* kSessionColumns =
     "id, session_id, user_id, stage_arn, participant_id, ivs_ts_to_ms(joined_at), "
     "ivs_ts_to_ms(left_at), watch_duration_seconds, ivs_ts_to_ms(last_heartbeat), end_reason";
+
+ports::SessionRecord ReadSession(const PgResult& r, int i) {
+    ports::SessionRecord s;
+    ReadColumns(PgRow(r, i), s.id, s.session_id, s.user_id, s.stage_arn, s.participant_id,
+                s.joined_at, s.left_at, s.watch_duration_seconds, s.last_heartbeat, s.end_reason);
+    return s;
+}
+
+// One page as HistoryPageJob wants it: the count and the rows from one snapshot.
+ports::HistoryPage ReadHistoryPage(PgConn& c, const HistoryRequest& request) {
+    const auto& after = request.after;
+    const auto& user = request.user_id;
+    ports::HistoryPage page;
+    PgTransaction tx(c);
+    page.total_records =
+        c.Prepared("history_count", "SELECT COUNT(*) FROM viewer_sessions WHERE user_id = $1",
+                   {user})
+            .Int(0, 0);
+    std::string lim = std::to_string(request.limit + 1);
+    PgResult r = after ? c.Prepared("history_after",
+                                    std::string("SELECT ") + kSessionColumns +
+                                        " FROM viewer_sessions WHERE user_id = $1 AND "
+                                        "(joined_at, id) < (ivs_ms_to_ts($3::bigint), $4) "
+                                        "ORDER BY joined_at DESC, id DESC LIMIT $2",
+                                    {user, lim, std::to_string(after->joined_at_ms),
+                                     std::to_string(after->id)})
+                       : c.Prepared("history_first",
+                                    std::string("SELECT ") + kSessionColumns +
+                                        " FROM viewer_sessions WHERE user_id = $1 "
+                                        "ORDER BY joined_at DESC, id DESC LIMIT $2",
+                                    {user, lim});
+    tx.Commit();
+    for (int i = 0; i < r.Rows(); ++i) page.records.push_back(ReadSession(r, i));
+    return page;
+}
 
 // The probe's connection: one short statement, the shortest client-side deadline.
 PgOptions ProbeOptions(PgOptions o) {
@@ -84,28 +100,30 @@ namespace {
 Error CircuitOpen() { return Error(Errc::unavailable, "History store is unavailable"); }
 }  // namespace
 
-// The job, failing at once instead while the breaker is open (also for a job queued before it
-// opened).
+// The breaker is asked again in the pool thread: a job queued before it opened fails at once
+// too.
 template <class T, class F>
-auto PgHistoryStore::Guard(F job) {
-    return [breaker = breaker_.get(), job = std::move(job)](PgConn& c) mutable -> Result<T> {
+auto PgHistoryStore::Guard(std::string_view operation, F job) {
+    return [breaker = breaker_.get(),
+            job = GuardedJob<T, PgConn>("postgres", operation, std::move(job))](
+               PgConn& c) mutable -> Result<T> {
         if (breaker->Open()) return CircuitOpen();
         return job(c);
     };
 }
 
 template <class T, class F>
-ports::HistoryStore::Async<T> PgHistoryStore::Run(F job) {
+ports::HistoryStore::Async<T> PgHistoryStore::Run(std::string_view operation, F job) {
     if (BreakerOpen()) co_return CircuitOpen();
-    auto guarded = Guard<T>(std::move(job));
+    auto guarded = Guard<T>(operation, std::move(job));
     auto r = co_await RunOn<T>(*pool_, std::move(guarded));
     co_return r;
 }
 
 template <class T, class F>
-Result<T> PgHistoryStore::RunBlocking(F job) {
+Result<T> PgHistoryStore::RunBlocking(std::string_view operation, F job) {
     if (BreakerOpen()) return CircuitOpen();
-    return RunSync<T>(*pool_, Guard<T>(std::move(job)));
+    return RunSync<T>(*pool_, Guard<T>(operation, std::move(job)));
 }
 
 int MigratePostgresOnce(const PgOptions& options) {
@@ -120,86 +138,32 @@ void PgHistoryStore::Stop() {
     if (breaker_) breaker_->Stop();
 }
 
-// Applies a batch in one transaction, turning driver errors into a Status.
-static Status ApplyGuarded(PgConn& c, const HistoryBatch& batch) {
-    return Guarded<void>("apply", [&]() -> Status {
-        ApplyBatch(c, batch);
-        return Ok();
-    });
-}
-
 Status PgHistoryStore::ApplySync(const HistoryBatch& batch) {
-    return RunBlocking<void>([&batch](PgConn& c) { return ApplyGuarded(c, batch); });
+    return RunBlocking<void>("apply", [&batch](PgConn& c) { ApplyBatch(c, batch); });
 }
 
 ports::HistoryStore::Async<void> PgHistoryStore::Apply(HistoryBatch batch) {
-    return Run<void>([batch = std::move(batch)](PgConn& c) {
-        return ApplyGuarded(c, batch);
-    });
+    return Run<void>("apply", [batch = std::move(batch)](PgConn& c) { ApplyBatch(c, batch); });
 }
 
 ports::HistoryStore::Async<ports::HistoryPage> PgHistoryStore::History(std::string user_id,
                                                                        int limit,
                                                                        std::string cursor) {
     // Not a coroutine: the job is built here and handed over whole.
-    std::optional<HistoryCursor> after;
-    bool bad_cursor = false;
-    if (!cursor.empty()) {
-        after = DecodeCursor(cursor);
-        bad_cursor = !after;
-    }
-    limit = std::clamp(limit, 1, 100);
     return Run<ports::HistoryPage>(
-        [user_id = std::move(user_id), limit, after, bad_cursor](PgConn& c) {
-            if (bad_cursor) {
-                return Result<ports::HistoryPage>(InvalidFields({"cursor"}, "cursor is not valid"));
-            }
-            return Guarded<ports::HistoryPage>("history", [&]() -> Result<ports::HistoryPage> {
-                ports::HistoryPage page;
-                PgTransaction tx(c);  // the count and the rows from one snapshot
-                page.total_records =
-                    c.Prepared("history_count",
-                               "SELECT COUNT(*) FROM viewer_sessions WHERE user_id = $1",
-                               {user_id})
-                        .Int(0, 0);
-                std::string lim = std::to_string(limit + 1);
-                PgResult r =
-                    after ? c.Prepared("history_after",
-                                       std::string("SELECT ") + kSessionColumns +
-                                           " FROM viewer_sessions WHERE user_id = $1 AND "
-                                           "(joined_at, id) < (ivs_ms_to_ts($3::bigint), $4) "
-                                           "ORDER BY joined_at DESC, id DESC LIMIT $2",
-                                       {user_id, lim, std::to_string(after->joined_at_ms),
-                                        std::to_string(after->id)})
-                          : c.Prepared("history_first",
-                                       std::string("SELECT ") + kSessionColumns +
-                                           " FROM viewer_sessions WHERE user_id = $1 "
-                                           "ORDER BY joined_at DESC, id DESC LIMIT $2",
-                                       {user_id, lim});
-                tx.Commit();
-                for (int i = 0; i < r.Rows(); ++i) page.records.push_back(ReadSession(r, i));
-                if (static_cast<int>(page.records.size()) > limit) {
-                    page.records.resize(static_cast<std::size_t>(limit));
-                    const auto& last = page.records.back();
-                    page.next_cursor = EncodeCursor({ToUnixMillis(last.joined_at), last.id});
-                }
-                return page;
-            });
-        });
+        "history", HistoryPageJob<PgConn>(std::move(user_id), limit, cursor, ReadHistoryPage));
 }
 
 ports::HistoryStore::Async<ports::StageViewStats> PgHistoryStore::StageStats(std::string stage_arn,
                                                                              SystemTime since) {
-    return Run<ports::StageViewStats>([stage_arn = std::move(stage_arn),
-                                                 since](PgConn& c) {
-        return Guarded<ports::StageViewStats>("stats", [&]() -> Result<ports::StageViewStats> {
-            auto r = c.Prepared(
-                "stage_stats",
-                "SELECT COUNT(*), COUNT(DISTINCT user_id), "
-                "COALESCE(ROUND(AVG(watch_duration_seconds)), 0), "
-                "COALESCE(MAX(watch_duration_seconds), 0) FROM viewer_sessions "
-                "WHERE stage_arn = $1 AND joined_at >= ivs_ms_to_ts($2::bigint)",
-                {stage_arn, Ms(since)});
+    return Run<ports::StageViewStats>(
+        "stats", [stage_arn = std::move(stage_arn), since](PgConn& c) {
+            auto r = c.Prepared("stage_stats",
+                                "SELECT COUNT(*), COUNT(DISTINCT user_id), "
+                                "COALESCE(ROUND(AVG(watch_duration_seconds)), 0), "
+                                "COALESCE(MAX(watch_duration_seconds), 0) FROM viewer_sessions "
+                                "WHERE stage_arn = $1 AND joined_at >= ivs_ms_to_ts($2::bigint)",
+                                {stage_arn, Ms(since)});
             ports::StageViewStats s;
             s.total_views = r.Int(0, 0);
             s.unique_viewers = r.Int(0, 1);
@@ -207,190 +171,157 @@ ports::HistoryStore::Async<ports::StageViewStats> PgHistoryStore::StageStats(std
             s.max_watch_duration = r.Int(0, 3);
             return s;
         });
-    });
 }
 
 ports::HistoryStore::Async<void> PgHistoryStore::InsertSnapshots(
     std::vector<ports::StatsSnapshot> snapshots) {
-    return Run<void>([snapshots = std::move(snapshots)](PgConn& c) -> Status {
-        return Guarded<void>("insert snapshots", [&]() -> Status {
-            InChunks(snapshots, [&](const std::vector<ports::StatsSnapshot>& rows) {
-                PgParams p;
-                for (const auto& s : rows) {
-                    p.insert(p.end(), {s.stage_arn, Ms(s.at), std::to_string(s.viewer_count)});
-                }
-                c.Exec("INSERT INTO viewer_stats_snapshots (stage_arn, snapshot_time, "
-                       "viewer_count) SELECT arn, ivs_ms_to_ts(t), n FROM (VALUES " +
-                           ValuesList(rows.size(), {"", "::bigint", "::int"}) +
-                           ") AS x(arn, t, n)",
-                       p);
-            });
-            return Ok();
+    return Run<void>("insert snapshots", [snapshots = std::move(snapshots)](PgConn& c) {
+        InChunks(snapshots, [&](const std::vector<ports::StatsSnapshot>& rows) {
+            PgParams p;
+            for (const auto& s : rows) {
+                p.insert(p.end(), {s.stage_arn, Ms(s.at), std::to_string(s.viewer_count)});
+            }
+            c.Exec(
+                "INSERT INTO viewer_stats_snapshots (stage_arn, snapshot_time, viewer_count) "
+                "SELECT arn, ivs_ms_to_ts(t), n FROM (VALUES " +
+                    ValuesList(rows.size(), {"", "::bigint", "::int"}) + ") AS x(arn, t, n)",
+                p);
         });
     });
 }
 
 ports::HistoryStore::Async<std::vector<ports::TimeseriesPoint>> PgHistoryStore::Timeseries(
     ports::TimeseriesQuery query) {
-    return Run<std::vector<ports::TimeseriesPoint>>([query = std::move(query)](
-                                                                  PgConn& c) {
-        return Guarded<std::vector<ports::TimeseriesPoint>>(
-            "timeseries", [&]() -> Result<std::vector<ports::TimeseriesPoint>> {
-                std::string inner =
-                    "SELECT ivs_ts_to_ms(snapshot_time) AS t, SUM(viewer_count) AS total "
-                    "FROM viewer_stats_snapshots WHERE snapshot_time >= ivs_ms_to_ts($1::bigint) "
-                    "AND snapshot_time < ivs_ms_to_ts($2::bigint)";
-                PgParams p{Ms(query.from), Ms(query.to), std::to_string(query.step.count() * 1000)};
-                if (query.stage_arn) {
-                    inner += " AND stage_arn = $4";
-                    p.push_back(*query.stage_arn);
-                }
-                inner += " GROUP BY snapshot_time";
-                auto r = c.Prepared(query.stage_arn ? "timeseries_stage" : "timeseries_all",
-                                    "SELECT (t / $3::bigint) * $3::bigint AS bucket, "
-                                    "AVG(total)::float8, MAX(total), MIN(total), COUNT(*) FROM (" +
-                                        inner + ") s GROUP BY bucket ORDER BY bucket",
-                                    p);
-                std::vector<ports::TimeseriesPoint> points;
-                for (int i = 0; i < r.Rows(); ++i) {
-                    ports::TimeseriesPoint pt;
-                    pt.bucket = FromUnixMillis(r.Int(i, 0));
-                    pt.avg_viewers = r.Double(i, 1);
-                    pt.max_viewers = static_cast<int>(r.Int(i, 2));
-                    pt.min_viewers = static_cast<int>(r.Int(i, 3));
-                    pt.samples = static_cast<int>(r.Int(i, 4));
-                    points.push_back(pt);
-                }
-                return points;
-            });
-    });
-}
-
-ports::HistoryStore::Async<std::int64_t> PgHistoryStore::DeleteSnapshotsBefore(SystemTime t,
-                                                                               int batch_limit) {
-    return Run<std::int64_t>([t, batch_limit](PgConn& c) {
-        return Guarded<std::int64_t>("delete snapshots", [&]() -> Result<std::int64_t> {
-            return c
-                .Prepared("delete_snapshots",
-                          "DELETE FROM viewer_stats_snapshots WHERE id IN (SELECT id FROM "
-                          "viewer_stats_snapshots WHERE snapshot_time < ivs_ms_to_ts($1::bigint) "
-                          "ORDER BY snapshot_time LIMIT $2::int)",
-                          {Ms(t), std::to_string(batch_limit)})
-                .Affected();
-        });
-    });
-}
-
-ports::HistoryStore::Async<std::int64_t> PgHistoryStore::DeleteSessionsBefore(SystemTime t,
-                                                                              int batch_limit) {
-    return Run<std::int64_t>([t, batch_limit](PgConn& c) {
-        return Guarded<std::int64_t>("delete sessions", [&]() -> Result<std::int64_t> {
-            return c
-                .Prepared("delete_sessions",
-                          "DELETE FROM viewer_sessions WHERE id IN (SELECT id FROM "
-                          "viewer_sessions WHERE left_at IS NOT NULL AND joined_at < "
-                          "ivs_ms_to_ts($1::bigint) ORDER BY joined_at LIMIT $2::int)",
-                          {Ms(t), std::to_string(batch_limit)})
-                .Affected();
-        });
+    using Points = std::vector<ports::TimeseriesPoint>;
+    return Run<Points>("timeseries", [query = std::move(query)](PgConn& c) {
+        std::string inner =
+            "SELECT ivs_ts_to_ms(snapshot_time) AS t, SUM(viewer_count) AS total "
+            "FROM viewer_stats_snapshots WHERE snapshot_time >= ivs_ms_to_ts($1::bigint) "
+            "AND snapshot_time < ivs_ms_to_ts($2::bigint)";
+        PgParams p{Ms(query.from), Ms(query.to), std::to_string(query.step.count() * 1000)};
+        if (query.stage_arn) {
+            inner += " AND stage_arn = $4";
+            p.push_back(*query.stage_arn);
+        }
+        inner += " GROUP BY snapshot_time";
+        auto r = c.Prepared(query.stage_arn ? "timeseries_stage" : "timeseries_all",
+                            "SELECT (t / $3::bigint) * $3::bigint AS bucket, "
+                            "AVG(total)::float8, MAX(total), MIN(total), COUNT(*) FROM (" +
+                                inner + ") s GROUP BY bucket ORDER BY bucket",
+                            p);
+        Points points;
+        for (int i = 0; i < r.Rows(); ++i) {
+            ports::TimeseriesPoint& pt = points.emplace_back();
+            ReadColumns(PgRow(r, i), pt.bucket, pt.avg_viewers, pt.max_viewers, pt.min_viewers,
+                        pt.samples);
+        }
+        return points;
     });
 }
 
 namespace {
-auto CloseOpenJob(SystemTime t, std::string reason) {
-    return [t, reason = std::move(reason)](PgConn& c) {
-        return Guarded<std::int64_t>("close open sessions", [&]() -> Result<std::int64_t> {
-            return c
-                .Prepared("close_open",
-                          "UPDATE viewer_sessions SET left_at = GREATEST(last_heartbeat, "
-                          "joined_at), watch_duration_seconds = GREATEST(0, (ivs_ts_to_ms("
-                          "GREATEST(last_heartbeat, joined_at)) - ivs_ts_to_ms(joined_at)) / "
-                          "1000), end_reason = $2 WHERE left_at IS NULL AND last_heartbeat < "
-                          "ivs_ms_to_ts($1::bigint)",
-                          {Ms(t), reason})
-                .Affected();
-        });
+
+// Retention deletes, oldest rows first: at most $2 rows older than $1.
+const char* kDeleteOldSnapshots =
+    "DELETE FROM viewer_stats_snapshots WHERE id IN (SELECT id FROM viewer_stats_snapshots "
+    "WHERE snapshot_time < ivs_ms_to_ts($1::bigint) ORDER BY snapshot_time LIMIT $2::int)";
+const char* kDeleteOldSessions =
+    "DELETE FROM viewer_sessions WHERE id IN (SELECT id FROM viewer_sessions WHERE left_at IS "
+    "NOT NULL AND joined_at < ivs_ms_to_ts($1::bigint) ORDER BY joined_at LIMIT $2::int)";
+
+// One retention delete through the prepared `statement`; the job answers how many rows went.
+auto DeleteBeforeJob(const char* statement, const char* sql, SystemTime t, int batch_limit) {
+    return [=](PgConn& c) {
+        return c.Prepared(statement, sql, {Ms(t), std::to_string(batch_limit)}).Affected();
     };
 }
+
+auto CloseOpenJob(SystemTime t, std::string reason) {
+    return [t, reason = std::move(reason)](PgConn& c) {
+        return c
+            .Prepared("close_open",
+                      "UPDATE viewer_sessions SET left_at = GREATEST(last_heartbeat, "
+                      "joined_at), watch_duration_seconds = GREATEST(0, (ivs_ts_to_ms("
+                      "GREATEST(last_heartbeat, joined_at)) - ivs_ts_to_ms(joined_at)) / "
+                      "1000), end_reason = $2 WHERE left_at IS NULL AND last_heartbeat < "
+                      "ivs_ms_to_ts($1::bigint)",
+                      {Ms(t), reason})
+            .Affected();
+    };
+}
+
 }  // namespace
+
+ports::HistoryStore::Async<std::int64_t> PgHistoryStore::DeleteSnapshotsBefore(SystemTime t,
+                                                                               int batch_limit) {
+    return Run<std::int64_t>(
+        "delete snapshots",
+        DeleteBeforeJob("delete_snapshots", kDeleteOldSnapshots, t, batch_limit));
+}
+
+ports::HistoryStore::Async<std::int64_t> PgHistoryStore::DeleteSessionsBefore(SystemTime t,
+                                                                              int batch_limit) {
+    return Run<std::int64_t>(
+        "delete sessions", DeleteBeforeJob("delete_sessions", kDeleteOldSessions, t, batch_limit));
+}
 
 ports::HistoryStore::Async<std::int64_t> PgHistoryStore::CloseOpenSessions(SystemTime t,
                                                                            std::string reason) {
-    return Run<std::int64_t>(CloseOpenJob(t, std::move(reason)));
+    return Run<std::int64_t>("close open sessions", CloseOpenJob(t, std::move(reason)));
 }
 
 Result<std::int64_t> PgHistoryStore::CloseOpenSessionsSync(SystemTime t, std::string reason) {
-    return RunBlocking<std::int64_t>(CloseOpenJob(t, std::move(reason)));
+    return RunBlocking<std::int64_t>("close open sessions", CloseOpenJob(t, std::move(reason)));
 }
 
 ports::HistoryStore::Async<void> PgHistoryStore::Ping() {
-    return Run<void>([](PgConn& c) -> Status {
-        return Guarded<void>("ping", [&]() -> Status {
-            c.Prepared("ping", "SELECT 1", {});
-            return Ok();
-        });
-    });
+    return Run<void>("ping", [](PgConn& c) { c.Prepared("ping", "SELECT 1", {}); });
 }
 
 asio::awaitable<Status> PgHistoryStore::SaveStage(ports::ArchivedStage s) {
-    return Run<void>([s = std::move(s)](PgConn& c) -> Status {
-        return Guarded<void>("save stage", [&]() -> Status {
-            c.Prepared(
-                "save_stage",
-                "INSERT INTO stages (stage_arn, stage_name, is_master, auto_scaled, state, "
-                "created_at, draining_since, deleted_at, updated_at) VALUES ($1, $2, $3::bool, "
-                "$4::bool, $5, ivs_ms_to_ts($6::bigint), ivs_ms_to_ts($7::bigint), "
-                "ivs_ms_to_ts($8::bigint), now()) ON CONFLICT (stage_arn) DO UPDATE SET "
-                "stage_name = EXCLUDED.stage_name, is_master = EXCLUDED.is_master, "
-                "auto_scaled = EXCLUDED.auto_scaled, state = EXCLUDED.state, "
-                "draining_since = EXCLUDED.draining_since, deleted_at = EXCLUDED.deleted_at, "
-                "updated_at = now()",
-                {s.arn, TextOrNull(s.name), s.is_master ? "true" : "false",
-                 s.auto_scaled ? "true" : "false", s.state.empty() ? "active" : s.state,
-                 Ms(s.created_at),
-                 s.draining_since ? std::optional<std::string>(Ms(*s.draining_since))
-                                  : std::nullopt,
-                 s.deleted_at ? std::optional<std::string>(Ms(*s.deleted_at)) : std::nullopt});
-            return Ok();
-        });
+    return Run<void>("save stage", [s = std::move(s)](PgConn& c) {
+        c.Prepared(
+            "save_stage",
+            "INSERT INTO stages (stage_arn, stage_name, is_master, auto_scaled, state, "
+            "created_at, draining_since, deleted_at, updated_at) VALUES ($1, $2, $3::bool, "
+            "$4::bool, $5, ivs_ms_to_ts($6::bigint), ivs_ms_to_ts($7::bigint), "
+            "ivs_ms_to_ts($8::bigint), now()) ON CONFLICT (stage_arn) DO UPDATE SET "
+            "stage_name = EXCLUDED.stage_name, is_master = EXCLUDED.is_master, "
+            "auto_scaled = EXCLUDED.auto_scaled, state = EXCLUDED.state, "
+            "draining_since = EXCLUDED.draining_since, deleted_at = EXCLUDED.deleted_at, "
+            "updated_at = now()",
+            {s.arn, TextOrNull(s.name), s.is_master ? "true" : "false",
+             s.auto_scaled ? "true" : "false", s.state.empty() ? "active" : s.state,
+             Ms(s.created_at),
+             s.draining_since ? std::optional<std::string>(Ms(*s.draining_since)) : std::nullopt,
+             s.deleted_at ? std::optional<std::string>(Ms(*s.deleted_at)) : std::nullopt});
     });
 }
 
 asio::awaitable<Status> PgHistoryStore::MarkStageDeleted(std::string arn, SystemTime at) {
-    return Run<void>([arn = std::move(arn), at](PgConn& c) -> Status {
-        return Guarded<void>("mark stage deleted", [&]() -> Status {
-            c.Prepared("mark_stage_deleted",
-                       "UPDATE stages SET state = 'deleted', deleted_at = ivs_ms_to_ts($2::bigint), "
-                       "updated_at = now() WHERE stage_arn = $1",
-                       {arn, Ms(at)});
-            return Ok();
-        });
+    return Run<void>("mark stage deleted", [arn = std::move(arn), at](PgConn& c) {
+        c.Prepared("mark_stage_deleted",
+                   "UPDATE stages SET state = 'deleted', deleted_at = ivs_ms_to_ts($2::bigint), "
+                   "updated_at = now() WHERE stage_arn = $1",
+                   {arn, Ms(at)});
     });
 }
 
 asio::awaitable<Result<std::vector<ports::ArchivedStage>>> PgHistoryStore::LoadStages() {
-    return Run<std::vector<ports::ArchivedStage>>([](PgConn& c) {
-        return Guarded<std::vector<ports::ArchivedStage>>(
-            "load stages", [&]() -> Result<std::vector<ports::ArchivedStage>> {
-                auto r = c.Prepared("load_stages",
-                                    "SELECT stage_arn, stage_name, is_master, auto_scaled, state, "
-                                    "ivs_ts_to_ms(created_at), ivs_ts_to_ms(draining_since) FROM "
-                                    "stages WHERE deleted_at IS NULL ORDER BY id",
-                                    {});
-                std::vector<ports::ArchivedStage> out;
-                for (int i = 0; i < r.Rows(); ++i) {
-                    ports::ArchivedStage s;
-                    s.arn = r.Text(i, 0);
-                    s.name = r.Text(i, 1);
-                    s.is_master = r.Bool(i, 2);
-                    s.auto_scaled = r.Bool(i, 3);
-                    s.state = r.Text(i, 4);
-                    s.created_at = FromUnixMillis(r.Int(i, 5));
-                    if (!r.IsNull(i, 6)) s.draining_since = FromUnixMillis(r.Int(i, 6));
-                    out.push_back(std::move(s));
-                }
-                return out;
-            });
+    using Stages = std::vector<ports::ArchivedStage>;
+    return Run<Stages>("load stages", [](PgConn& c) {
+        auto r = c.Prepared("load_stages",
+                            "SELECT stage_arn, stage_name, is_master, auto_scaled, state, "
+                            "ivs_ts_to_ms(created_at), ivs_ts_to_ms(draining_since) FROM "
+                            "stages WHERE deleted_at IS NULL ORDER BY id",
+                            {});
+        Stages out;
+        for (int i = 0; i < r.Rows(); ++i) {
+            ports::ArchivedStage& s = out.emplace_back();
+            ReadColumns(PgRow(r, i), s.arn, s.name, s.is_master, s.auto_scaled, s.state,
+                        s.created_at, s.draining_since);
+        }
+        return out;
     });
 }
 

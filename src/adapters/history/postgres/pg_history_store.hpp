@@ -51,12 +51,14 @@ public:
     bool BreakerOpen() const { return breaker_ && breaker_->Open(); }
 
 private:
+    // `job(PgConn&)` as the `operation` of this store: failing at once while the breaker is
+    // open, its driver errors turned into a Result.
     template <class T, class F>
-    auto Guard(F job);
+    auto Guard(std::string_view operation, F job);
     template <class T, class F>
-    Async<T> Run(F job);
+    Async<T> Run(std::string_view operation, F job);
     template <class T, class F>
-    Result<T> RunBlocking(F job);
+    Result<T> RunBlocking(std::string_view operation, F job);
 
     PgOptions options_;
     std::unique_ptr<PgBreaker> breaker_;

@@ -138,22 +138,6 @@ SqliteStmt& SqliteDb::Prepare(const std::string& sql) {
 
 std::int64_t SqliteDb::Changes() const { return sqlite3_changes(db_); }
 
-SqliteTransaction::SqliteTransaction(SqliteDb& db) : db_(db) { db_.Exec("BEGIN IMMEDIATE"); }
-
-SqliteTransaction::~SqliteTransaction() {
-    if (done_) return;
-    try {
-        db_.Exec("ROLLBACK");
-    } catch (...) {
-        // The connection already rolled back (e.g. after SQLITE_FULL).
-    }
-}
-
-void SqliteTransaction::Commit() {
-    db_.Exec("COMMIT");
-    done_ = true;
-}
-
 int MigrateSqlite(SqliteDb& db) {
     db.Exec(
         "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT "

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "adapters/history/db_transaction.hpp"
+
 struct sqlite3;
 struct sqlite3_stmt;
 
@@ -35,6 +37,7 @@ public:
     std::int64_t Int(int col) const;
     double Double(int col) const;
     std::string Text(int col) const;
+    bool Bool(int col) const { return Int(col) != 0; }
 
 private:
     void Check(int rc) const;
@@ -56,22 +59,19 @@ public:
     SqliteStmt& Prepare(const std::string& sql);
     std::int64_t Changes() const;
 
+    // The statements of a SqliteTransaction: the write lock is taken at BEGIN, so a busy
+    // database fails there rather than halfway through.
+    void BeginTransaction() { Exec("BEGIN IMMEDIATE"); }
+    void CommitTransaction() { Exec("COMMIT"); }
+    void RollbackTransaction() { Exec("ROLLBACK"); }
+
 private:
     sqlite3* db_ = nullptr;
     std::map<std::string, std::unique_ptr<SqliteStmt>> cache_;
 };
 
 // BEGIN IMMEDIATE ... COMMIT, rolled back unless Commit() ran.
-class SqliteTransaction {
-public:
-    explicit SqliteTransaction(SqliteDb& db);
-    ~SqliteTransaction();
-    void Commit();
-
-private:
-    SqliteDb& db_;
-    bool done_ = false;
-};
+using SqliteTransaction = DbTransaction<SqliteDb>;
 
 // Opens `path` (creating it), applies the missing migrations and refuses a newer schema
 // (throws std::runtime_error). Returns the version now in place.

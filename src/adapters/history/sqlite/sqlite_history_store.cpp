@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "adapters/history/db_transaction.hpp"
+#include "adapters/history/row_reader.hpp"
+#include "adapters/history/sqlite/sqlite_session_columns.hpp"
 #include "adapters/history/store_common.hpp"
 
 namespace ivs::adapters::history {
@@ -16,8 +19,8 @@ namespace {
 std::int64_t Ms(SystemTime t) { return ToUnixMillis(t); }
 
 template <class T, class F>
-Result<T> Guarded(std::string_view op, F&& f) {
-    return GuardedCall<T>("sqlite", op, std::forward<F>(f));
+auto SqliteJob(std::string_view operation, F job) {
+    return GuardedJob<T, SqliteDb>("sqlite", operation, std::move(job));
 }
 
 const char* kInsertStarted = R"sql(
@@ -47,19 +50,34 @@ const char* kSessionColumns =
     "id, session_id, user_id, stage_arn, participant_id, joined_at, left_at, "
     "watch_duration_seconds, last_heartbeat, end_reason";
 
-ports::SessionRecord ReadSession(const SqliteStmt& s) {
-    ports::SessionRecord r;
-    r.id = s.Int(0);
-    r.session_id = s.Text(1);
-    r.user_id = s.Text(2);
-    r.stage_arn = s.Text(3);
-    r.participant_id = s.Text(4);
-    r.joined_at = FromUnixMillis(s.Int(5));
-    if (!s.IsNull(6)) r.left_at = FromUnixMillis(s.Int(6));
-    if (!s.IsNull(7)) r.watch_duration_seconds = s.Int(7);
-    r.last_heartbeat = FromUnixMillis(s.Int(8));
-    r.end_reason = s.Text(9);
-    return r;
+ports::SessionRecord ReadSession(const SqliteStmt& q) {
+    ports::SessionRecord s;
+    ReadColumns(q, s.id, s.session_id, s.user_id, s.stage_arn, s.participant_id, s.joined_at,
+                s.left_at, s.watch_duration_seconds, s.last_heartbeat, s.end_reason);
+    return s;
+}
+
+// One page as HistoryPageJob wants it, from one read transaction so the count and the rows
+// agree.
+ports::HistoryPage ReadHistoryPage(SqliteDb& db, const HistoryRequest& request) {
+    const auto& after = request.after;
+    ports::HistoryPage page;
+    db.Exec("BEGIN");
+    CleanupOnExit end_read([&db] { db.Exec("COMMIT"); });
+    auto& count = db.Prepare("SELECT COUNT(*) FROM viewer_sessions WHERE user_id = ?1");
+    count.Bind(1, request.user_id);
+    if (count.Step()) page.total_records = count.Int(0);
+    count.Reset();
+    std::string sql = std::string("SELECT ") + kSessionColumns +
+                      " FROM viewer_sessions WHERE user_id = ?1" +
+                      (after ? " AND (joined_at, id) < (?3, ?4)" : "") +
+                      " ORDER BY joined_at DESC, id DESC LIMIT ?2";
+    auto& q = db.Prepare(sql);
+    q.Bind(1, request.user_id).Bind(2, std::int64_t{request.limit} + 1);
+    if (after) q.Bind(3, after->joined_at_ms).Bind(4, after->id);
+    while (q.Step()) page.records.push_back(ReadSession(q));
+    q.Reset();
+    return page;
 }
 
 void ApplyOn(SqliteDb& db, const HistoryBatch& batch) {
@@ -80,18 +98,7 @@ void ApplyOn(SqliteDb& db, const HistoryBatch& batch) {
                 .Bind(1, e.session_id)
                 .Run();
         } else {
-            db.Prepare(kUpsertEnded)
-                .Bind(1, e.session_id)
-                .Bind(2, e.user_id)
-                .Bind(3, e.stage_arn)
-                .BindText(4, e.participant_id)
-                .Bind(5, Ms(e.joined_at))
-                .Bind(6, Ms(e.left_at))
-                .Bind(7, Ms(e.last_heartbeat))
-                .BindText(8, e.end_reason)
-                .BindText(9, e.user_agent)
-                .BindText(10, e.ip_address)
-                .Run();
+            BindSessionEvent(db.Prepare(kUpsertEnded), 1, e).Run();
         }
     }
     for (const auto& h : batch.heartbeats) {
@@ -117,6 +124,16 @@ SqliteHistoryStore::SqliteHistoryStore(SqliteStoreOptions options) : options_(st
     }
 }
 
+template <class T, class F>
+ports::HistoryStore::Async<T> SqliteHistoryStore::OnWriter(std::string_view operation, F job) {
+    return RunOn<T>(*writer_, SqliteJob<T>(operation, std::move(job)));
+}
+
+template <class T, class F>
+ports::HistoryStore::Async<T> SqliteHistoryStore::OnReader(std::string_view operation, F job) {
+    return RunOn<T>(*reader_, SqliteJob<T>(operation, std::move(job)));
+}
+
 SqliteHistoryStore::~SqliteHistoryStore() { Stop(); }
 
 void SqliteHistoryStore::Stop() {
@@ -124,187 +141,102 @@ void SqliteHistoryStore::Stop() {
     if (reader_) reader_->Stop();
 }
 
-// Applies a batch in one transaction, turning driver errors into a Status.
-static Status ApplyGuarded(SqliteDb& db, const HistoryBatch& batch) {
-    return Guarded<void>("apply", [&]() -> Status {
-        ApplyOn(db, batch);
-        return Ok();
-    });
-}
-
 Status SqliteHistoryStore::ApplySync(const HistoryBatch& batch) {
-    return RunSync<void>(*writer_, [&batch](SqliteDb& db) { return ApplyGuarded(db, batch); });
+    return RunSync<void>(*writer_,
+                         SqliteJob<void>("apply", [&batch](SqliteDb& db) { ApplyOn(db, batch); }));
 }
 
 ports::HistoryStore::Async<void> SqliteHistoryStore::Apply(HistoryBatch batch) {
-    return RunOn<void>(*writer_, [batch = std::move(batch)](SqliteDb& db) {
-        return ApplyGuarded(db, batch);
-    });
+    return OnWriter<void>("apply",
+                          [batch = std::move(batch)](SqliteDb& db) { ApplyOn(db, batch); });
 }
 
 ports::HistoryStore::Async<ports::HistoryPage> SqliteHistoryStore::History(std::string user_id,
                                                                            int limit,
                                                                            std::string cursor) {
     // Not a coroutine: the job is built here and handed over whole.
-    std::optional<HistoryCursor> after;
-    bool bad_cursor = false;
-    if (!cursor.empty()) {
-        after = DecodeCursor(cursor);
-        bad_cursor = !after;
-    }
-    limit = std::clamp(limit, 1, 100);
-    return RunOn<ports::HistoryPage>(
-        *reader_, [user_id = std::move(user_id), limit, after, bad_cursor](SqliteDb& db) {
-            if (bad_cursor) {
-                return Result<ports::HistoryPage>(InvalidFields({"cursor"}, "cursor is not valid"));
-            }
-            return Guarded<ports::HistoryPage>("history", [&]() -> Result<ports::HistoryPage> {
-                ports::HistoryPage page;
-                // One read transaction so the count and the rows agree.
-                db.Exec("BEGIN");
-                struct EndRead {
-                    SqliteDb& db;
-                    ~EndRead() {
-                        try {
-                            db.Exec("COMMIT");
-                        } catch (...) {
-                        }
-                    }
-                } end_read{db};
-                auto& count = db.Prepare("SELECT COUNT(*) FROM viewer_sessions WHERE user_id = ?1");
-                count.Bind(1, user_id);
-                if (count.Step()) page.total_records = count.Int(0);
-                count.Reset();
-                std::string sql = std::string("SELECT ") + kSessionColumns +
-                                  " FROM viewer_sessions WHERE user_id = ?1" +
-                                  (after ? " AND (joined_at, id) < (?3, ?4)" : "") +
-                                  " ORDER BY joined_at DESC, id DESC LIMIT ?2";
-                auto& q = db.Prepare(sql);
-                q.Bind(1, user_id).Bind(2, std::int64_t{limit} + 1);
-                if (after) q.Bind(3, after->joined_at_ms).Bind(4, after->id);
-                while (q.Step()) page.records.push_back(ReadSession(q));
-                q.Reset();
-                if (static_cast<int>(page.records.size()) > limit) {
-                    page.records.resize(static_cast<std::size_t>(limit));
-                    const auto& last = page.records.back();
-                    page.next_cursor = EncodeCursor({Ms(last.joined_at), last.id});
-                }
-                return page;
-            });
-        });
+    return OnReader<ports::HistoryPage>(
+        "history", HistoryPageJob<SqliteDb>(std::move(user_id), limit, cursor, ReadHistoryPage));
 }
 
 ports::HistoryStore::Async<ports::StageViewStats> SqliteHistoryStore::StageStats(
     std::string stage_arn, SystemTime since) {
-    return RunOn<ports::StageViewStats>(
-        *reader_, [stage_arn = std::move(stage_arn), since](SqliteDb& db) {
-            return Guarded<ports::StageViewStats>("stats", [&]() -> Result<ports::StageViewStats> {
-                auto& q = db.Prepare(
-                    "SELECT COUNT(*), COUNT(DISTINCT user_id), "
-                    "COALESCE(ROUND(AVG(watch_duration_seconds)), 0), "
-                    "COALESCE(MAX(watch_duration_seconds), 0) "
-                    "FROM viewer_sessions WHERE stage_arn = ?1 AND joined_at >= ?2");
-                q.Bind(1, stage_arn).Bind(2, Ms(since));
-                ports::StageViewStats s;
-                if (q.Step()) {
-                    s.total_views = q.Int(0);
-                    s.unique_viewers = q.Int(1);
-                    s.avg_watch_duration = std::llround(q.Double(2));
-                    s.max_watch_duration = q.Int(3);
-                }
-                q.Reset();
-                return s;
-            });
+    return OnReader<ports::StageViewStats>(
+        "stats", [stage_arn = std::move(stage_arn), since](SqliteDb& db) {
+            auto& q = db.Prepare(
+                "SELECT COUNT(*), COUNT(DISTINCT user_id), "
+                "COALESCE(ROUND(AVG(watch_duration_seconds)), 0), "
+                "COALESCE(MAX(watch_duration_seconds), 0) "
+                "FROM viewer_sessions WHERE stage_arn = ?1 AND joined_at >= ?2");
+            q.Bind(1, stage_arn).Bind(2, Ms(since));
+            ports::StageViewStats s;
+            if (q.Step()) {
+                s.total_views = q.Int(0);
+                s.unique_viewers = q.Int(1);
+                s.avg_watch_duration = std::llround(q.Double(2));
+                s.max_watch_duration = q.Int(3);
+            }
+            q.Reset();
+            return s;
         });
 }
 
 ports::HistoryStore::Async<void> SqliteHistoryStore::InsertSnapshots(
     std::vector<ports::StatsSnapshot> snapshots) {
-    return RunOn<void>(*writer_, [snapshots = std::move(snapshots)](SqliteDb& db) -> Status {
-        return Guarded<void>("insert snapshots", [&]() -> Status {
-            SqliteTransaction tx(db);
-            for (const auto& s : snapshots) {
-                db.Prepare(
-                      "INSERT INTO viewer_stats_snapshots (stage_arn, snapshot_time, viewer_count) "
-                      "VALUES (?1, ?2, ?3)")
-                    .Bind(1, s.stage_arn)
-                    .Bind(2, Ms(s.at))
-                    .Bind(3, std::int64_t{s.viewer_count})
-                    .Run();
-            }
-            tx.Commit();
-            return Ok();
-        });
+    return OnWriter<void>("insert snapshots", [snapshots = std::move(snapshots)](SqliteDb& db) {
+        SqliteTransaction tx(db);
+        for (const auto& s : snapshots) {
+            db.Prepare(
+                  "INSERT INTO viewer_stats_snapshots (stage_arn, snapshot_time, viewer_count) "
+                  "VALUES (?1, ?2, ?3)")
+                .Bind(1, s.stage_arn)
+                .Bind(2, Ms(s.at))
+                .Bind(3, std::int64_t{s.viewer_count})
+                .Run();
+        }
+        tx.Commit();
     });
 }
 
 ports::HistoryStore::Async<std::vector<ports::TimeseriesPoint>> SqliteHistoryStore::Timeseries(
     ports::TimeseriesQuery query) {
-    return RunOn<std::vector<ports::TimeseriesPoint>>(*reader_, [query = std::move(query)](
-                                                                    SqliteDb& db) {
-        return Guarded<std::vector<ports::TimeseriesPoint>>(
-            "timeseries", [&]() -> Result<std::vector<ports::TimeseriesPoint>> {
-                std::string sql = std::string(
-                                      "SELECT (t / ?3) * ?3 AS bucket, AVG(total), MAX(total), "
-                                      "MIN(total), COUNT(*) FROM (SELECT snapshot_time AS t, "
-                                      "SUM(viewer_count) AS total FROM viewer_stats_snapshots "
-                                      "WHERE snapshot_time >= ?1 AND snapshot_time < ?2") +
-                                  (query.stage_arn ? " AND stage_arn = ?4" : "") +
-                                  " GROUP BY snapshot_time) GROUP BY bucket ORDER BY bucket";
-                auto& q = db.Prepare(sql);
-                q.Bind(1, Ms(query.from)).Bind(2, Ms(query.to));
-                q.Bind(3, std::int64_t{query.step.count()} * 1000);
-                if (query.stage_arn) q.Bind(4, *query.stage_arn);
-                std::vector<ports::TimeseriesPoint> points;
-                while (q.Step()) {
-                    ports::TimeseriesPoint p;
-                    p.bucket = FromUnixMillis(q.Int(0));
-                    p.avg_viewers = q.Double(1);
-                    p.max_viewers = static_cast<int>(q.Int(2));
-                    p.min_viewers = static_cast<int>(q.Int(3));
-                    p.samples = static_cast<int>(q.Int(4));
-                    points.push_back(p);
-                }
-                q.Reset();
-                return points;
-            });
-    });
-}
-
-ports::HistoryStore::Async<std::int64_t> SqliteHistoryStore::DeleteSnapshotsBefore(
-    SystemTime t, int batch_limit) {
-    return RunOn<std::int64_t>(*writer_, [t, batch_limit](SqliteDb& db) {
-        return Guarded<std::int64_t>("delete snapshots", [&]() -> Result<std::int64_t> {
-            db.Prepare(
-                  "DELETE FROM viewer_stats_snapshots WHERE id IN (SELECT id FROM "
-                  "viewer_stats_snapshots WHERE snapshot_time < ?1 ORDER BY snapshot_time LIMIT ?2)")
-                .Bind(1, Ms(t))
-                .Bind(2, std::int64_t{batch_limit})
-                .Run();
-            return db.Changes();
-        });
-    });
-}
-
-ports::HistoryStore::Async<std::int64_t> SqliteHistoryStore::DeleteSessionsBefore(
-    SystemTime t, int batch_limit) {
-    return RunOn<std::int64_t>(*writer_, [t, batch_limit](SqliteDb& db) {
-        return Guarded<std::int64_t>("delete sessions", [&]() -> Result<std::int64_t> {
-            db.Prepare(
-                  "DELETE FROM viewer_sessions WHERE id IN (SELECT id FROM viewer_sessions WHERE "
-                  "left_at IS NOT NULL AND joined_at < ?1 ORDER BY joined_at LIMIT ?2)")
-                .Bind(1, Ms(t))
-                .Bind(2, std::int64_t{batch_limit})
-                .Run();
-            return db.Changes();
-        });
+    using Points = std::vector<ports::TimeseriesPoint>;
+    return OnReader<Points>("timeseries", [query = std::move(query)](SqliteDb& db) {
+        std::string sql = std::string(
+                              "SELECT (t / ?3) * ?3 AS bucket, AVG(total), MAX(total), "
+                              "MIN(total), COUNT(*) FROM (SELECT snapshot_time AS t, "
+                              "SUM(viewer_count) AS total FROM viewer_stats_snapshots "
+                              "WHERE snapshot_time >= ?1 AND snapshot_time < ?2") +
+                          (query.stage_arn ? " AND stage_arn = ?4" : "") +
+                          " GROUP BY snapshot_time) GROUP BY bucket ORDER BY bucket";
+        auto& q = db.Prepare(sql);
+        q.Bind(1, Ms(query.from)).Bind(2, Ms(query.to));
+        q.Bind(3, std::int64_t{query.step.count()} * 1000);
+        if (query.stage_arn) q.Bind(4, *query.stage_arn);
+        Points points;
+        while (q.Step()) {
+            ports::TimeseriesPoint& p = points.emplace_back();
+            ReadColumns(q, p.bucket, p.avg_viewers, p.max_viewers, p.min_viewers, p.samples);
+        }
+        q.Reset();
+        return points;
     });
 }
 
 namespace {
+
+// Retention: `sql` deletes at most `batch_limit` rows older than `t` (its ?1 and ?2); the job
+// answers how many went.
+auto DeleteBeforeJob(const char* sql, SystemTime t, int batch_limit) {
+    return [=](SqliteDb& db) {
+        db.Prepare(sql).Bind(1, Ms(t)).Bind(2, std::int64_t{batch_limit}).Run();
+        return db.Changes();
+    };
+}
+
 auto CloseOpenJob(SystemTime t, std::string end_reason) {
-    return [t, end_reason = std::move(end_reason)](SqliteDb& db) {
-        return Guarded<std::int64_t>("close open sessions", [&]() -> Result<std::int64_t> {
+    return SqliteJob<std::int64_t>(
+        "close open sessions", [t, end_reason = std::move(end_reason)](SqliteDb& db) {
             db.Prepare(
                   "UPDATE viewer_sessions SET left_at = MAX(last_heartbeat, joined_at), "
                   "watch_duration_seconds = MAX(0, (MAX(last_heartbeat, joined_at) - joined_at) "
@@ -314,9 +246,28 @@ auto CloseOpenJob(SystemTime t, std::string end_reason) {
                 .Run();
             return db.Changes();
         });
-    };
 }
+
 }  // namespace
+
+ports::HistoryStore::Async<std::int64_t> SqliteHistoryStore::DeleteSnapshotsBefore(
+    SystemTime t, int batch_limit) {
+    return OnWriter<std::int64_t>(
+        "delete snapshots",
+        DeleteBeforeJob("DELETE FROM viewer_stats_snapshots WHERE id IN (SELECT id FROM "
+                        "viewer_stats_snapshots WHERE snapshot_time < ?1 ORDER BY snapshot_time "
+                        "LIMIT ?2)",
+                        t, batch_limit));
+}
+
+ports::HistoryStore::Async<std::int64_t> SqliteHistoryStore::DeleteSessionsBefore(
+    SystemTime t, int batch_limit) {
+    return OnWriter<std::int64_t>(
+        "delete sessions",
+        DeleteBeforeJob("DELETE FROM viewer_sessions WHERE id IN (SELECT id FROM viewer_sessions "
+                        "WHERE left_at IS NOT NULL AND joined_at < ?1 ORDER BY joined_at LIMIT ?2)",
+                        t, batch_limit));
+}
 
 ports::HistoryStore::Async<std::int64_t> SqliteHistoryStore::CloseOpenSessions(
     SystemTime t, std::string end_reason) {
@@ -329,20 +280,16 @@ Result<std::int64_t> SqliteHistoryStore::CloseOpenSessionsSync(SystemTime t,
 }
 
 ports::HistoryStore::Async<void> SqliteHistoryStore::Ping() {
-    return RunOn<void>(*reader_, [](SqliteDb& db) -> Status {
-        return Guarded<void>("ping", [&]() -> Status {
-            auto& q = db.Prepare("SELECT 1 FROM schema_version LIMIT 1");
-            q.Step();
-            q.Reset();
-            return Ok();
-        });
+    return OnReader<void>("ping", [](SqliteDb& db) {
+        auto& q = db.Prepare("SELECT 1 FROM schema_version LIMIT 1");
+        q.Step();
+        q.Reset();
     });
 }
 
 asio::awaitable<Status> SqliteHistoryStore::SaveStage(ports::ArchivedStage stage) {
-    return RunOn<void>(*writer_, [stage = std::move(stage)](SqliteDb& db) -> Status {
-        return Guarded<void>("save stage", [&]() -> Status {
-            auto& q = db.Prepare(R"sql(
+    return OnWriter<void>("save stage", [stage = std::move(stage)](SqliteDb& db) {
+        auto& q = db.Prepare(R"sql(
 INSERT INTO stages (stage_arn, stage_name, is_master, auto_scaled, state, created_at,
                     draining_since, deleted_at, updated_at)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,
@@ -352,56 +299,43 @@ ON CONFLICT (stage_arn) DO UPDATE SET
   auto_scaled = excluded.auto_scaled, state = excluded.state,
   draining_since = excluded.draining_since, deleted_at = excluded.deleted_at,
   updated_at = excluded.updated_at)sql");
-            q.Bind(1, stage.arn)
-                .BindText(2, stage.name)
-                .Bind(3, std::int64_t{stage.is_master})
-                .Bind(4, std::int64_t{stage.auto_scaled})
-                .Bind(5, stage.state.empty() ? std::string("active") : stage.state)
-                .Bind(6, Ms(stage.created_at));
-            if (stage.draining_since) q.Bind(7, Ms(*stage.draining_since));
-            if (stage.deleted_at) q.Bind(8, Ms(*stage.deleted_at));
-            q.Run();
-            return Ok();
-        });
+        q.Bind(1, stage.arn)
+            .BindText(2, stage.name)
+            .Bind(3, std::int64_t{stage.is_master})
+            .Bind(4, std::int64_t{stage.auto_scaled})
+            .Bind(5, stage.state.empty() ? std::string("active") : stage.state)
+            .Bind(6, Ms(stage.created_at));
+        if (stage.draining_since) q.Bind(7, Ms(*stage.draining_since));
+        if (stage.deleted_at) q.Bind(8, Ms(*stage.deleted_at));
+        q.Run();
     });
 }
 
 asio::awaitable<Status> SqliteHistoryStore::MarkStageDeleted(std::string arn, SystemTime at) {
-    return RunOn<void>(*writer_, [arn = std::move(arn), at](SqliteDb& db) -> Status {
-        return Guarded<void>("mark stage deleted", [&]() -> Status {
-            db.Prepare(
-                  "UPDATE stages SET state = 'deleted', deleted_at = ?2, updated_at = ?2 "
-                  "WHERE stage_arn = ?1")
-                .Bind(1, arn)
-                .Bind(2, Ms(at))
-                .Run();
-            return Ok();
-        });
+    return OnWriter<void>("mark stage deleted", [arn = std::move(arn), at](SqliteDb& db) {
+        db.Prepare(
+              "UPDATE stages SET state = 'deleted', deleted_at = ?2, updated_at = ?2 "
+              "WHERE stage_arn = ?1")
+            .Bind(1, arn)
+            .Bind(2, Ms(at))
+            .Run();
     });
 }
 
 asio::awaitable<Result<std::vector<ports::ArchivedStage>>> SqliteHistoryStore::LoadStages() {
-    return RunOn<std::vector<ports::ArchivedStage>>(*reader_, [](SqliteDb& db) {
-        return Guarded<std::vector<ports::ArchivedStage>>(
-            "load stages", [&]() -> Result<std::vector<ports::ArchivedStage>> {
-                auto& q = db.Prepare(
-                    "SELECT stage_arn, stage_name, is_master, auto_scaled, state, created_at, "
-                    "draining_since FROM stages WHERE deleted_at IS NULL ORDER BY id");
-                std::vector<ports::ArchivedStage> out;
-                while (q.Step()) {
-                    ports::ArchivedStage s;
-                    s.arn = q.Text(0);
-                    s.name = q.Text(1);
-                    s.is_master = q.Int(2) != 0;
-                    s.auto_scaled = q.Int(3) != 0;
-                    s.state = q.Text(4);
-                    s.created_at = FromUnixMillis(q.Int(5));
-                    if (!q.IsNull(6)) s.draining_since = FromUnixMillis(q.Int(6));
-                    out.push_back(std::move(s));
-                }
-                q.Reset();
-                return out;
-            });
+    using Stages = std::vector<ports::ArchivedStage>;
+    return OnReader<Stages>("load stages", [](SqliteDb& db) {
+        auto& q = db.Prepare(
+            "SELECT stage_arn, stage_name, is_master, auto_scaled, state, created_at, "
+            "draining_since FROM stages WHERE deleted_at IS NULL ORDER BY id");
+        Stages out;
+        while (q.Step()) {
+            ports::ArchivedStage& s = out.emplace_back();
+            ReadColumns(q, s.arn, s.name, s.is_master, s.auto_scaled, s.state, s.created_at,
+                        s.draining_since);
+        }
+        q.Reset();
+        return out;
     });
 }
 

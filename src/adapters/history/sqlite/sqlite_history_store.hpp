@@ -59,6 +59,13 @@ public:
     void Stop();
 
 private:
+    // `job(SqliteDb&)` as the `operation` of this store on the writer or the reader thread, its
+    // driver errors turned into a Result.
+    template <class T, class F>
+    Async<T> OnWriter(std::string_view operation, F job);
+    template <class T, class F>
+    Async<T> OnReader(std::string_view operation, F job);
+
     SqliteStoreOptions options_;
     std::unique_ptr<WorkerPool<SqliteDb>> writer_;
     std::unique_ptr<WorkerPool<SqliteDb>> reader_;
