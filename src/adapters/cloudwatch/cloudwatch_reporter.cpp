@@ -1,8 +1,5 @@
 #include "adapters/cloudwatch/cloudwatch_reporter.hpp"
-#include "core/background.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
@@ -111,9 +108,7 @@ CloudWatchReporter::CloudWatchReporter(asio::io_context& ioc,
                                        std::shared_ptr<ports::AudienceStats> stats,
                                        metrics::Registry& registry, const Clock& clock,
                                        Options options)
-    : strand_(asio::make_strand(ioc)),
-      timer_(strand_),
-      client_(std::move(client)),
+    : client_(std::move(client)),
       stats_(std::move(stats)),
       ivs_latency_(registry.Histograms("ivs_call_duration_seconds",
                                        "IVS API call latency in seconds", {"operation"})),
@@ -124,7 +119,15 @@ CloudWatchReporter::CloudWatchReporter(asio::io_context& ioc,
                                      {"outcome"})
                        .WithLabels({"failure"})),
       clock_(clock),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      // A Stop during the wait sends the interval in progress as the last batch.
+      flushes_(std::make_shared<PeriodicTask>(
+          asio::make_strand(asio::any_io_executor(ioc.get_executor())),
+          PeriodicTask::Options{.name = "cloudwatch reporter",
+                                .first_wait = options_.interval,
+                                .step_on_stop = true,
+                                .stop_wait = std::chrono::seconds(5)},
+          [this] { return Flush(); })) {}
 
 void CloudWatchReporter::RecordRequest(std::string_view route, unsigned status, double seconds) {
     double ms = seconds * 1000.0;
@@ -212,9 +215,9 @@ asio::awaitable<std::vector<MetricDatum>> CloudWatchReporter::Collect() {
     co_return out;
 }
 
-asio::awaitable<void> CloudWatchReporter::Flush() {
+asio::awaitable<PeriodicTask::Wait> CloudWatchReporter::Flush() {
     auto datums = co_await Collect();
-    if (datums.empty()) co_return;
+    if (datums.empty()) co_return options_.interval;
     auto status = co_await client_->PutMetricData(options_.metric_namespace, datums);
     if (status) {
         sent_ok_.Inc();
@@ -222,34 +225,11 @@ asio::awaitable<void> CloudWatchReporter::Flush() {
         sent_failed_.Inc();
         spdlog::warn("cloudwatch: PutMetricData failed: {}", status.error().message);
     }
+    co_return options_.interval;
 }
 
-void CloudWatchReporter::Start() {
-    running_ = true;
-    asio::co_spawn(strand_, [self = shared_from_this()] { return self->Loop(); },
-                   OnLoopExit(shared_from_this(), running_, "cloudwatch reporter"));
-}
+void CloudWatchReporter::Start() { flushes_->Start(shared_from_this()); }
 
-asio::awaitable<void> CloudWatchReporter::Loop() {
-    while (!stopped_) {
-        timer_.expires_after(options_.interval);
-        boost::system::error_code ec;
-        co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-        // Also when stopping: the interval in progress is sent as the last batch.
-        co_await Flush();
-    }
-}
-
-asio::awaitable<void> CloudWatchReporter::Stop() {
-    stopped_ = true;
-    co_await asio::post(strand_, asio::use_awaitable);
-    timer_.cancel();
-    asio::steady_timer wait(co_await asio::this_coro::executor);
-    for (int i = 0; i < 500 && running_; ++i) {
-        wait.expires_after(std::chrono::milliseconds(10));
-        boost::system::error_code ec;
-        co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    }
-}
+asio::awaitable<void> CloudWatchReporter::Stop() { co_await flushes_->Stop(); }
 
 }  // namespace ivs::cloudwatch
