@@ -1,11 +1,7 @@
 #include "ws/live_feed.hpp"
-#include "core/background.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -36,12 +32,14 @@ Message Serialize(const json::object& o) {
 LiveFeed::LiveFeed(asio::io_context& ioc, std::shared_ptr<Hub> hub,
                    std::shared_ptr<ports::AudienceStats> stats, const Clock& clock,
                    Options options)
-    : strand_(asio::make_strand(ioc)),
-      timer_(strand_),
+    : pushes_loop_(std::make_shared<PeriodicTask>(
+          asio::make_strand(asio::any_io_executor(ioc.get_executor())),
+          PeriodicTask::Options{.name = "live feed"}, [this] { return PushWhenDue(); })),
       hub_(std::move(hub)),
       stats_(std::move(stats)),
       clock_(clock),
-      options_(options) {}
+      options_(options),
+      last_push_(std::chrono::steady_clock::now() - options_.max_interval) {}
 
 void LiveFeed::Start() {
     if (!stats_) {
@@ -50,22 +48,10 @@ void LiveFeed::Start() {
             "disabled (stage and publisher events are still forwarded)");
         return;
     }
-    running_ = true;
-    asio::co_spawn(strand_, [self = shared_from_this()] { return self->Loop(); },
-                   OnLoopExit(shared_from_this(), running_, "live feed"));
+    pushes_loop_->Start(shared_from_this());
 }
 
-asio::awaitable<void> LiveFeed::Stop() {
-    stopped_ = true;
-    co_await asio::post(strand_, asio::use_awaitable);
-    timer_.cancel();
-    asio::steady_timer wait(co_await asio::this_coro::executor);
-    for (int i = 0; i < 200 && running_; ++i) {
-        wait.expires_after(std::chrono::milliseconds(10));
-        boost::system::error_code ec;
-        co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    }
-}
+asio::awaitable<void> LiveFeed::Stop() { co_await pushes_loop_->Stop(); }
 
 void LiveFeed::OnEvent(const ports::LiveEvent& event) {
     if (event.type == "stats_changed") {
@@ -84,7 +70,7 @@ void LiveFeed::OnEvent(const ports::LiveEvent& event) {
     } else {
         return;
     }
-    if (stats_) asio::post(strand_, [self = shared_from_this()] { self->timer_.cancel(); });
+    if (stats_) pushes_loop_->Trigger();
 }
 
 json::object LiveFeed::StatsUpdate(const ports::AudienceSnapshot& s) {
@@ -110,7 +96,7 @@ json::object LiveFeed::StatsUpdate(const ports::AudienceSnapshot& s) {
 void LiveFeed::SendCurrentTo(std::shared_ptr<Subscriber> subscriber) {
     if (!stats_) return;
     asio::co_spawn(
-        strand_,
+        pushes_loop_->Executor(),
         [self = shared_from_this(), subscriber]() -> asio::awaitable<void> {
             auto snap = co_await self->stats_->Snapshot();
             if (snap) subscriber->Deliver(Serialize(StatsUpdate(*snap)));
@@ -130,19 +116,13 @@ asio::awaitable<void> LiveFeed::PushStats() {
     ++pushes_;
 }
 
-asio::awaitable<void> LiveFeed::Loop() {
-    auto last_push = std::chrono::steady_clock::now() - options_.max_interval;
-    while (!stopped_) {
-        auto next = last_push + (dirty_ ? options_.min_interval : options_.max_interval);
-        if (std::chrono::steady_clock::now() >= next) {
-            last_push = std::chrono::steady_clock::now();
-            co_await PushStats();
-            continue;
-        }
-        timer_.expires_at(next);
-        boost::system::error_code ec;
-        co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    }
+asio::awaitable<PeriodicTask::Wait> LiveFeed::PushWhenDue() {
+    auto next = last_push_ + (dirty_ ? options_.min_interval : options_.max_interval);
+    auto now = std::chrono::steady_clock::now();
+    if (now < next) co_return next - now;
+    last_push_ = now;
+    co_await PushStats();
+    co_return PeriodicTask::Wait::zero();
 }
 
 }  // namespace ivs::ws

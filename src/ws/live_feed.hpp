@@ -2,8 +2,6 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/json/object.hpp>
 
 #include <atomic>
@@ -11,6 +9,7 @@
 #include <memory>
 
 #include "core/clock.hpp"
+#include "core/periodic_task.hpp"
 #include "ports/audience_stats.hpp"
 #include "ports/event_bus.hpp"
 #include "ws/hub.hpp"
@@ -50,18 +49,18 @@ public:
     std::uint64_t PushCount() const { return pushes_.load(); }
 
 private:
-    boost::asio::awaitable<void> Loop();
+    // Pushes when due; returns the wait until the next push is due.
+    boost::asio::awaitable<PeriodicTask::Wait> PushWhenDue();
     boost::asio::awaitable<void> PushStats();
 
-    boost::asio::strand<boost::asio::io_context::executor_type> strand_;
-    boost::asio::steady_timer timer_;
+    // Snapshots for new subscribers are taken on its strand too.
+    const std::shared_ptr<PeriodicTask> pushes_loop_;
     std::shared_ptr<Hub> hub_;
     std::shared_ptr<ports::AudienceStats> stats_;
     const Clock& clock_;
     Options options_;
     std::atomic<bool> dirty_{true};
-    std::atomic<bool> stopped_{false};
-    std::atomic<bool> running_{false};
+    std::chrono::steady_clock::time_point last_push_;  // strand only
     std::atomic<std::uint64_t> pushes_{0};
 };
 

@@ -1,9 +1,5 @@
 #include "adapters/cloudwatch/cloudwatch_reporter.hpp"
-#include "core/background.hpp"
 
-#include <boost/asio/bind_cancellation_slot.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
@@ -112,9 +108,7 @@ CloudWatchReporter::CloudWatchReporter(asio::io_context& ioc,
                                        std::shared_ptr<ports::AudienceStats> stats,
                                        metrics::Registry& registry, const Clock& clock,
                                        Options options)
-    : strand_(asio::make_strand(ioc)),
-      timer_(strand_),
-      client_(std::move(client)),
+    : client_(std::move(client)),
       stats_(std::move(stats)),
       ivs_latency_(registry.Histograms("ivs_call_duration_seconds",
                                        "IVS API call latency in seconds", {"operation"})),
@@ -125,7 +119,17 @@ CloudWatchReporter::CloudWatchReporter(asio::io_context& ioc,
                                      {"outcome"})
                        .WithLabels({"failure"})),
       clock_(clock),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      // A Stop during the wait sends the interval in progress as the last batch; a round still
+      // unfinished after the stop budget (a hung endpoint) is cancelled and its batch dropped.
+      flushes_(std::make_shared<PeriodicTask>(
+          asio::make_strand(asio::any_io_executor(ioc.get_executor())),
+          PeriodicTask::Options{.name = "cloudwatch reporter",
+                                .first_wait = options_.interval,
+                                .step_on_stop = true,
+                                .stop_wait = options_.stop_budget,
+                                .cancel_after_stop_wait = true},
+          [this] { return Flush(); })) {}
 
 void CloudWatchReporter::RecordRequest(std::string_view route, unsigned status, double seconds) {
     double ms = seconds * 1000.0;
@@ -213,9 +217,9 @@ asio::awaitable<std::vector<MetricDatum>> CloudWatchReporter::Collect() {
     co_return out;
 }
 
-asio::awaitable<void> CloudWatchReporter::Flush() {
+asio::awaitable<PeriodicTask::Wait> CloudWatchReporter::Flush() {
     auto datums = co_await Collect();
-    if (datums.empty()) co_return;
+    if (datums.empty()) co_return options_.interval;
     auto status = co_await client_->PutMetricData(options_.metric_namespace, datums);
     if (status) {
         sent_ok_.Inc();
@@ -223,52 +227,11 @@ asio::awaitable<void> CloudWatchReporter::Flush() {
         sent_failed_.Inc();
         spdlog::warn("cloudwatch: PutMetricData failed: {}", status.error().message);
     }
+    co_return options_.interval;
 }
 
-void CloudWatchReporter::Start() {
-    running_ = true;
-    asio::co_spawn(strand_, [self = shared_from_this()] { return self->Loop(); },
-                   asio::bind_cancellation_slot(
-                       cancel_.slot(),
-                       OnLoopExit(shared_from_this(), running_, "cloudwatch reporter")));
-}
+void CloudWatchReporter::Start() { flushes_->Start(shared_from_this()); }
 
-asio::awaitable<void> CloudWatchReporter::Loop() {
-    while (!stopped_) {
-        timer_.expires_after(options_.interval);
-        boost::system::error_code ec;
-        co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-        // Also when stopping: the interval in progress is sent as the last batch.
-        try {
-            co_await Flush();
-        } catch (const boost::system::system_error& e) {
-            // Cancelled by Stop after its budget: the round's batch is dropped.
-            if (!stopped_ || e.code() != asio::error::operation_aborted) throw;
-            spdlog::warn("cloudwatch: the last PutMetricData round did not finish in time: dropped");
-            co_return;
-        }
-    }
-}
-
-asio::awaitable<void> CloudWatchReporter::Stop() {
-    stopped_ = true;
-    co_await asio::post(strand_, asio::use_awaitable);
-    timer_.cancel();
-    asio::steady_timer wait(co_await asio::this_coro::executor);
-    const auto tick = std::chrono::milliseconds(10);
-    auto wait_while_running = [&](std::chrono::milliseconds budget) -> asio::awaitable<void> {
-        for (auto waited = std::chrono::milliseconds(0); running_ && waited < budget;
-             waited += tick) {
-            wait.expires_after(tick);
-            boost::system::error_code ec;
-            co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-        }
-    };
-    co_await wait_while_running(options_.stop_budget);
-    if (!running_) co_return;
-    co_await asio::post(strand_, asio::use_awaitable);
-    cancel_.emit(asio::cancellation_type::terminal);
-    co_await wait_while_running(std::chrono::milliseconds(1000));
-}
+asio::awaitable<void> CloudWatchReporter::Stop() { co_await flushes_->Stop(); }
 
 }  // namespace ivs::cloudwatch

@@ -1,12 +1,8 @@
 #pragma once
 
-#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 
-#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -18,6 +14,7 @@
 #include "adapters/cloudwatch/put_metric_data.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/periodic_task.hpp"
 #include "metrics/registry.hpp"
 #include "ports/audience_stats.hpp"
 
@@ -91,11 +88,9 @@ private:
         double count = 0, sum = 0, min = 0, max = 0;
         void Add(double v);
     };
-    boost::asio::awaitable<void> Loop();
-    boost::asio::awaitable<void> Flush();
+    // Sends one interval; returns the wait until the next.
+    boost::asio::awaitable<PeriodicTask::Wait> Flush();
 
-    boost::asio::strand<boost::asio::io_context::executor_type> strand_;
-    boost::asio::steady_timer timer_;
     std::shared_ptr<CloudWatchClient> client_;
     std::shared_ptr<ports::AudienceStats> stats_;
     metrics::HistogramFamily& ivs_latency_;
@@ -109,9 +104,7 @@ private:
     double server_errors_ = 0;
     double client_errors_ = 0;
     std::vector<std::uint64_t> last_stage_creation_buckets_;
-    std::atomic<bool> stopped_{false};
-    std::atomic<bool> running_{false};
-    boost::asio::cancellation_signal cancel_;  // ends the loop's round in flight; on strand_
+    const std::shared_ptr<PeriodicTask> flushes_;
 };
 
 }  // namespace ivs::cloudwatch

@@ -1,9 +1,6 @@
 #include "adapters/ivs/event_delivery.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
@@ -11,8 +8,9 @@ namespace ivs::emulator {
 namespace asio = boost::asio;
 
 EventDelivery::EventDelivery(asio::any_io_executor executor, Deliver deliver, Options options)
-    : strand_(asio::make_strand(executor)),
-      wake_(strand_),
+    : deliveries_(std::make_shared<PeriodicTask>(
+          asio::make_strand(executor), PeriodicTask::Options{.name = "IVS event delivery"},
+          [this] { return DeliverNext(); })),
       deliver_(std::move(deliver)),
       options_(options) {}
 
@@ -25,48 +23,31 @@ void EventDelivery::Push(boost::json::object event) {
         }
         queue_.push_back(std::move(event));
     }
-    asio::post(strand_, [self = shared_from_this()] { self->wake_.cancel(); });
+    deliveries_->Trigger();
 }
 
-void EventDelivery::Start() {
-    running_ = true;
-    asio::co_spawn(strand_, [self = shared_from_this()] { return self->Run(); }, asio::detached);
-}
+void EventDelivery::Start() { deliveries_->Start(shared_from_this()); }
 
-asio::awaitable<void> EventDelivery::Stop() {
-    stopping_ = true;
-    asio::post(strand_, [self = shared_from_this()] { self->wake_.cancel(); });
-    asio::steady_timer wait(co_await asio::this_coro::executor);
-    for (int i = 0; i < 200 && running_; ++i) {
-        wait.expires_after(std::chrono::milliseconds(10));
-        co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
-    }
-}
+asio::awaitable<void> EventDelivery::Stop() { co_await deliveries_->Stop(); }
 
-asio::awaitable<void> EventDelivery::Run() {
-    while (!stopping_) {
-        std::optional<boost::json::object> next;
-        {
-            std::lock_guard lock(mu_);
-            if (!queue_.empty()) {
-                next = std::move(queue_.front());
-                queue_.pop_front();
-            }
+asio::awaitable<PeriodicTask::Wait> EventDelivery::DeliverNext() {
+    std::optional<boost::json::object> next;
+    {
+        std::lock_guard lock(mu_);
+        if (!queue_.empty()) {
+            next = std::move(queue_.front());
+            queue_.pop_front();
         }
-        if (!next) {
-            wake_.expires_after(std::chrono::seconds(1));
-            co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
-            continue;
-        }
-        co_await DeliverWithRetries(*next);
     }
-    running_ = false;
+    if (!next) co_return std::chrono::seconds(1);
+    co_await DeliverWithRetries(*next);
+    co_return PeriodicTask::Wait::zero();
 }
 
 asio::awaitable<void> EventDelivery::DeliverWithRetries(const boost::json::object& event) {
     auto backoff = options_.first_backoff;
-    asio::steady_timer timer(strand_);
-    for (int attempt = 1; attempt <= options_.max_attempts && !stopping_; ++attempt) {
+    asio::steady_timer timer(deliveries_->Executor());
+    for (int attempt = 1; attempt <= options_.max_attempts && !deliveries_->Stopping(); ++attempt) {
         Outcome outcome = Outcome::retry;
         try {
             outcome = co_await deliver_(event);

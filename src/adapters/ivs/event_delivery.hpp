@@ -2,8 +2,6 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/json/object.hpp>
 
 #include <atomic>
@@ -12,6 +10,8 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+
+#include "core/periodic_task.hpp"
 
 namespace ivs::emulator {
 
@@ -42,17 +42,15 @@ public:
     std::uint64_t Dropped() const { return dropped_; }
 
 private:
-    boost::asio::awaitable<void> Run();
+    // Delivers the oldest queued event; returns the wait before looking at the queue again.
+    boost::asio::awaitable<PeriodicTask::Wait> DeliverNext();
     boost::asio::awaitable<void> DeliverWithRetries(const boost::json::object& event);
 
-    boost::asio::strand<boost::asio::any_io_executor> strand_;
-    boost::asio::steady_timer wake_;
+    const std::shared_ptr<PeriodicTask> deliveries_;  // woken by Push
     Deliver deliver_;
     Options options_;
     std::mutex mu_;
     std::deque<boost::json::object> queue_;
-    std::atomic<bool> stopping_{false};
-    std::atomic<bool> running_{false};
     std::atomic<std::uint64_t> delivered_{0};
     std::atomic<std::uint64_t> dropped_{0};
 };

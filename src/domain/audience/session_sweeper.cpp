@@ -1,11 +1,5 @@
 #include "domain/audience/session_sweeper.hpp"
-#include "core/background.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
 namespace ivs::audience {
@@ -16,8 +10,9 @@ SessionSweeper::SessionSweeper(asio::any_io_executor executor,
                                std::shared_ptr<ports::Leadership> leadership,
                                std::chrono::milliseconds interval,
                                Checkpoints checkpoints)
-    : strand_(asio::make_strand(std::move(executor))),
-      timer_(strand_),
+    : sweeps_(std::make_shared<PeriodicTask>(asio::make_strand(std::move(executor)),
+                                             PeriodicTask::Options{.name = "session sweeper"},
+                                             [this] { return Sweep(); })),
       audience_(std::move(audience)),
       leadership_(std::move(leadership)),
       interval_(interval),
@@ -43,38 +38,22 @@ asio::awaitable<void> SessionSweeper::Checkpoint() {
     if (!checkpoints.empty()) checkpoints_.sink->RecordHeartbeats(std::move(checkpoints));
 }
 
-void SessionSweeper::Start() {
-    running_ = true;
-    asio::co_spawn(strand_, [self = shared_from_this()] { return self->Loop(); },
-                   OnLoopExit(shared_from_this(), running_, "session sweeper"));
-}
+void SessionSweeper::Start() { sweeps_->Start(shared_from_this()); }
 
-asio::awaitable<void> SessionSweeper::Loop() {
-    while (!stopping_) {
-        if (!leadership_ || leadership_->IsLeader()) {
-            auto swept = co_await audience_->SweepExpired();
-            if (swept) {
-                ended_ += *swept;
-                if (*swept > 0) spdlog::debug("sweeper ended {} silent session(s)", *swept);
-            } else {
-                spdlog::warn("session sweep failed: {}", swept.error().message);
-            }
-            co_await Checkpoint();
+asio::awaitable<void> SessionSweeper::Stop() { co_await sweeps_->Stop(); }
+
+asio::awaitable<PeriodicTask::Wait> SessionSweeper::Sweep() {
+    if (!leadership_ || leadership_->IsLeader()) {
+        auto swept = co_await audience_->SweepExpired();
+        if (swept) {
+            ended_ += *swept;
+            if (*swept > 0) spdlog::debug("sweeper ended {} silent session(s)", *swept);
+        } else {
+            spdlog::warn("session sweep failed: {}", swept.error().message);
         }
-        if (stopping_) break;
-        timer_.expires_after(interval_);
-        co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+        co_await Checkpoint();
     }
-}
-
-asio::awaitable<void> SessionSweeper::Stop() {
-    stopping_ = true;
-    asio::post(strand_, [self = shared_from_this()] { self->timer_.cancel(); });
-    asio::steady_timer wait(co_await asio::this_coro::executor);
-    for (int i = 0; i < 200 && running_; ++i) {
-        wait.expires_after(std::chrono::milliseconds(10));
-        co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
-    }
+    co_return interval_;
 }
 
 }  // namespace ivs::audience

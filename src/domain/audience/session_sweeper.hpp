@@ -2,13 +2,12 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 
 #include <atomic>
 #include <chrono>
 #include <memory>
 
+#include "core/periodic_task.hpp"
 #include "domain/audience/audience_service.hpp"
 #include "ports/history_store.hpp"
 #include "ports/leadership.hpp"
@@ -43,16 +42,13 @@ public:
     std::size_t Ended() const { return ended_.load(); }
 
 private:
-    boost::asio::awaitable<void> Loop();
+    boost::asio::awaitable<PeriodicTask::Wait> Sweep();
     boost::asio::awaitable<void> Checkpoint();
 
-    boost::asio::strand<boost::asio::any_io_executor> strand_;
-    boost::asio::steady_timer timer_;
+    const std::shared_ptr<PeriodicTask> sweeps_;
     std::shared_ptr<AudienceService> audience_;
     std::shared_ptr<ports::Leadership> leadership_;
     std::chrono::milliseconds interval_;
-    std::atomic<bool> stopping_{false};
-    std::atomic<bool> running_{false};
     std::atomic<std::size_t> ended_{0};
     Checkpoints checkpoints_;
     std::chrono::steady_clock::time_point next_checkpoint_{};

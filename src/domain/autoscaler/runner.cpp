@@ -1,12 +1,5 @@
 #include "domain/autoscaler/runner.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-
 #include <spdlog/spdlog.h>
 
 namespace ivs::autoscaler {
@@ -19,7 +12,18 @@ Runner::Runner(asio::any_io_executor executor, std::shared_ptr<stages::StageRegi
                std::shared_ptr<ports::HotStore> hot, std::shared_ptr<ports::Leadership> leadership,
                std::shared_ptr<ScaleUp> scale_up, std::shared_ptr<ports::StageDemand> demand,
                Clock& clock, RunnerOptions options)
-    : strand_(asio::make_strand(executor)),
+    : ticks_loop_(std::make_shared<PeriodicTask>(
+          asio::make_strand(executor),
+          PeriodicTask::Options{.name = "autoscaler tick",
+                                .after_throw = options.interval,
+                                .stop_wait = std::nullopt},
+          [this] { return Tick(); })),
+      polls_loop_(std::make_shared<PeriodicTask>(
+          ticks_loop_->Executor(),
+          PeriodicTask::Options{.name = "publisher poll",
+                                .after_throw = options.publisher_poll,
+                                .stop_wait = std::nullopt},
+          [this] { return Poll(); })),
       registry_(std::move(registry)),
       fanout_(std::move(fanout)),
       publisher_(std::move(publisher)),
@@ -28,72 +32,33 @@ Runner::Runner(asio::any_io_executor executor, std::shared_ptr<stages::StageRegi
       scale_up_(std::move(scale_up)),
       demand_(std::move(demand)),
       clock_(clock),
-      options_(options),
-      scale_timer_(strand_),
-      poll_timer_(strand_) {}
+      options_(options) {}
 
 void Runner::Start() {
-    auto self = shared_from_this();
-    running_loops_ += 2;
-    asio::co_spawn(strand_, [self]() { return self->ScaleLoop(); }, asio::detached);
-    asio::co_spawn(strand_, [self]() { return self->PollLoop(); }, asio::detached);
+    ticks_loop_->Start(shared_from_this());
+    polls_loop_->Start(shared_from_this());
 }
 
-void Runner::Trigger() {
-    triggered_ = true;
-    asio::post(strand_, [self = shared_from_this()] { self->scale_timer_.cancel(); });
-}
+void Runner::Trigger() { ticks_loop_->Trigger(); }
 
 asio::awaitable<void> Runner::Stop() {
-    stopping_ = true;
-    asio::post(strand_, [self = shared_from_this()] {
-        self->scale_timer_.cancel();
-        self->poll_timer_.cancel();
-    });
-    asio::steady_timer wait(co_await asio::this_coro::executor);
-    while (running_loops_.load() > 0) {
-        wait.expires_after(std::chrono::milliseconds(10));
-        co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
-    }
+    return PeriodicTask::StopAll({ticks_loop_, polls_loop_});
 }
 
-asio::awaitable<void> Runner::ScaleLoop() {
-    while (!stopping_) {
-        triggered_ = false;
-        const bool leader = !leadership_ || leadership_->IsLeader();
-        if (leader && registry_->Ready()) {
-            try {
-                co_await TickOnce();
-            } catch (const std::exception& e) {
-                spdlog::error("autoscaler tick failed: {}", e.what());
-            }
-        }
-        if (stopping_) break;
-        if (triggered_) continue;
-        scale_timer_.expires_after(options_.interval);
-        co_await scale_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
-    }
-    --running_loops_;
+asio::awaitable<PeriodicTask::Wait> Runner::Tick() {
+    const bool leader = !leadership_ || leadership_->IsLeader();
+    if (leader && registry_->Ready()) co_await TickOnce();
+    co_return options_.interval;
 }
 
-asio::awaitable<void> Runner::PollLoop() {
-    while (!stopping_) {
-        const bool leader = !leadership_ || leadership_->IsLeader();
-        if (leader && registry_->Ready()) {
-            try {
-                auto polled = co_await publisher_->Poll();
-                if (!polled) spdlog::warn("publisher poll failed: {}", polled.error().message);
-            } catch (const std::exception& e) {
-                spdlog::error("publisher poll failed: {}", e.what());
-            }
-        }
-        if (stopping_) break;
-        // Until the registry is ready, look again soon.
-        poll_timer_.expires_after(registry_->Ready() ? options_.publisher_poll
-                                                     : std::chrono::seconds(1));
-        co_await poll_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+asio::awaitable<PeriodicTask::Wait> Runner::Poll() {
+    const bool leader = !leadership_ || leadership_->IsLeader();
+    if (leader && registry_->Ready()) {
+        auto polled = co_await publisher_->Poll();
+        if (!polled) spdlog::warn("publisher poll failed: {}", polled.error().message);
     }
-    --running_loops_;
+    // Until the registry is ready, look again soon.
+    co_return registry_->Ready() ? options_.publisher_poll : std::chrono::seconds(1);
 }
 
 asio::awaitable<Decision> Runner::TickOnce() {

@@ -2,8 +2,6 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -12,6 +10,7 @@
 #include <optional>
 
 #include "core/clock.hpp"
+#include "core/periodic_task.hpp"
 #include "domain/autoscaler/policy.hpp"
 #include "domain/autoscaler/scale_up.hpp"
 #include "domain/publisher/publisher_tracker.hpp"
@@ -62,13 +61,15 @@ public:
     std::uint64_t Ticks() const { return ticks_.load(); }
 
 private:
-    boost::asio::awaitable<void> ScaleLoop();
-    boost::asio::awaitable<void> PollLoop();
+    boost::asio::awaitable<PeriodicTask::Wait> Tick();
+    boost::asio::awaitable<PeriodicTask::Wait> Poll();
     boost::asio::awaitable<Decision> Execute(const Decision& d);
     boost::asio::awaitable<void> MaybeAdopt();
     int RecentPeak(int demand);
 
-    boost::asio::strand<boost::asio::any_io_executor> strand_;
+    // Both on one strand: a tick and a poll never run at the same time.
+    const std::shared_ptr<PeriodicTask> ticks_loop_;
+    const std::shared_ptr<PeriodicTask> polls_loop_;
     std::shared_ptr<stages::StageRegistry> registry_;
     std::shared_ptr<stages::FanOut> fanout_;
     std::shared_ptr<publisher::PublisherTracker> publisher_;
@@ -79,11 +80,7 @@ private:
     Clock& clock_;
     RunnerOptions options_;
 
-    boost::asio::steady_timer scale_timer_;
-    boost::asio::steady_timer poll_timer_;
-    std::atomic<bool> triggered_{false};
-    std::atomic<bool> stopping_{false};
-    std::atomic<int> running_loops_{0};
+
     std::atomic<std::uint64_t> ticks_{0};
     // Touched by ticks only (one at a time, on the strand).
     std::deque<std::pair<SteadyTime, int>> peaks_;  // demand per tick over the warm-up

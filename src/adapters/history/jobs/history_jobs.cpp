@@ -1,11 +1,5 @@
 #include "adapters/history/jobs/history_jobs.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
 namespace ivs::adapters::history {
@@ -17,35 +11,33 @@ HistoryJobs::HistoryJobs(asio::any_io_executor executor,
                          std::shared_ptr<ports::AudienceStats> audience,
                          std::shared_ptr<ports::Leadership> leadership, Clock& clock,
                          HistoryJobsOptions options)
-    : strand_(asio::make_strand(executor)),
+    : snapshots_(std::make_shared<PeriodicTask>(
+          asio::make_strand(executor),
+          PeriodicTask::Options{.name = "history snapshot",
+                                .first_wait = options.snapshot_interval,
+                                .after_throw = options.snapshot_interval,
+                                .stop_wait = std::chrono::seconds(5)},
+          [this] { return SnapshotStep(); })),
+      retention_(std::make_shared<PeriodicTask>(
+          snapshots_->Executor(),
+          PeriodicTask::Options{.name = "history retention",
+                                .first_wait = options.retention_first_run,
+                                .after_throw = options.retention_interval,
+                                .stop_wait = std::chrono::seconds(5)},
+          [this] { return RetentionStep(); })),
       store_(std::move(store)),
       audience_(std::move(audience)),
       leadership_(std::move(leadership)),
       clock_(clock),
-      options_(options),
-      snapshot_timer_(strand_),
-      retention_timer_(strand_) {}
+      options_(options) {}
 
 void HistoryJobs::Start() {
-    auto self = shared_from_this();
-    running_ += 2;
-    asio::co_spawn(strand_, [self]() { return self->SnapshotLoop(); }, asio::detached);
-    asio::co_spawn(strand_, [self]() { return self->RetentionLoop(); }, asio::detached);
+    snapshots_->Start(shared_from_this());
+    retention_->Start(shared_from_this());
 }
 
 asio::awaitable<void> HistoryJobs::Stop() {
-    auto self = shared_from_this();
-    asio::post(strand_, [self] {
-        self->stopping_ = true;
-        self->snapshot_timer_.cancel();
-        self->retention_timer_.cancel();
-    });
-    asio::steady_timer wait(co_await asio::this_coro::executor);
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (running_ > 0 && std::chrono::steady_clock::now() < deadline) {
-        wait.expires_after(std::chrono::milliseconds(10));
-        co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
-    }
+    return PeriodicTask::StopAll({snapshots_, retention_});
 }
 
 asio::awaitable<Result<int>> HistoryJobs::SnapshotOnce() {
@@ -63,68 +55,50 @@ asio::awaitable<Result<int>> HistoryJobs::SnapshotOnce() {
     co_return n;
 }
 
-asio::awaitable<Result<std::int64_t>> HistoryJobs::RetentionOnce() {
+asio::awaitable<Result<std::int64_t>> HistoryJobs::DeleteInBatches(DeleteBefore remove,
+                                                                   SystemTime cutoff) {
     std::int64_t total = 0;
-    auto now = clock_.Now();
-    auto snapshot_cutoff = now - std::chrono::hours(24) * options_.retention_days;
     for (;;) {
-        auto n = co_await store_->DeleteSnapshotsBefore(snapshot_cutoff, options_.delete_batch);
+        auto n = co_await ((*store_).*remove)(cutoff, options_.delete_batch);
         if (!n) co_return n.error();
         total += *n;
-        if (*n < options_.delete_batch || stopping_) break;
+        if (*n < options_.delete_batch || retention_->Stopping()) co_return total;
     }
-    if (options_.session_retention_days > 0) {
-        auto session_cutoff = now - std::chrono::hours(24) * options_.session_retention_days;
-        for (;;) {
-            auto n = co_await store_->DeleteSessionsBefore(session_cutoff, options_.delete_batch);
-            if (!n) co_return n.error();
-            total += *n;
-            if (*n < options_.delete_batch || stopping_) break;
-        }
-    }
-    co_return total;
 }
 
-asio::awaitable<void> HistoryJobs::SnapshotLoop() {
-    auto self = shared_from_this();
-    while (!stopping_) {
-        snapshot_timer_.expires_after(options_.snapshot_interval);
-        co_await snapshot_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
-        if (stopping_) break;
-        if (!leadership_ || !leadership_->IsLeader()) continue;
-        try {
-            auto r = co_await SnapshotOnce();
-            if (!r) spdlog::warn("history snapshot skipped: {}", r.error().message);
-        } catch (const std::exception& e) {
-            spdlog::error("history snapshot failed: {}", e.what());
-        }
-    }
-    --running_;
+asio::awaitable<Result<std::int64_t>> HistoryJobs::RetentionOnce() {
+    auto now = clock_.Now();
+    auto days_ago = [now](int days) { return now - std::chrono::hours(24) * days; };
+    auto snapshots = co_await DeleteInBatches(&ports::HistoryStore::DeleteSnapshotsBefore,
+                                              days_ago(options_.retention_days));
+    if (!snapshots || options_.session_retention_days <= 0) co_return snapshots;
+    auto sessions = co_await DeleteInBatches(&ports::HistoryStore::DeleteSessionsBefore,
+                                             days_ago(options_.session_retention_days));
+    if (!sessions) co_return sessions.error();
+    co_return *snapshots + *sessions;
 }
 
-asio::awaitable<void> HistoryJobs::RetentionLoop() {
-    auto self = shared_from_this();
-    auto wait = options_.retention_first_run;
-    while (!stopping_) {
-        retention_timer_.expires_after(wait);
-        co_await retention_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
-        if (stopping_) break;
-        wait = options_.retention_interval;
-        if (!leadership_ || !leadership_->IsLeader()) continue;
-        try {
-            auto r = co_await RetentionOnce();
-            if (!r) {
-                spdlog::warn("history retention failed, retrying in 5 minutes: {}",
-                             r.error().message);
-                wait = std::min<std::chrono::seconds>(wait, std::chrono::minutes(5));
-            } else if (*r > 0) {
-                spdlog::info("history retention deleted {} row(s)", *r);
-            }
-        } catch (const std::exception& e) {
-            spdlog::error("history retention failed: {}", e.what());
-        }
+bool HistoryJobs::Leading() const { return leadership_ && leadership_->IsLeader(); }
+
+asio::awaitable<PeriodicTask::Wait> HistoryJobs::SnapshotStep() {
+    if (Leading()) {
+        auto r = co_await SnapshotOnce();
+        if (!r) spdlog::warn("history snapshot skipped: {}", r.error().message);
     }
-    --running_;
+    co_return options_.snapshot_interval;
+}
+
+asio::awaitable<PeriodicTask::Wait> HistoryJobs::RetentionStep() {
+    PeriodicTask::Wait wait = options_.retention_interval;
+    if (!Leading()) co_return wait;
+    auto r = co_await RetentionOnce();
+    if (!r) {
+        spdlog::warn("history retention failed, retrying in 5 minutes: {}", r.error().message);
+        wait = std::min<PeriodicTask::Wait>(wait, std::chrono::minutes(5));
+    } else if (*r > 0) {
+        spdlog::info("history retention deleted {} row(s)", *r);
+    }
+    co_return wait;
 }
 
 }  // namespace ivs::adapters::history

@@ -2,16 +2,13 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 
-#include <atomic>
 #include <chrono>
 #include <memory>
-#include <mutex>
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/periodic_task.hpp"
 #include "ports/audience_stats.hpp"
 #include "ports/history_store.hpp"
 #include "ports/leadership.hpp"
@@ -49,22 +46,25 @@ public:
     boost::asio::awaitable<Result<std::int64_t>> RetentionOnce();  // rows deleted
 
 private:
-    boost::asio::awaitable<void> SnapshotLoop();
-    boost::asio::awaitable<void> RetentionLoop();
+    using DeleteBefore = ports::HistoryStore::Async<std::int64_t> (ports::HistoryStore::*)(
+        SystemTime, int);
 
-    boost::asio::strand<boost::asio::any_io_executor> strand_;
+    boost::asio::awaitable<PeriodicTask::Wait> SnapshotStep();
+    boost::asio::awaitable<PeriodicTask::Wait> RetentionStep();
+    bool Leading() const;
+    // Deletes rows older than `cutoff` in batches of delete_batch until a batch comes back short
+    // (or a stop is asked for); returns how many went.
+    boost::asio::awaitable<Result<std::int64_t>> DeleteInBatches(DeleteBefore remove,
+                                                                 SystemTime cutoff);
+
+    // Both on one strand: a snapshot and a retention pass never run at the same time.
+    const std::shared_ptr<PeriodicTask> snapshots_;
+    const std::shared_ptr<PeriodicTask> retention_;
     std::shared_ptr<ports::HistoryStore> store_;
     const std::shared_ptr<ports::AudienceStats> audience_;
     std::shared_ptr<ports::Leadership> leadership_;
     Clock& clock_;
     HistoryJobsOptions options_;
-
-
-    // Strand only.
-    boost::asio::steady_timer snapshot_timer_;
-    boost::asio::steady_timer retention_timer_;
-    std::atomic<bool> stopping_{false};
-    std::atomic<int> running_{0};
 };
 
 }  // namespace ivs::adapters::history
