@@ -100,15 +100,14 @@ void PgConn::Ensure() {
         Drop();
         // A server that is down refuses at once; one that takes a second to fail is hung (the
         // kernel accepted the connection, nobody answers the start-up packet).
-        if (std::chrono::steady_clock::now() - now >= std::chrono::seconds(1)) {
-            Hung("the connection attempt timed out");
-        }
+        const bool hung = std::chrono::steady_clock::now() - now >= std::chrono::seconds(1);
+        if (hung) Hung("the connection attempt timed out");
         backoff_ = std::min<std::chrono::milliseconds>(
             std::chrono::seconds(5),
             backoff_.count() == 0 ? std::chrono::milliseconds(100) : backoff_ * 2);
         retry_at_ = now + backoff_;
         while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-        throw DbError(Errc::unavailable, "postgres connect: " + msg);
+        throw DbError(hung ? Errc::timeout : Errc::unavailable, "postgres connect: " + msg);
     }
     backoff_ = std::chrono::milliseconds(0);
 }
