@@ -61,7 +61,6 @@ struct CreateStageRequest {
 enum class Capability { publish, subscribe };
 
 // A stage's endpoints by ARN (what a self-signed token carries as whip_url / events_url).
-struct StageEndpoints;
 using StageEndpointLookup =
     std::function<boost::asio::awaitable<Result<StageEndpoints>>(std::string arn)>;
 
