@@ -2,18 +2,18 @@
 // ambiguous message framing, impossible dates, malformed bodies, the connection cap, and a
 // readiness probe that must answer within its deadline whatever its checks do.
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/json.hpp>
-
 #include <signal.h>
 
 #include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+#include <map>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -51,7 +51,7 @@ bool Names(const json::object& details, const char* list, const char* field) {
 }
 
 class HardeningTest : public ::testing::Test {
-protected:
+  protected:
     static void SetUpTestSuite() { server_ = new TestServer(); }
     static void TearDownTestSuite() {
         delete server_;
@@ -77,8 +77,7 @@ TEST_F(HardeningTest, TransferEncodingNotEndingInChunkedGetsOne400AndClose) {
 TEST_F(HardeningTest, TransferEncodingWithContentLengthGets400AndClose) {
     RawConnection c(server_->port());
     c.Send(std::string("POST /api/viewer/leave HTTP/1.1\r\nHost: t\r\nx-api-key: ") +
-           TestServer::kTestKey +
-           "\r\nTransfer-Encoding: identity\r\nContent-Length: 2\r\n\r\n{}");
+           TestServer::kTestKey + "\r\nTransfer-Encoding: identity\r\nContent-Length: 2\r\n\r\n{}");
     EXPECT_EQ(c.Read().status, 400u);
     EXPECT_TRUE(c.ClosedByServer());
 }
@@ -89,8 +88,10 @@ TEST_F(HardeningTest, ChunkedBodiesStillWork) {
     std::ostringstream size;
     size << std::hex << body.size();
     c.Send(std::string("POST /api/viewer/leave HTTP/1.1\r\nHost: t\r\nx-api-key: ") +
-           TestServer::kTestKey + "\r\nContent-Type: application/json\r\n"
-           "Transfer-Encoding: chunked\r\n\r\n" + size.str() + "\r\n" + body + "\r\n0\r\n\r\n");
+           TestServer::kTestKey +
+           "\r\nContent-Type: application/json\r\n"
+           "Transfer-Encoding: chunked\r\n\r\n" +
+           size.str() + "\r\n" + body + "\r\n0\r\n\r\n");
     HttpResponse r = c.Read();
     // Whatever leave answers for this user, the request was read, not refused for framing.
     EXPECT_NE(r.status, 0u);
@@ -99,8 +100,8 @@ TEST_F(HardeningTest, ChunkedBodiesStillWork) {
 }
 
 TEST_F(HardeningTest, OutOfRangeAndImpossibleDatesAre400BlamingTheDate) {
-    HttpResponse far = server_->Get(
-        "/api/stats/timeseries?from=9999-12-30T00:00:00Z&to=9999-12-31T00:00:00Z");
+    HttpResponse far =
+        server_->Get("/api/stats/timeseries?from=9999-12-30T00:00:00Z&to=9999-12-31T00:00:00Z");
     EXPECT_EQ(far.status, 400u) << far.body;
     EXPECT_TRUE(Names(ErrorDetails(far), "invalidFields", "from")) << far.body;
     EXPECT_TRUE(Names(ErrorDetails(far), "invalidFields", "to")) << far.body;
@@ -117,8 +118,8 @@ TEST_F(HardeningTest, OutOfRangeAndImpossibleDatesAre400BlamingTheDate) {
 
 TEST_F(HardeningTest, MalformedAndNonObjectBodiesNameTheBodyAsInvalid) {
     for (const char* bad : {"{\"userId\":", "[1]", "\"text\"", "42", "{\"a\":1}}"}) {
-        HttpResponse r = server_->Call("POST", "/api/token/viewer", bad,
-                                       {{"content-type", "application/json"}});
+        HttpResponse r =
+            server_->Call("POST", "/api/token/viewer", bad, {{"content-type", "application/json"}});
         EXPECT_EQ(r.status, 400u) << bad << ": " << r.body;
         EXPECT_EQ(r.Json().at("error").at("code"), "VALIDATION_ERROR") << r.body;
         EXPECT_TRUE(Names(ErrorDetails(r), "invalidFields", "body")) << bad << ": " << r.body;
@@ -166,10 +167,11 @@ TEST(HardeningConnectionCapTest, OverTheCapHealthStillAnswersAndTheRestGets503) 
 // cancelled, like a blocking driver call).
 
 class HungCheckServer {
-public:
+  public:
     HungCheckServer() : http_(HungCheckConfig()) {
         std::vector<http::DependencyCheck> checks;
-        checks.push_back({"hotStore", "memory", []() -> asio::awaitable<Status> { co_return Ok(); }});
+        checks.push_back(
+            {"hotStore", "memory", []() -> asio::awaitable<Status> { co_return Ok(); }});
         checks.push_back({"historyStore", "test", [this]() -> asio::awaitable<Status> {
                               ++started_;
                               co_await Hang();
@@ -183,7 +185,7 @@ public:
     unsigned short port() const { return http_.port(); }
     int started() const { return started_; }
 
-private:
+  private:
     static Config HungCheckConfig() {
         Config c;
         c.api_keys = {{"default", Scope::admin, "hardening-admin-key-01", 0}};
@@ -243,6 +245,29 @@ TEST(HardeningHealthTest, ApiHealthAnswersInTimeAndReportsTheHungCheckDown) {
 // SIGTERM with a dependency gone: the real binary, with its CloudWatch endpoint refusing
 // connections, still exits 0 within SHUTDOWN_GRACE_SECONDS.
 
+// SIGTERM ends the process with 0 and the components stopped by themselves: the grace-period
+// watchdog did not have to end it.
+void ExpectCleanSigtermExit(ChildServer& p) {
+    p.Signal(SIGTERM);
+    EXPECT_EQ(p.Wait(std::chrono::seconds(8)), 0) << p.Stderr();
+    EXPECT_EQ(p.Stderr().find("shutdown still running"), std::string::npos) << p.Stderr();
+}
+
+// A server reporting to CloudWatch at 127.0.0.1:`port` every second, with a 5 s grace period.
+std::map<std::string, std::string> CloudWatchServerEnv(unsigned short port) {
+    return {{"API_PORT", "0"},
+            {"API_HOST", "127.0.0.1"},
+            {"API_SECRET_KEY", "hardening-process-key-01"},
+            {"IO_THREADS", "2"},
+            {"SHUTDOWN_GRACE_SECONDS", "5"},
+            {"CLOUDWATCH_ENABLED", "true"},
+            {"CLOUDWATCH_ENDPOINT", "http://127.0.0.1:" + std::to_string(port)},
+            {"CLOUDWATCH_INTERVAL_SECONDS", "1"},
+            {"AWS_REGION", "us-east-1"},
+            {"AWS_ACCESS_KEY_ID", "test"},
+            {"AWS_SECRET_ACCESS_KEY", "test"}};
+}
+
 TEST(HardeningProcessTest, SigtermExitsInTimeWithTheCloudWatchEndpointRefusingConnections) {
     // A port nothing listens on: bound then closed.
     unsigned short dead = 0;
@@ -251,26 +276,14 @@ TEST(HardeningProcessTest, SigtermExitsInTimeWithTheCloudWatchEndpointRefusingCo
         asio::ip::tcp::acceptor a(ioc, {asio::ip::make_address("127.0.0.1"), 0});
         dead = a.local_endpoint().port();
     }
-    ChildServer p({}, {{"API_PORT", "0"},
-                       {"API_HOST", "127.0.0.1"},
-                       {"API_SECRET_KEY", "hardening-process-key-01"},
-                       {"IO_THREADS", "2"},
-                       {"SHUTDOWN_GRACE_SECONDS", "5"},
-                       {"CLOUDWATCH_ENABLED", "true"},
-                       {"CLOUDWATCH_ENDPOINT", "http://127.0.0.1:" + std::to_string(dead)},
-                       {"CLOUDWATCH_INTERVAL_SECONDS", "1"},
-                       {"AWS_REGION", "us-east-1"},
-                       {"AWS_ACCESS_KEY_ID", "test"},
-                       {"AWS_SECRET_ACCESS_KEY", "test"}});
+    ChildServer p({}, CloudWatchServerEnv(dead));
     ASSERT_NE(p.WaitForPort(), 0) << p.Stderr();
     // Rounds to the dead endpoint fail after their retries (each waits its back-off) and the
     // next ones are under way when SIGTERM arrives.
-    ASSERT_TRUE(WaitUntil([&] { return p.Stderr().find("cloudwatch: PutMetricData failed") != std::string::npos; }))
-        << p.Stderr();
-    p.Signal(SIGTERM);
-    EXPECT_EQ(p.Wait(std::chrono::seconds(8)), 0) << p.Stderr();
-    // The components stopped by themselves: the grace-period watchdog did not have to end it.
-    EXPECT_EQ(p.Stderr().find("shutdown still running"), std::string::npos) << p.Stderr();
+    ASSERT_TRUE(WaitUntil([&] {
+        return p.Stderr().find("cloudwatch: PutMetricData failed") != std::string::npos;
+    })) << p.Stderr();
+    ExpectCleanSigtermExit(p);
 }
 
 // The same with the endpoint hung: it completes TCP handshakes (the kernel's backlog) and never
@@ -280,17 +293,7 @@ TEST(HardeningProcessTest, SigtermExitsInTimeWithTheCloudWatchEndpointHung) {
     asio::ip::tcp::acceptor hung(ioc, {asio::ip::make_address("127.0.0.1"), 0});
     hung.listen(64);  // never accepted, never read
     const unsigned short port = hung.local_endpoint().port();
-    ChildServer p({}, {{"API_PORT", "0"},
-                       {"API_HOST", "127.0.0.1"},
-                       {"API_SECRET_KEY", "hardening-process-key-01"},
-                       {"IO_THREADS", "2"},
-                       {"SHUTDOWN_GRACE_SECONDS", "5"},
-                       {"CLOUDWATCH_ENABLED", "true"},
-                       {"CLOUDWATCH_ENDPOINT", "http://127.0.0.1:" + std::to_string(port)},
-                       {"CLOUDWATCH_INTERVAL_SECONDS", "1"},
-                       {"AWS_REGION", "us-east-1"},
-                       {"AWS_ACCESS_KEY_ID", "test"},
-                       {"AWS_SECRET_ACCESS_KEY", "test"}});
+    ChildServer p({}, CloudWatchServerEnv(port));
     ASSERT_NE(p.WaitForPort(), 0) << p.Stderr();
     // Wait until a PutMetricData round has connected; its socket is held open and never read.
     hung.non_blocking(true);
@@ -303,9 +306,7 @@ TEST(HardeningProcessTest, SigtermExitsInTimeWithTheCloudWatchEndpointHung) {
         held.push_back(std::move(s));
         return true;
     })) << p.Stderr();
-    p.Signal(SIGTERM);
-    EXPECT_EQ(p.Wait(std::chrono::seconds(8)), 0) << p.Stderr();
-    EXPECT_EQ(p.Stderr().find("shutdown still running"), std::string::npos) << p.Stderr();
+    ExpectCleanSigtermExit(p);
 }
 
 }  // namespace

@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
-#include <functional>
 #include <string>
 #include <vector>
 
@@ -55,61 +54,54 @@ bool RefusesArn(const HttpResponse& r, const std::string& field) {
     return false;
 }
 
+// Where an endpoint takes the ARN: in the JSON body (with a user id), as the last path segment,
+// or as a query parameter.
+enum class Place { body, path, query };
+
 struct Endpoint {
-    std::string name;
-    std::string field;  // how the endpoint names the ARN in invalidFields
-    std::function<HttpResponse(TestServer&, const std::string&)> call;
+    std::string method;
+    std::string target;  // the path, or the path up to the query parameter's value
+    Place place;
+    std::string field = "stageArn";  // how the endpoint names the ARN in invalidFields
+
+    std::string Name() const { return method + " " + target; }
+
+    HttpResponse Call(TestServer& s, const std::string& arn) const {
+        switch (place) {
+            case Place::body:
+                return s.Post(target, json::object{{"userId", "arn-rule-user"}, {"stageArn", arn}});
+            case Place::path:
+                return s.Get(target + PathSegment(arn));
+            case Place::query:
+                return s.Get(target + Query(arn));
+        }
+        return {};
+    }
 };
 
-std::vector<Endpoint> Endpoints() {
-    auto body = [](const std::string& arn) {
-        return json::object{{"userId", "arn-rule-user"}, {"stageArn", arn}};
-    };
-    return {
-        {"POST /api/viewer/heartbeat", "stageArn",
-         [=](TestServer& s, const std::string& a) {
-             return s.Post("/api/viewer/heartbeat", body(a));
-         }},
-        {"POST /api/viewer/leave", "stageArn",
-         [=](TestServer& s, const std::string& a) { return s.Post("/api/viewer/leave", body(a)); }},
-        {"POST /api/token/viewer", "stageArn",
-         [=](TestServer& s, const std::string& a) { return s.Post("/api/token/viewer", body(a)); }},
-        {"GET /api/stage/:stageArn", "stageArn",
-         [](TestServer& s, const std::string& a) { return s.Get("/api/stage/" + PathSegment(a)); }},
-        {"GET /api/stage/replication/status/:stageArn", "stageArn",
-         [](TestServer& s, const std::string& a) {
-             return s.Get("/api/stage/replication/status/" + PathSegment(a));
-         }},
-        {"GET /api/viewer/list/:stageArn", "stageArn",
-         [](TestServer& s, const std::string& a) {
-             return s.Get("/api/viewer/list/" + PathSegment(a));
-         }},
-        {"GET /api/viewer/stats/:stageArn", "stageArn",
-         [](TestServer& s, const std::string& a) {
-             return s.Get("/api/viewer/stats/" + PathSegment(a));
-         }},
-        {"GET /api/stats/timeseries?stageArn=", "stageArn",
-         [](TestServer& s, const std::string& a) {
-             return s.Get("/api/stats/timeseries?stageArn=" + Query(a));
-         }},
-        {"GET /api/stats/stages?arn=", "arn",
-         [](TestServer& s, const std::string& a) {
-             return s.Get("/api/stats/stages?arn=" + Query(a));
-         }},
-    };
-}
+const std::vector<Endpoint> kEndpoints = {
+    {"POST", "/api/viewer/heartbeat", Place::body},
+    {"POST", "/api/viewer/leave", Place::body},
+    {"POST", "/api/token/viewer", Place::body},
+    {"GET", "/api/stage/", Place::path},
+    {"GET", "/api/stage/replication/status/", Place::path},
+    {"GET", "/api/viewer/list/", Place::path},
+    {"GET", "/api/viewer/stats/", Place::path},
+    {"GET", "/api/stats/timeseries?stageArn=", Place::query},
+    {"GET", "/api/stats/stages?arn=", Place::query, "arn"},
+};
 
 TEST(StageArnRule, EveryEndpointJudgesTheSameArnTheSameWay) {
     TestServer server;
-    for (const auto& e : Endpoints()) {
+    for (const auto& e : kEndpoints) {
         for (const auto& bad : kMalformed) {
-            auto r = e.call(server, bad);
+            auto r = e.Call(server, bad);
             EXPECT_TRUE(RefusesArn(r, e.field))
-                << e.name << " with " << bad << ": " << r.status << " " << r.body;
+                << e.Name() << " with " << bad << ": " << r.status << " " << r.body;
         }
-        auto r = e.call(server, kUnknownStage);
+        auto r = e.Call(server, kUnknownStage);
         EXPECT_FALSE(r.status == 400u || r.status >= 500u)
-            << e.name << " refused a well-formed ARN: " << r.status << " " << r.body;
+            << e.Name() << " refused a well-formed ARN: " << r.status << " " << r.body;
     }
 }
 
