@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "adapters/hot_store/hot_store_names.hpp"
 #include "adapters/redis/redis_batcher.hpp"
 #include "adapters/redis/redis_hot_store_json.hpp"
 #include "adapters/redis/redis_hot_store_scripts.hpp"
@@ -14,14 +15,6 @@
 namespace ivs::adapters::redis {
 namespace asio = boost::asio;
 namespace json = boost::json;
-using ports::HotSnapshot;
-using ports::PublisherState;
-using ports::ReplicationRecord;
-using ports::SeatRequest;
-using ports::SeatResult;
-using ports::StageRecord;
-using ports::StageState;
-using ports::ViewerSession;
 
 namespace {
 

@@ -17,18 +17,11 @@
 
 #include "adapters/hot_store/memory/compact_id.hpp"
 #include "adapters/hot_store/memory/memory_hot_store.hpp"
+#include "adapters/hot_store/hot_store_names.hpp"
 
 namespace ivs::adapters::memory_detail {
 
 namespace bi = boost::intrusive;
-using ports::HotSnapshot;
-using ports::PublisherState;
-using ports::ReplicationRecord;
-using ports::SeatRequest;
-using ports::SeatResult;
-using ports::StageRecord;
-using ports::StageState;
-using ports::ViewerSession;
 using Rep = SystemTime::duration::rep;
 template <typename T>
 using Async = ports::HotStore::Async<T>;
