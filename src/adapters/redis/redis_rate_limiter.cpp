@@ -5,6 +5,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 #include <utility>
 
@@ -45,7 +46,8 @@ class RedisRateLimiter final : public ports::RateLimiter {
         const std::int64_t window_ms = std::max<std::int64_t>(1, window.count());
         const auto now = std::chrono::steady_clock::now();
         std::int64_t take = 1;
-        auto executor = co_await boost::asio::this_coro::executor;
+        std::int64_t background = 0;  // hits to send without waiting (none: decide by Redis)
+        std::optional<ports::RateDecision> local;
         {
             std::lock_guard lock(state_->mu);
             Caller& c = state_->Track(key, now, window);
@@ -55,21 +57,26 @@ class RedisRateLimiter final : public ports::RateLimiter {
                 // Far from the limit the request never waits for Redis: the hits are sent in
                 // the background, one sync per caller at a time, so a slow or hung Redis
                 // cannot hold up requests it does not decide.
+                local = Decide(limit, estimate, c.window_end - now);
                 if (now - c.last_sync >= kSyncInterval && !c.syncing) {
                     c.syncing = true;
                     c.last_sync = now;
-                    boost::asio::co_spawn(executor,
-                                          Sync(state_, key, std::exchange(c.pending, 0), window_ms),
-                                          boost::asio::detached);
+                    background = std::exchange(c.pending, 0);
                 }
-                co_return Decide(limit, estimate, c.window_end - now);
+            } else {
+                take = std::exchange(c.pending, 0);
+                c.last_sync = now;
             }
-            take = std::exchange(c.pending, 0);
-            c.last_sync = now;
         }
-        auto count = co_await Send(*state_, key, take, window_ms);
-        if (!count) co_return count.error();
-        co_return Decide(limit, *count, state_->WindowLeft(key));
+        // Spawned outside the lock: the sync may run inline up to its first suspension.
+        if (background > 0) {
+            boost::asio::co_spawn(co_await boost::asio::this_coro::executor,
+                                  Sync(state_, key, background, window_ms), boost::asio::detached);
+        }
+        if (local) co_return *local;
+        auto counted = co_await Send(*state_, key, take, window_ms);
+        if (!counted) co_return counted.error();
+        co_return Decide(limit, counted->count, counted->left);
     }
 
   private:
@@ -103,20 +110,18 @@ class RedisRateLimiter final : public ports::RateLimiter {
             }
             return c;
         }
-
-        std::chrono::steady_clock::duration WindowLeft(const std::string& key) {
-            std::lock_guard lock(mu);
-            auto it = callers.find(key);
-            if (it == callers.end()) return std::chrono::milliseconds(0);
-            return it->second.window_end - std::chrono::steady_clock::now();
-        }
     };
 
-    // Adds `take` hits to the caller's counter in Redis; returns the count the caller is
-    // judged by (Redis's, or the local estimate when that is higher).
-    static boost::asio::awaitable<Result<std::int64_t>> Send(State& state, const std::string& key,
-                                                             std::int64_t take,
-                                                             std::int64_t window_ms) {
+    // What a caller is judged by after a sync: Redis's count (or the local estimate when that
+    // is higher) and the time left in the window.
+    struct Counted {
+        std::int64_t count = 0;
+        std::chrono::steady_clock::duration left{};
+    };
+
+    // Adds `take` hits to the caller's counter in Redis.
+    static boost::asio::awaitable<Result<Counted>> Send(State& state, const std::string& key,
+                                                        std::int64_t take, std::int64_t window_ms) {
         std::vector<std::string> keys{state.client->KeyPrefix() + "ratelimit:{" + key + "}"};
         std::vector<std::string> args{std::to_string(take), std::to_string(window_ms)};
         auto r = co_await state.client->Eval(HitScript(), std::move(keys), std::move(args));
@@ -131,7 +136,7 @@ class RedisRateLimiter final : public ports::RateLimiter {
         Caller& c = state.Track(key, now, std::chrono::milliseconds(window_ms));
         c.global = std::max(c.global, count);
         c.window_end = now + std::chrono::milliseconds(ttl_ms);
-        co_return std::max(count, c.global + c.pending);
+        co_return Counted{std::max(count, c.global + c.pending), c.window_end - now};
     }
 
     // A background sync: hits Redis did not take are counted again locally.
