@@ -25,18 +25,6 @@ void PeriodicTask::Spawn(std::function<void()> keep_alive) {
     running_ = true;
     auto on_exit = [self = shared_from_this(),
                     keep_alive = std::move(keep_alive)](std::exception_ptr e) {
-        if (e && self->stopping_ && self->options_.cancel_after_stop_wait) {
-            try {
-                std::rethrow_exception(e);
-            } catch (const boost::system::system_error& error) {
-                if (error.code() == asio::error::operation_aborted) {
-                    spdlog::warn("{}: the step still running at stop was cancelled",
-                                 self->options_.name);
-                    e = nullptr;
-                }
-            } catch (...) {
-            }
-        }
         LoopExited(self->running_, self->options_.name, e);
     };
     asio::co_spawn(
@@ -95,7 +83,14 @@ asio::awaitable<void> PeriodicTask::Loop() {
         }
         if (stopping_ && !options_.step_on_stop) break;
         triggered_ = false;
-        wait = co_await RunStep();
+        try {
+            wait = co_await RunStep();
+        } catch (const boost::system::system_error& e) {
+            // Stop cancelled a step that outlived its stop wait (cancel_after_stop_wait).
+            if (!stopping_ || e.code() != asio::error::operation_aborted) throw;
+            spdlog::warn("{}: the step still running at stop was cancelled", options_.name);
+            co_return;
+        }
     }
 }
 
