@@ -1,6 +1,7 @@
 #include "app/app.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
@@ -48,14 +49,29 @@ std::string DescribeModes(const Config& c, std::string_view verb) {
         c.ResolvedIoThreads());
 }
 
+// One of the I/O threads beside the main one: an io_context of its own, where the listener
+// places a share of the connections. Kept running while idle until the app stops.
+struct Lane {
+    asio::io_context ioc{1};
+    asio::executor_work_guard<asio::io_context::executor_type> guard{ioc.get_executor()};
+};
+
 struct App::Impl {
     Impl(Config c, Clock& clock, RandomSource& random)
-        : config(std::move(c)), clock(clock), random(random), ioc(config.ResolvedIoThreads()) {}
+        : config(std::move(c)), clock(clock), random(random), ioc(1) {
+        for (int i = 1; i < config.ResolvedIoThreads(); ++i) {
+            lanes.push_back(std::make_unique<Lane>());
+        }
+    }
 
     Config config;
     Clock& clock;
     RandomSource& random;
+    // The main I/O thread runs `ioc`: background jobs, store clients and a share of the
+    // connections. Each further I/O thread runs one lane, which holds only connections; a
+    // request is served start to finish on its connection's thread.
     asio::io_context ioc;
+    std::vector<std::unique_ptr<Lane>> lanes;
     std::unique_ptr<http::Router> router;
     std::unique_ptr<AppContext> ctx;
     std::unique_ptr<http::Pipeline> pipeline;
@@ -128,7 +144,29 @@ struct App::Impl {
         }
         pipeline = std::make_unique<http::Pipeline>(PipelineOptionsOf(config), *router, *ctx->auth,
                                                     *ctx->rate_limiter, std::move(observer));
-        server = std::make_unique<http::Server>(ioc, ServerOptionsOf(config), *pipeline, ctx->upgrades);
+        http::ConnectionLanes executors{ioc.get_executor()};
+        for (auto& lane : lanes) executors.push_back(lane->ioc.get_executor());
+        server = std::make_unique<http::Server>(ioc, ServerOptionsOf(config), *pipeline,
+                                                ctx->upgrades, std::move(executors));
+    }
+
+    // The main thread's loop: when it ends (shutdown complete), the lanes end too.
+    void RunMain() {
+        ioc.run();
+        for (auto& lane : lanes) {
+            lane->guard.reset();
+            lane->ioc.stop();
+        }
+    }
+
+    // Starts one thread per lane, and the main loop on a thread of its own unless the caller
+    // runs it.
+    void StartThreads(bool main_in_background) {
+        std::lock_guard lock(threads_mu);
+        for (auto& lane : lanes) {
+            threads.emplace_back([l = lane.get()] { l->ioc.run(); });
+        }
+        if (main_in_background) threads.emplace_back([this] { RunMain(); });
     }
 
     void BeginShutdown() {
@@ -221,12 +259,8 @@ const http::Router& App::Routes() const { return *impl_->router; }
 std::shared_ptr<emulator::Emulator> App::Emulator() const { return impl_->ctx->ivs_emulator; }
 
 void App::Run() {
-    int n = impl_->config.ResolvedIoThreads();
-    {
-        std::lock_guard lock(impl_->threads_mu);
-        for (int i = 1; i < n; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
-    }
-    impl_->ioc.run();
+    impl_->StartThreads(false);
+    impl_->RunMain();
     std::lock_guard lock(impl_->threads_mu);
     for (auto& t : impl_->threads) {
         if (t.joinable()) t.join();
@@ -234,11 +268,7 @@ void App::Run() {
     impl_->threads.clear();
 }
 
-void App::RunInBackground() {
-    int n = impl_->config.ResolvedIoThreads();
-    std::lock_guard lock(impl_->threads_mu);
-    for (int i = 0; i < n; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
-}
+void App::RunInBackground() { impl_->StartThreads(true); }
 
 void App::Shutdown() {
     asio::post(impl_->ioc, [this] { impl_->BeginShutdown(); });

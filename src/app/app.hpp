@@ -40,7 +40,8 @@ public:
     // The embedded IVS emulator, or null with the AWS backend. For in-process tests.
     std::shared_ptr<emulator::Emulator> Emulator() const;
 
-    // Runs the I/O threads until shutdown completes (the caller's thread is one of them).
+    // Runs the I/O threads until shutdown completes (the caller's thread runs the main one;
+    // each further thread serves a share of the connections).
     void Run();
     // Starts the I/O threads in the background (tests).
     void RunInBackground();

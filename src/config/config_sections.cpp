@@ -63,7 +63,8 @@ void ReadServer(Reader& r, Config& c) {
                  "Environment name; \"development\" allows SKIP_AUTH and an open dashboard");
     c.api_host = r.String("API_HOST", "0.0.0.0", "Address the HTTP server binds to");
     c.api_port = r.Int("API_PORT", 3000, 0, 65535, "HTTP port (0 picks a free port)");
-    c.io_threads = r.Int("IO_THREADS", 0, 0, 256, "I/O threads; 0 means one per core");
+    c.io_threads = r.Int("IO_THREADS", 0, 0, 256,
+                         "I/O threads, each serving a share of the connections; 0 means one per core");
     c.max_body_bytes = static_cast<std::size_t>(
         r.Int("MAX_BODY_BYTES", 65536, 1024, 64 * 1024 * 1024,
               "Largest accepted request body in bytes; larger bodies get 413"));

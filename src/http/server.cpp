@@ -68,6 +68,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     tcp::acceptor acceptor;
     std::atomic<bool> stopping{false};
     UpgradeHandlers upgrades;  // set at construction, read only
+    ConnectionLanes lanes;     // set at construction, read only
+    std::atomic<std::size_t> next_lane{0};
     // The pipeline's shared headers, serialized once: spliced into every reply's header.
     const std::string shared_lines;
 
@@ -82,7 +84,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         asio::steady_timer pause(acceptor.get_executor());
         std::chrono::milliseconds backoff{0};
         while (!stopping) {
-            auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), kTuple);
+            auto [ec, socket] = co_await acceptor.async_accept(NextExecutor(), kTuple);
             if (ec) {
                 if (stopping || ec == asio::error::operation_aborted) break;
                 // Out of descriptors (or memory) the same accept fails again at once: pause,
@@ -111,6 +113,11 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
             auto exec = socket.get_executor();
             asio::co_spawn(exec, self->Serve(std::move(socket), admission), asio::detached);
         }
+    }
+
+    asio::any_io_executor NextExecutor() {
+        if (lanes.empty()) return asio::make_strand(ioc);
+        return lanes[next_lane.fetch_add(1, std::memory_order_relaxed) % lanes.size()];
     }
 
     void OnAcceptError(const boost::system::error_code& ec) {
@@ -321,9 +328,10 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 };
 
 Server::Server(asio::io_context& ioc, ServerOptions options, Pipeline& pipeline,
-               UpgradeHandlers upgrades)
+               UpgradeHandlers upgrades, ConnectionLanes lanes)
     : impl_(std::make_shared<Impl>(ioc, std::move(options), pipeline)) {
     impl_->upgrades = std::move(upgrades);
+    impl_->lanes = std::move(lanes);
 }
 
 Server::~Server() = default;

@@ -214,6 +214,25 @@ TEST_F(FoundationTest, KeepAliveServesSeveralRequestsOnOneConnection) {
     EXPECT_TRUE(c.ClosedByServer());
 }
 
+// Connections are dealt over the I/O threads: every connection is served, request after
+// request, and stopping the app with idle connections on every thread closes them all.
+TEST(FoundationIoThreadsTest, ConnectionsOnEveryIoThreadAreServedAndClosedAtStop) {
+    TestServer s(Environment{{"IO_THREADS", "4"}});
+    std::vector<std::unique_ptr<RawConnection>> conns;
+    for (int i = 0; i < 12; ++i) conns.push_back(std::make_unique<RawConnection>(s.port()));
+    for (int round = 0; round < 2; ++round) {
+        for (std::size_t i = 0; i < conns.size(); ++i) {
+            conns[i]->Send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n");
+            HttpResponse r = conns[i]->Read();
+            EXPECT_EQ(r.status, 200u) << "connection " << i << ", round " << round;
+        }
+    }
+    s.Stop();
+    for (std::size_t i = 0; i < conns.size(); ++i) {
+        EXPECT_TRUE(conns[i]->ClosedByServer()) << "connection " << i << " left open at stop";
+    }
+}
+
 TEST_F(FoundationTest, GarbageRequestLineGetsA400AndClose) {
     RawConnection c(server_->port());
     c.Send("THIS IS NOT HTTP\r\n\r\n");
