@@ -9,15 +9,19 @@
 
 namespace ivs::http {
 
-Reply EnvelopeOk(boost::json::value data, HttpStatus status, std::string message) {
-    // The envelope is written as text around the serialized data: the same bytes as an object
-    // {"success","data","timestamp","message"?} serialized whole, without building it.
+namespace {
+
+// The envelope is written as text around the data, which `write_data` appends: the same bytes
+// as an object {"success","data","timestamp","message"?} serialized whole, without building it.
+template <class WriteData>
+Reply Envelope(HttpStatus status, std::string_view message, std::size_t size_hint,
+               WriteData&& write_data) {
     Reply r;
     r.status = status;
     std::string& out = r.body;
-    out.reserve(256 + message.size());
+    out.reserve(size_hint + 96 + message.size());
     out.append(R"({"success":true,"data":)");
-    AppendJson(out, data);  // straight into the body: no separate payload string to copy
+    write_data(out);  // straight into the body: no separate payload string to copy
     out.append(R"(,"timestamp":")");
     out.append(FormatIso8601Millis(std::chrono::system_clock::now())).push_back('"');
     if (!message.empty()) {
@@ -25,6 +29,17 @@ Reply EnvelopeOk(boost::json::value data, HttpStatus status, std::string message
     }
     out.push_back('}');
     return r;
+}
+
+}  // namespace
+
+Reply EnvelopeOk(boost::json::value data, HttpStatus status, std::string message) {
+    return Envelope(status, message, 160, [&](std::string& out) { AppendJson(out, data); });
+}
+
+Reply EnvelopeOkText(std::string_view data_json, HttpStatus status) {
+    return Envelope(status, {}, data_json.size(),
+                    [&](std::string& out) { out.append(data_json); });
 }
 
 Reply EnvelopeError(const Error& error) {

@@ -79,35 +79,69 @@ private:
     std::atomic<double> limit_;
 };
 
-json::object MemoryFields(const json::storage_ptr& sp) {
+void AppendNumber(std::string& out, double n) { AppendJson(out, json::value(n)); }
+
+// A JSON string literal of `s`, for the answer's fixed texts (written once, at registration).
+std::string Quoted(std::string_view s) { return SerializeJson(json::string(s)); }
+
+// The deployment facts the health answers repeat on every call, as JSON literals.
+struct FixedHealthText {
+    explicit FixedHealthText(const SystemOptions& o)
+        : environment(Quoted(o.node_env)), version(Quoted(IVS_VERSION)),
+          region(Quoted(o.aws_region)) {}
+    std::string environment;
+    std::string version;
+    std::string region;
+};
+
+// What one health answer says beyond the fixed facts. `more_services` and `more_fields` are
+// JSON members, each starting with a comma, added to "services" and to the top level.
+struct HealthText {
+    std::string_view status = "healthy";
+    std::string_view redis;  // "connected", "disconnected" or "not configured"
+    std::string more_services;
+    std::string more_fields;
+};
+
+// The fields the Node server's health answers carry, shared by /health and /api/health,
+// written as JSON text: /health is polled by load balancers and monitors, so no JSON tree is
+// built for it.
+std::string CompatFields(const SystemOptions& config, const FixedHealthText& fixed,
+                         const HealthFacts& facts, const HealthText& h) {
     static MemorySampler sampler;
     const auto [rss, limit] = sampler.RssAndLimit();
-    return json::object({{"used", std::llround(rss)},
-                         {"total", std::llround(limit)},
-                         {"unit", "MB"},
-                         {"rss", std::round(rss * 10) / 10}},
-                        sp);
-}
-
-// The fields the Node server's health answers carry, shared by /health and /api/health.
-// `redis` is the Redis state to report ("connected", "disconnected" or "not configured").
-json::object CompatFields(const SystemOptions& config, const HealthFacts& facts, std::string redis,
-                          const json::storage_ptr& sp = {}) {
     const bool stage = facts.stage_configured ? facts.stage_configured()
                                               : config.master_stage_configured;
-    return json::object(
-        {{"status", "healthy"},
-         {"uptime", UptimeSeconds()},
-         {"environment", config.node_env},
-         {"version", IVS_VERSION},
-         {"services",
-          {{"redis", std::move(redis)},
-           {"aws", {{"region", config.aws_region}, {"stageConfigured", stage}}}}},
-         {"memory", MemoryFields(sp)}},
-        sp);
+    std::string out;
+    out.reserve(320 + h.more_services.size() + h.more_fields.size());
+    out.append(R"({"status":")").append(h.status).append(R"(","uptime":)");
+    AppendNumber(out, UptimeSeconds());
+    out.append(R"(,"environment":)").append(fixed.environment);
+    out.append(R"(,"version":)").append(fixed.version);
+    out.append(R"(,"services":{"redis":")").append(h.redis);
+    out.append(R"(","aws":{"region":)").append(fixed.region);
+    out.append(R"(,"stageConfigured":)").append(stage ? "true" : "false").append("}");
+    out.append(h.more_services);
+    out.append(R"(},"memory":{"used":)");
+    AppendJson(out, json::value(std::llround(rss)));
+    out.append(R"(,"total":)");
+    AppendJson(out, json::value(std::llround(limit)));
+    out.append(R"(,"unit":"MB","rss":)");
+    AppendNumber(out, std::round(rss * 10) / 10);
+    out.append("}");
+    out.append(h.more_fields);
+    out.append("}");
+    return out;
 }
 
-std::string LastKnownRedis(const HealthFacts& facts) {
+// Appends `,"key":value` (a member of an object being written as text).
+void AppendMember(std::string& out, std::string_view key, const json::value& value) {
+    out.push_back(',');
+    out.append(Quoted(key)).push_back(':');
+    AppendJson(out, value);
+}
+
+std::string_view LastKnownRedis(const HealthFacts& facts) {
     if (!facts.redis_connected) return "not configured";
     return facts.redis_connected() ? "connected" : "disconnected";
 }
@@ -212,12 +246,13 @@ void RegisterSystemRoutes(Router& router, SystemOptions options,
 
     auto shared_facts = std::make_shared<const HealthFacts>(std::move(facts));
     auto shared_config = std::make_shared<const SystemOptions>(std::move(options));
+    auto fixed = std::make_shared<const FixedHealthText>(*shared_config);
     router.Add(
         Verb::get, "/health",
-        [shared_facts, shared_config](RequestContext&) -> asio::awaitable<Reply> {
-            JsonScratch scratch;
-            co_return EnvelopeOk(CompatFields(*shared_config, *shared_facts,
-                                              LastKnownRedis(*shared_facts), scratch.storage()));
+        [shared_facts, shared_config, fixed](RequestContext&) -> asio::awaitable<Reply> {
+            HealthText h;
+            h.redis = LastKnownRedis(*shared_facts);
+            co_return EnvelopeOkText(CompatFields(*shared_config, *fixed, *shared_facts, h));
         },
         {Access::open, false, "Liveness: answers while the process serves, no dependency calls"});
 
@@ -228,10 +263,10 @@ void RegisterSystemRoutes(Router& router, SystemOptions options,
     }
     router.Add(
         Verb::get, "/api/health",
-        [shared_checks, states, shared_facts,
-         shared_config](RequestContext&) -> asio::awaitable<Reply> {
-            json::object data = CompatFields(*shared_config, *shared_facts, "not configured");
-            json::object& services = data["services"].as_object();
+        [shared_checks, states, shared_facts, shared_config,
+         fixed](RequestContext&) -> asio::awaitable<Reply> {
+            HealthText h;
+            h.redis = "not configured";
             bool all_up = true;
             std::vector<ProbeOutcome> outcomes = co_await RunAll(shared_checks, states);
             for (std::size_t i = 0; i < shared_checks->size(); ++i) {
@@ -242,21 +277,21 @@ void RegisterSystemRoutes(Router& router, SystemOptions options,
                                {"latencyMs", std::round(out.ms * 100) / 100}};
                 if (!out.up) s["error"] = out.error;
                 all_up = all_up && out.up;
-                if (check.adapter == "redis") {
-                    services.insert_or_assign("redis", out.up ? "connected" : "disconnected");
-                }
-                services[check.name] = std::move(s);
+                if (check.adapter == "redis") h.redis = out.up ? "connected" : "disconnected";
+                AppendMember(h.more_services, check.name, s);
             }
-            if (!all_up) data["status"] = "unhealthy";
+            if (!all_up) h.status = "unhealthy";
             if (shared_facts->extra_data) {
-                json::object extra = shared_facts->extra_data();
-                for (auto& [k, v] : extra) data[k] = v;
+                for (const auto& [k, v] : shared_facts->extra_data()) {
+                    AppendMember(h.more_fields, k, v);
+                }
             }
-            if (all_up) co_return EnvelopeOk(std::move(data));
+            std::string data = CompatFields(*shared_config, *fixed, *shared_facts, h);
+            if (all_up) co_return EnvelopeOkText(data);
             Reply r = EnvelopeError(Error(Errc::unavailable, "A dependency is down"));
             // Same body as the healthy answer, so monitors can read which part failed.
             json::value doc = json::parse(r.body);
-            doc.as_object()["data"] = std::move(data);
+            doc.as_object()["data"] = json::parse(data);
             r.body = SerializeJson(doc);
             co_return r;
         },
