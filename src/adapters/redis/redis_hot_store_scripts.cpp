@@ -151,7 +151,9 @@ return {'ok', outcome, live_count(target, cutoff), pack(s), ended}
 }
 
 // ARGV: P, then (uid, stage, sid, now, cutoff) for each heartbeat of the batch.
-// Returns one reply per heartbeat: {'ok', session} or {'not_found'}.
+// Returns one reply per heartbeat: '' when there is no such live session, else its
+// "sid pid joined hb" (space-separated; pid may be empty). One string rather than a nested
+// array: the batch runs many, and Redis encodes and the server decodes a quarter of the values.
 const RedisScript& Heartbeat() {
     static const RedisScript s = Make(R"lua(
 local out = {}
@@ -162,7 +164,7 @@ for b = 2, #ARGV - 4, 5 do
   local f = redis.call('HMGET', uk, 'sid', 'stage', 'hb', 'pid', 'joined')
   local hb = tonumber(f[3])
   if not f[1] or f[2] ~= stage or not hb or hb < cutoff or (sid ~= '' and sid ~= f[1]) then
-    out[#out + 1] = {'not_found'}
+    out[#out + 1] = ''
   else
     if tonumber(now) > hb then
       f[3] = now
@@ -170,7 +172,7 @@ for b = 2, #ARGV - 4, 5 do
       redis.call('ZADD', skey(stage, 'seats'), now, uid)
       -- The expiry set is left alone: ExpireSessions moves a live session's entry forward.
     end
-    out[#out + 1] = {'ok', {f[1], uid, stage, f[4] or '', f[5], f[3]}}
+    out[#out + 1] = f[1] .. ' ' .. (f[4] or '') .. ' ' .. f[5] .. ' ' .. f[3]
   end
 end
 return out
