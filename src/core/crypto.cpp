@@ -25,9 +25,18 @@ const EVP_MD* Sha256Md() {
 }  // namespace
 
 std::string Sha256(std::string_view data) {
+    // One digest context per thread, reused: every API-key request hashes the key it presents,
+    // and a context made and freed per call costs more than the hash of a short key.
+    struct Context {
+        EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+        ~Context() { EVP_MD_CTX_free(ctx); }
+    };
+    thread_local Context local;
     unsigned char md[SHA256_DIGEST_LENGTH];
-    if (EVP_Digest(data.data(), data.size(), md, nullptr, Sha256Md(), nullptr) != 1) {
-        throw std::runtime_error("EVP_Digest failed");
+    if (local.ctx == nullptr || EVP_DigestInit_ex2(local.ctx, Sha256Md(), nullptr) != 1 ||
+        EVP_DigestUpdate(local.ctx, data.data(), data.size()) != 1 ||
+        EVP_DigestFinal_ex(local.ctx, md, nullptr) != 1) {
+        throw std::runtime_error("SHA-256 digest failed");
     }
     return std::string(reinterpret_cast<char*>(md), sizeof md);
 }
