@@ -56,7 +56,9 @@ std::string FormatIso8601Millis(SystemTime t) {
                       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
         cached_secs = secs;
     }
-    std::string out(cached);
+    std::string out;
+    out.reserve(24);  // "YYYY-MM-DDTHH:MM:SS.mmmZ": one allocation
+    out.append(cached);
     const char millis[] = {'.', static_cast<char>('0' + frac / 100),
                            static_cast<char>('0' + frac / 10 % 10), static_cast<char>('0' + frac % 10),
                            'Z'};
