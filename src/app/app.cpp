@@ -21,6 +21,7 @@
 #include "app/secrets.hpp"
 #include "core/random.hpp"
 #include "core/clock.hpp"
+#include "core/lane.hpp"
 #include "domain/stages/stage_registry.hpp"
 #include "http/auth.hpp"
 #include "http/handlers/system_handlers.hpp"
@@ -121,6 +122,7 @@ struct App::Impl {
         router = std::make_unique<http::Router>();
         ctx = std::make_unique<AppContext>(
             AppContext{config, ioc, clock, *router, config.instance_id});
+        for (auto& lane : lanes) ctx->lanes.push_back(&lane->ioc);
         ctx->rate_limiter = http::MakeMemoryRateLimiter(ctx->clock);
         ctx->event_bus = adapters::MakeLocalEventBus();
         ctx->leadership = adapters::MakeLocalLeadership(config.instance_id);
@@ -163,8 +165,12 @@ struct App::Impl {
     // runs it.
     void StartThreads(bool main_in_background) {
         std::lock_guard lock(threads_mu);
+        int index = 0;
         for (auto& lane : lanes) {
-            threads.emplace_back([l = lane.get()] { l->ioc.run(); });
+            threads.emplace_back([l = lane.get(), i = ++index] {
+                SetCurrentLane(i);
+                l->ioc.run();
+            });
         }
         if (main_in_background) threads.emplace_back([this] { RunMain(); });
     }

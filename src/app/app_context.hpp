@@ -59,6 +59,9 @@ struct AppContext {
     Clock& clock;
     http::Router& router;
     std::string instance_id;
+    // The further I/O threads' loops (lanes 1..n-1; lane 0 is `ioc`), for components that keep
+    // one connection per I/O thread.
+    std::vector<boost::asio::io_context*> lanes;
 
     // API keys and viewer session tokens (made by the audience step, which signs the tokens).
     std::unique_ptr<http::Authenticator> auth;

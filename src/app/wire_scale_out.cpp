@@ -29,7 +29,18 @@ void WireScaleOut(AppContext& ctx) {
                  ctx.config.redis_connections, ctx.instance_id);
     ctx.redis = client;
 
-    std::shared_ptr<ports::HotStore> hot = redis::MakeRedisHotStore(client);
+    // Each further I/O thread gets a connection of its own for heartbeats.
+    std::vector<std::shared_ptr<redis::RedisClient>> lane_clients;
+    for (asio::io_context* lane : ctx.lanes) {
+        redis::RedisOptions options = RedisOptionsOf(ctx.config);
+        options.connections = 1;
+        lane_clients.push_back(redis::MakeRedisClient(*lane, options));
+    }
+    ctx.on_stop.push_back([lane_clients]() -> asio::awaitable<void> {
+        for (const auto& c : lane_clients) c->Stop();
+        co_return;
+    });
+    std::shared_ptr<ports::HotStore> hot = redis::MakeRedisHotStore(client, lane_clients);
     ctx.hot_store = hot;
     ctx.health_checks.push_back({"hotStore", "redis", [hot]() -> asio::awaitable<Status> {
                                      co_return co_await hot->Ping();
@@ -53,10 +64,15 @@ void WireScaleOut(AppContext& ctx) {
                       .Gauges("ivs_session_events_pending",
                               "Session events waiting for their outbox", {"outbox"})
                       .WithLabels({"redis_stream"});
-    ctx.metric_collectors.push_back([client, stream, &ready, &local] {
-        const int up = client->ReadyConnections();
+    ctx.metric_collectors.push_back([client, lane_clients, stream, &ready, &local] {
+        int up = client->ReadyConnections();
+        int all = client->Options().connections;
+        for (const auto& c : lane_clients) {
+            up += c->ReadyConnections();
+            all += c->Options().connections;
+        }
         ready.WithLabels({"ready"}).Set(up);
-        ready.WithLabels({"down"}).Set(client->Options().connections - up);
+        ready.WithLabels({"down"}).Set(all - up);
         local.Set(static_cast<double>(stream->QueuedLocally()));
     });
 

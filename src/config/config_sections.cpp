@@ -136,7 +136,9 @@ void ReadRedis(Reader& r, Config& c) {
     c.redis_command_timeout_ms =
         r.Int("REDIS_COMMAND_TIMEOUT_MS", 2000, 10, 60000, "Deadline of one Redis command");
     c.redis_connections =
-        r.Int("REDIS_CONNECTIONS", 2, 1, 64, "Pipelined Redis connections per instance");
+        r.Int("REDIS_CONNECTIONS", 2, 1, 64,
+              "Pipelined Redis connections per instance, shared by all requests; each further "
+              "I/O thread (IO_THREADS) adds one of its own for heartbeats");
 }
 
 void ReadPostgres(Reader& r, Config& c) {

@@ -198,9 +198,12 @@ TEST(ScaleOutProcess, RedisOutageUnderLoadFailsFastRecoversAndLosesNoHistory) {
         return server.Post("/api/token/viewer", {{"userId", "first"}}).status == 200;
     })) << server.Log();
 
-    EXPECT_NE(TryHttpCall(server.port(), "GET", "/metrics")
-                  .body.find("\nivs_redis_connections{state=\"ready\"} 2\n"),
-              std::string::npos);
+    // Every connection is up: the shared ones and each further I/O thread's own.
+    EXPECT_TRUE(WaitUntil([&] {
+        const std::string metrics = TryHttpCall(server.port(), "GET", "/metrics").body;
+        return metrics.find("\nivs_redis_connections{state=\"down\"} 0\n") != std::string::npos &&
+               metrics.find("\nivs_redis_connections{state=\"ready\"} 0\n") == std::string::npos;
+    }));
     ViewerLoad load(server, 4, 8);
     auto ok_answers = [&] { return load.Statuses()[200]; };
     ASSERT_TRUE(WaitUntil([&] { return ok_answers() >= 200; }, std::chrono::seconds(30)));
@@ -265,6 +268,52 @@ TEST(ScaleOutProcess, RedisOutageUnderLoadFailsFastRecoversAndLosesNoHistory) {
         << server.Log();
     EXPECT_EQ(server.Sql("SELECT COUNT(*) - COUNT(DISTINCT session_id) FROM viewer_sessions"),
               "0\n");
+}
+
+// Each further I/O thread sends its heartbeats on a Redis connection of its own: heartbeats
+// on connections of every thread are answered, /metrics counts every connection, and after a
+// Redis outage each thread's heartbeats come back by themselves.
+TEST(ScaleOutProcess, HeartbeatsOnEveryIoThreadUseTheirOwnConnectionAndRecover) {
+    IVS_REQUIRE_HARNESS("IVS_TEST_BINARY");
+    PrivateRedis redis("--appendonly yes --appendfsync always");  // the session survives
+    ServerProcess server(*HarnessEnv("IVS_TEST_BINARY"),
+                         "IO_THREADS=3 REQUIRE_LIVE_PUBLISHER=false RATE_LIMIT_MAX_REQUESTS=1000000"
+                         " SESSION_SECRET=scale-out-test-session-secret-0123456789"
+                         " REDIS_HOST=127.0.0.1 REDIS_PORT=" +
+                             std::to_string(redis.port()));
+    ASSERT_TRUE(server.Ready()) << server.Log();
+    HttpResponse join;
+    ASSERT_TRUE(WaitUntil([&] {
+        join = server.Post("/api/token/viewer", {{"userId", "lanes"}});
+        return join.status == 200;
+    })) << join.body << server.Log();
+    const std::string arn(join.Json().at("data").at("stageArn").as_string());
+    // New connections are placed on the I/O threads in turn: six in a row cover each twice.
+    auto heartbeats = [&] {
+        std::map<unsigned, int> statuses;
+        for (int i = 0; i < 6; ++i) {
+            const boost::json::object body{{"userId", "lanes"}, {"stageArn", arn}};
+            ++statuses[server.Post("/api/viewer/heartbeat", body).status];
+        }
+        return statuses;
+    };
+    EXPECT_TRUE(WaitUntil([&] {
+        return TryHttpCall(server.port(), "GET", "/metrics")
+                   .body.find("\nivs_redis_connections{state=\"ready\"} 4\n") != std::string::npos;
+    })) << "2 shared connections and one for each of the 2 further I/O threads";
+    EXPECT_EQ(heartbeats(), (std::map<unsigned, int>{{200u, 6}}));
+
+    redis.Stop();
+    EXPECT_TRUE(WaitUntil([&] { return heartbeats() == std::map<unsigned, int>{{503u, 6}}; }))
+        << server.Log();
+    ASSERT_TRUE(redis.Start());
+    EXPECT_TRUE(WaitUntil([&] { return heartbeats() == std::map<unsigned, int>{{200u, 6}}; },
+                          std::chrono::seconds(20)))
+        << server.Log();
+    EXPECT_TRUE(WaitUntil([&] {
+        return TryHttpCall(server.port(), "GET", "/metrics")
+                   .body.find("\nivs_redis_connections{state=\"ready\"} 4\n") != std::string::npos;
+    }));
 }
 
 TEST(ScaleOutProcess, InstancesWithoutSessionSecretShareOneThroughRedis) {

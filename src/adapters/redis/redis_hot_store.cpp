@@ -12,6 +12,7 @@
 #include "adapters/redis/redis_hot_store_json.hpp"
 #include "adapters/redis/redis_hot_store_scripts.hpp"
 #include "core/json_fields.hpp"
+#include "core/lane.hpp"
 #include "core/time_format.hpp"
 #include "ports/session_events.hpp"
 
@@ -131,12 +132,20 @@ std::optional<Error> SeatStatusOf(const RedisReply& r, const std::string& reques
 
 class RedisHotStore final : public ports::HotStore {
 public:
-    explicit RedisHotStore(std::shared_ptr<RedisClient> client)
-        : client_(std::move(client)),
-          p_(client_->KeyPrefix()),
-          heartbeats_(client_, scripts::Heartbeat(), {p_},
-                      {.max_batch = 128, .max_in_flight = 1,
-                       .max_queue = client_->Options().max_pending}) {}
+    RedisHotStore(std::shared_ptr<RedisClient> client,
+                  std::vector<std::shared_ptr<RedisClient>> lane_clients)
+        : client_(std::move(client)), p_(client_->KeyPrefix()) {
+        // One heartbeat batch per I/O thread, each on a connection of that thread: a
+        // heartbeat is read, sent to Redis, answered and written without a thread hand-off.
+        lane_clients.insert(lane_clients.begin(), client_);
+        for (auto& c : lane_clients) {
+            auto batch = std::make_unique<ScriptBatcher>(
+                c, scripts::Heartbeat(), std::vector<std::string>{p_},
+                ScriptBatcher::Limits{.max_batch = 128, .max_in_flight = 1,
+                                      .max_queue = c->Options().max_pending});
+            heartbeats_.push_back(LaneBatch{std::move(c), std::move(batch)});
+        }
+    }
 
     Async<SeatResult> Seat(SeatRequest rq) override {
         std::vector<std::string> args{p_,
@@ -175,7 +184,7 @@ public:
                                    SystemTime cutoff) override {
         std::vector<std::string> args{user_id, stage_arn, std::move(session_id), Ms(now),
                                       Ms(cutoff)};
-        auto r = co_await heartbeats_.Call(std::move(args));
+        auto r = co_await HeartbeatBatch().Call(std::move(args));
         if (!r) co_return r.error();
         if (r->type != RedisReply::Type::string) co_return Unexpected();
         if (r->str.empty()) co_return Error(Errc::not_found, "No active session for this viewer");
@@ -425,13 +434,28 @@ private:
     std::shared_ptr<RedisClient> client_;
     std::string p_;
     // Heartbeats are the hot path: concurrent ones share one script run.
-    ScriptBatcher heartbeats_;
+    // This thread's heartbeat batch; the main one while this thread's connection is down
+    // (still connecting at start, or reconnecting).
+    ScriptBatcher& HeartbeatBatch() {
+        const auto lane = static_cast<std::size_t>(CurrentLane());
+        if (lane < heartbeats_.size() && heartbeats_[lane].client->Connected()) {
+            return *heartbeats_[lane].batch;
+        }
+        return *heartbeats_.front().batch;
+    }
+
+    struct LaneBatch {
+        std::shared_ptr<RedisClient> client;
+        std::unique_ptr<ScriptBatcher> batch;
+    };
+    std::vector<LaneBatch> heartbeats_;  // by I/O thread (lane); [0] on `client_`
 };
 
 }  // namespace
 
-std::shared_ptr<ports::HotStore> MakeRedisHotStore(std::shared_ptr<RedisClient> client) {
-    return std::make_shared<RedisHotStore>(std::move(client));
+std::shared_ptr<ports::HotStore> MakeRedisHotStore(
+    std::shared_ptr<RedisClient> client, std::vector<std::shared_ptr<RedisClient>> lane_clients) {
+    return std::make_shared<RedisHotStore>(std::move(client), std::move(lane_clients));
 }
 
 }  // namespace ivs::adapters::redis

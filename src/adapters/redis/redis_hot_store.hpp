@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <vector>
 
 #include "adapters/redis/redis_client.hpp"
 #include "ports/hot_store.hpp"
@@ -30,6 +31,10 @@ namespace ivs::adapters::redis {
 //
 // Thread-safe. Errors: unavailable/timeout when Redis cannot be reached; not_found and
 // stage_full as the port documents.
-std::shared_ptr<ports::HotStore> MakeRedisHotStore(std::shared_ptr<RedisClient> client);
+// `lane_clients`: one client per further I/O thread (lanes 1..n-1), made on that thread's
+// io_context; heartbeats sent from lane i use lane_clients[i - 1] while it is connected.
+std::shared_ptr<ports::HotStore> MakeRedisHotStore(
+    std::shared_ptr<RedisClient> client,
+    std::vector<std::shared_ptr<RedisClient>> lane_clients = {});
 
 }  // namespace ivs::adapters::redis
