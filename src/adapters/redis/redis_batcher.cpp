@@ -2,6 +2,8 @@
 
 #include <iterator>
 
+#include "core/lane.hpp"
+
 namespace ivs::adapters::redis {
 namespace asio = boost::asio;
 
@@ -84,6 +86,23 @@ asio::awaitable<Result<RedisReply>> ScriptBatcher::Lead(std::vector<std::string>
     }
     if (next) next->Resume(Outcome());
     co_return own;
+}
+
+LaneBatchers::LaneBatchers(std::vector<std::shared_ptr<RedisClient>> clients,
+                           const RedisScript& script,
+                           const std::vector<std::string>& leading_args,
+                           ScriptBatcher::Limits limits) {
+    for (auto& c : clients) {
+        limits.max_queue = c->Options().max_pending;
+        auto batch = std::make_unique<ScriptBatcher>(c, script, leading_args, limits);
+        lanes_.push_back(Lane{std::move(c), std::move(batch)});
+    }
+}
+
+ScriptBatcher& LaneBatchers::ForThisThread() {
+    const auto lane = static_cast<std::size_t>(CurrentLane());
+    if (lane < lanes_.size() && lanes_[lane].client->Connected()) return *lanes_[lane].batch;
+    return *lanes_.front().batch;
 }
 
 }  // namespace ivs::adapters::redis

@@ -98,4 +98,23 @@ private:
     std::deque<Waiter> queue_;
 };
 
+// One ScriptBatcher per I/O thread (core/lane.hpp), each on a client made on that thread's
+// io_context: a call is batched and sent on its own thread's connection and resumes there, with
+// no thread hand-off. The first client's batcher (the main thread's) takes the calls of a
+// thread whose own connection is down. `limits.max_queue` is each client's max_pending.
+class LaneBatchers {
+public:
+    LaneBatchers(std::vector<std::shared_ptr<RedisClient>> clients, const RedisScript& script,
+                 const std::vector<std::string>& leading_args, ScriptBatcher::Limits limits);
+
+    ScriptBatcher& ForThisThread();
+
+private:
+    struct Lane {
+        std::shared_ptr<RedisClient> client;
+        std::unique_ptr<ScriptBatcher> batch;
+    };
+    std::vector<Lane> lanes_;
+};
+
 }  // namespace ivs::adapters::redis

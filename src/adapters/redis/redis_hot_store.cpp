@@ -12,7 +12,6 @@
 #include "adapters/redis/redis_hot_store_json.hpp"
 #include "adapters/redis/redis_hot_store_scripts.hpp"
 #include "core/json_fields.hpp"
-#include "core/lane.hpp"
 #include "core/time_format.hpp"
 #include "ports/session_events.hpp"
 
@@ -134,18 +133,10 @@ class RedisHotStore final : public ports::HotStore {
 public:
     RedisHotStore(std::shared_ptr<RedisClient> client,
                   std::vector<std::shared_ptr<RedisClient>> lane_clients)
-        : client_(std::move(client)), p_(client_->KeyPrefix()) {
-        // One heartbeat batch per I/O thread, each on a connection of that thread: a
-        // heartbeat is read, sent to Redis, answered and written without a thread hand-off.
-        lane_clients.insert(lane_clients.begin(), client_);
-        for (auto& c : lane_clients) {
-            auto batch = std::make_unique<ScriptBatcher>(
-                c, scripts::Heartbeat(), std::vector<std::string>{p_},
-                ScriptBatcher::Limits{.max_batch = 128, .max_in_flight = 1,
-                                      .max_queue = c->Options().max_pending});
-            heartbeats_.push_back(LaneBatch{std::move(c), std::move(batch)});
-        }
-    }
+        : client_(std::move(client)),
+          p_(client_->KeyPrefix()),
+          heartbeats_(WithMain(client_, std::move(lane_clients)), scripts::Heartbeat(), {p_},
+                      {.max_batch = 128, .max_in_flight = 1}) {}
 
     Async<SeatResult> Seat(SeatRequest rq) override {
         std::vector<std::string> args{p_,
@@ -184,7 +175,7 @@ public:
                                    SystemTime cutoff) override {
         std::vector<std::string> args{user_id, stage_arn, std::move(session_id), Ms(now),
                                       Ms(cutoff)};
-        auto r = co_await HeartbeatBatch().Call(std::move(args));
+        auto r = co_await heartbeats_.ForThisThread().Call(std::move(args));
         if (!r) co_return r.error();
         if (r->type != RedisReply::Type::string) co_return Unexpected();
         if (r->str.empty()) co_return Error(Errc::not_found, "No active session for this viewer");
@@ -434,21 +425,14 @@ private:
     std::shared_ptr<RedisClient> client_;
     std::string p_;
     // Heartbeats are the hot path: concurrent ones share one script run.
-    // This thread's heartbeat batch; the main one while this thread's connection is down
-    // (still connecting at start, or reconnecting).
-    ScriptBatcher& HeartbeatBatch() {
-        const auto lane = static_cast<std::size_t>(CurrentLane());
-        if (lane < heartbeats_.size() && heartbeats_[lane].client->Connected()) {
-            return *heartbeats_[lane].batch;
-        }
-        return *heartbeats_.front().batch;
+    static std::vector<std::shared_ptr<RedisClient>> WithMain(
+        std::shared_ptr<RedisClient> main, std::vector<std::shared_ptr<RedisClient>> lanes) {
+        lanes.insert(lanes.begin(), std::move(main));
+        return lanes;
     }
 
-    struct LaneBatch {
-        std::shared_ptr<RedisClient> client;
-        std::unique_ptr<ScriptBatcher> batch;
-    };
-    std::vector<LaneBatch> heartbeats_;  // by I/O thread (lane); [0] on `client_`
+    // Heartbeats are batched per I/O thread, on that thread's connection.
+    LaneBatchers heartbeats_;
 };
 
 }  // namespace
