@@ -60,20 +60,7 @@ public:
     ~RedisClientImpl() override { Stop(); }
 
     asio::awaitable<Result<RedisReply>> Execute(std::vector<std::string> args) override {
-        std::string cmd = FormatCommand(args);
-        // Named, not a temporary inside the co_await expression (GCC 12 coroutine temporaries).
-        auto initiation = [conn = Pick(), ex = ex_](auto handler, std::string formatted) {
-            conn->Submit(std::move(formatted), MakeReplyCallback(std::move(handler), ex));
-        };
-        auto result = co_await asio::async_initiate<const asio::use_awaitable_t<>&,
-                                                    void(Result<RedisReply>)>(
-            std::move(initiation), asio::use_awaitable, std::move(cmd));
-        // One stalled connection means a stalled Redis: every connection stops waiting and
-        // fails fast until its probe succeeds.
-        if (!result && result.error().code == Errc::timeout) {
-            for (auto& c : conns_) c->Trip();
-        }
-        co_return result;
+        co_return co_await Send(FormatCommand(args));
     }
 
     asio::awaitable<Result<RedisReply>> Command(std::vector<std::string> args) override {
@@ -91,11 +78,11 @@ public:
         cmd.push_back(std::to_string(keys.size()));
         for (auto& k : keys) cmd.push_back(std::move(k));
         for (auto& a : args) cmd.push_back(std::move(a));
-        auto r = co_await Execute(cmd);
+        auto r = co_await Send(FormatCommand(cmd));
         if (r && r->IsError() && r->str.rfind("NOSCRIPT", 0) == 0) {
             cmd[0] = "EVAL";
             cmd[1] = script.source();
-            r = co_await Execute(std::move(cmd));
+            r = co_await Send(FormatCommand(cmd));
         }
         co_return RejectErrorReply(std::move(r));
     }
@@ -133,6 +120,23 @@ public:
     }
 
 private:
+    // Sends one command, already in RESP, on the next connection.
+    asio::awaitable<Result<RedisReply>> Send(std::string cmd) {
+        // Named, not a temporary inside the co_await expression (GCC 12 coroutine temporaries).
+        auto initiation = [conn = Pick(), ex = ex_](auto handler, std::string formatted) {
+            conn->Submit(std::move(formatted), MakeReplyCallback(std::move(handler), ex));
+        };
+        auto result = co_await asio::async_initiate<const asio::use_awaitable_t<>&,
+                                                    void(Result<RedisReply>)>(
+            std::move(initiation), asio::use_awaitable, std::move(cmd));
+        // One stalled connection means a stalled Redis: every connection stops waiting and
+        // fails fast until its probe succeeds.
+        if (!result && result.error().code == Errc::timeout) {
+            for (auto& c : conns_) c->Trip();
+        }
+        co_return result;
+    }
+
     std::shared_ptr<Connection> Pick() {
         std::size_t start = next_.fetch_add(1, std::memory_order_relaxed);
         for (std::size_t i = 0; i < conns_.size(); ++i) {
