@@ -31,15 +31,11 @@ void WireScaleOut(AppContext& ctx) {
 
     // Each further I/O thread gets a connection of its own for heartbeats.
     std::vector<std::shared_ptr<redis::RedisClient>> lane_clients;
+    redis::RedisOptions lane_options = RedisOptionsOf(ctx.config);
+    lane_options.connections = 1;
     for (asio::io_context* lane : ctx.lanes) {
-        redis::RedisOptions options = RedisOptionsOf(ctx.config);
-        options.connections = 1;
-        lane_clients.push_back(redis::MakeRedisClient(*lane, options));
+        lane_clients.push_back(redis::MakeRedisClient(*lane, lane_options));
     }
-    ctx.on_stop.push_back([lane_clients]() -> asio::awaitable<void> {
-        for (const auto& c : lane_clients) c->Stop();
-        co_return;
-    });
     std::shared_ptr<ports::HotStore> hot = redis::MakeRedisHotStore(client, lane_clients);
     ctx.hot_store = hot;
     ctx.health_checks.push_back({"hotStore", "redis", [hot]() -> asio::awaitable<Status> {
@@ -85,10 +81,11 @@ void WireScaleOut(AppContext& ctx) {
             spdlog::error("scale-out: no history store registered; session events stay in Redis");
         }
     });
-    ctx.on_stop.push_back([client, bus, lead, stream]() -> asio::awaitable<void> {
+    ctx.on_stop.push_back([client, lane_clients, bus, lead, stream]() -> asio::awaitable<void> {
         co_await stream->Stop(std::chrono::seconds(5));
         co_await lead->Stop();
         bus->Stop();
+        for (const auto& c : lane_clients) c->Stop();
         client->Stop();
     });
 }

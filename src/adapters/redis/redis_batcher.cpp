@@ -88,11 +88,13 @@ asio::awaitable<Result<RedisReply>> ScriptBatcher::Lead(std::vector<std::string>
     co_return own;
 }
 
-LaneBatchers::LaneBatchers(std::vector<std::shared_ptr<RedisClient>> clients,
+LaneBatchers::LaneBatchers(std::shared_ptr<RedisClient> main,
+                           std::vector<std::shared_ptr<RedisClient>> lanes,
                            const RedisScript& script,
                            const std::vector<std::string>& leading_args,
                            ScriptBatcher::Limits limits) {
-    for (auto& c : clients) {
+    lanes.insert(lanes.begin(), std::move(main));
+    for (auto& c : lanes) {
         limits.max_queue = c->Options().max_pending;
         auto batch = std::make_unique<ScriptBatcher>(c, script, leading_args, limits);
         lanes_.push_back(Lane{std::move(c), std::move(batch)});
@@ -101,7 +103,9 @@ LaneBatchers::LaneBatchers(std::vector<std::shared_ptr<RedisClient>> clients,
 
 ScriptBatcher& LaneBatchers::ForThisThread() {
     const auto lane = static_cast<std::size_t>(CurrentLane());
-    if (lane < lanes_.size() && lanes_[lane].client->Connected()) return *lanes_[lane].batch;
+    if (lane > 0 && lane < lanes_.size() && lanes_[lane].client->Connected()) {
+        return *lanes_[lane].batch;
+    }
     return *lanes_.front().batch;
 }
 

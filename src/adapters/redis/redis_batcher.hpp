@@ -98,13 +98,15 @@ private:
     std::deque<Waiter> queue_;
 };
 
-// One ScriptBatcher per I/O thread (core/lane.hpp), each on a client made on that thread's
-// io_context: a call is batched and sent on its own thread's connection and resumes there, with
-// no thread hand-off. The first client's batcher (the main thread's) takes the calls of a
-// thread whose own connection is down. `limits.max_queue` is each client's max_pending.
+// One ScriptBatcher per I/O thread (core/lane.hpp): `main` for the main thread (lane 0) and
+// `lanes[i - 1]` for lane i, each a client made on that thread's io_context. A call is batched
+// and sent on its own thread's connection and resumes there, with no thread hand-off; `main`
+// takes the calls of a thread whose own connection is down. `limits.max_queue` is each
+// client's max_pending.
 class LaneBatchers {
 public:
-    LaneBatchers(std::vector<std::shared_ptr<RedisClient>> clients, const RedisScript& script,
+    LaneBatchers(std::shared_ptr<RedisClient> main,
+                 std::vector<std::shared_ptr<RedisClient>> lanes, const RedisScript& script,
                  const std::vector<std::string>& leading_args, ScriptBatcher::Limits limits);
 
     ScriptBatcher& ForThisThread();

@@ -135,7 +135,7 @@ public:
                   std::vector<std::shared_ptr<RedisClient>> lane_clients)
         : client_(std::move(client)),
           p_(client_->KeyPrefix()),
-          heartbeats_(WithMain(client_, std::move(lane_clients)), scripts::Heartbeat(), {p_},
+          heartbeats_(client_, std::move(lane_clients), scripts::Heartbeat(), {p_},
                       {.max_batch = 128, .max_in_flight = 1}) {}
 
     Async<SeatResult> Seat(SeatRequest rq) override {
@@ -424,14 +424,8 @@ private:
 
     std::shared_ptr<RedisClient> client_;
     std::string p_;
-    // Heartbeats are the hot path: concurrent ones share one script run.
-    static std::vector<std::shared_ptr<RedisClient>> WithMain(
-        std::shared_ptr<RedisClient> main, std::vector<std::shared_ptr<RedisClient>> lanes) {
-        lanes.insert(lanes.begin(), std::move(main));
-        return lanes;
-    }
-
-    // Heartbeats are batched per I/O thread, on that thread's connection.
+    // Heartbeats are the hot path: concurrent ones on one I/O thread share one script run, on
+    // that thread's connection.
     LaneBatchers heartbeats_;
 };
 
