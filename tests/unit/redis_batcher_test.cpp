@@ -9,6 +9,7 @@
 #include <future>
 
 #include "adapters/redis/redis_batcher.hpp"
+#include "core/lane.hpp"
 #include "core/random.hpp"
 #include "redis_test_util.hpp"
 
@@ -107,6 +108,62 @@ TEST(ScriptBatcher, EveryWaitingCallerGetsTheErrorWhenRedisIsDown) {
         auto r = io.Run(batcher.Call({"k", "5"}));
         return r && r->IsArray() && r->elements.size() == 2 && r->elements[1].integer == 5;
     }));
+}
+
+// The id Redis gives the one connection of `c` (CLIENT ID).
+std::int64_t ConnectionId(IoThreads& io, RedisClient& c) {
+    auto r = io.Run(c.Command({"CLIENT", "ID"}));
+    return r ? r->integer : -1;
+}
+
+// The last command Redis saw on connection `id` (the "cmd=" of CLIENT LIST).
+std::string LastCommand(IoThreads& io, RedisClient& observer, std::int64_t id) {
+    auto r = io.Run(observer.Command({"CLIENT", "LIST", "ID", std::to_string(id)}));
+    if (!r) return {};
+    const auto at = r->str.find(" cmd=");
+    if (at == std::string::npos) return {};
+    const auto from = at + 5;
+    return r->str.substr(from, r->str.find(' ', from) - from);
+}
+
+// A call made as I/O thread `lane` (on that thread's loop).
+asio::awaitable<Result<RedisReply>> CallAs(int lane, LaneBatchers* batchers,
+                                           std::vector<std::string> args) {
+    SetCurrentLane(lane);
+    co_return co_await batchers->ForThisThread().Call(std::move(args));
+}
+
+TEST(LaneBatchers, EachThreadCallsOnItsOwnConnectionAndTheMainOneStandsInWhileItIsDown) {
+    IVS_REQUIRE_HARNESS("IVS_TEST_REDIS_PORT");
+    IoThreads main_io(1), lane_io(1), observer_io(1);
+    auto opts = HarnessOptions();
+    opts.connections = 1;
+    auto main = MakeRedisClient(main_io.ioc(), opts);
+    auto lane = MakeRedisClient(lane_io.ioc(), opts);
+    auto observer = MakeRedisClient(observer_io.ioc(), opts);
+    for (auto* c : {main.get(), lane.get(), observer.get()}) {
+        ASSERT_TRUE(c->WaitConnected(std::chrono::seconds(5)));
+    }
+    const std::int64_t main_id = ConnectionId(main_io, *main);
+    const std::int64_t lane_id = ConnectionId(lane_io, *lane);
+    LaneBatchers batchers(main, {lane}, AddScript(), {opts.key_prefix + "runs"},
+                          {.max_batch = 16, .max_in_flight = 1});
+    const std::string key = opts.key_prefix + "k";
+    auto is_script = [](const std::string& cmd) { return cmd.rfind("eval", 0) == 0; };
+
+    // Lane 1's call runs on lane 1's connection; the main connection is not used.
+    auto r = lane_io.Run(CallAs(1, &batchers, {key, "1"}));
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_TRUE(is_script(LastCommand(observer_io, *observer, lane_id)));
+    EXPECT_FALSE(is_script(LastCommand(observer_io, *observer, main_id)));
+
+    // Lane 1's connection down: its calls still succeed, on the main connection.
+    lane->Stop();
+    r = lane_io.Run(CallAs(1, &batchers, {key, "2"}));
+    ASSERT_TRUE(r) << r.error().message;
+    ASSERT_TRUE(r->IsArray() && r->elements.size() == 2);
+    EXPECT_EQ(r->elements[1].integer, 3);
+    EXPECT_TRUE(is_script(LastCommand(observer_io, *observer, main_id)));
 }
 
 }  // namespace
