@@ -148,6 +148,8 @@ void AppendJson(std::string& out, const boost::json::value& v) {
     AppendValue(out, v);
 }
 
+void AppendJsonString(std::string& out, std::string_view s) { AppendString(out, s); }
+
 std::string SerializeJson(const boost::json::value& v) {
     std::string text;
     text.reserve(256);

@@ -16,6 +16,9 @@ std::string SerializeJson(const boost::json::value& v);
 // As SerializeJson, appending the text to `out` (a reply body written around it).
 void AppendJson(std::string& out, const boost::json::value& v);
 
+// Appends `s` as a JSON string literal, quoted and escaped as SerializeJson writes strings.
+void AppendJsonString(std::string& out, std::string_view s);
+
 // Rewrites the exponent-form number tokens of serialized JSON `text` as plain decimals;
 // strings are left untouched. `text` must be valid JSON.
 std::string PlainJsonNumbers(std::string_view text);

@@ -42,7 +42,7 @@ std::optional<SystemTime> FromCivil(int y, int mo, int d, std::int64_t day_secon
 
 }  // namespace
 
-std::string FormatIso8601Millis(SystemTime t) {
+void AppendIso8601Millis(std::string& out, SystemTime t) {
     auto ms = ToUnixMillis(t);
     std::time_t secs = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
     int frac = static_cast<int>(ms - static_cast<std::int64_t>(secs) * 1000);
@@ -50,19 +50,26 @@ std::string FormatIso8601Millis(SystemTime t) {
     // second and thread.
     thread_local std::time_t cached_secs = -1;
     thread_local char cached[64];
+    thread_local std::size_t cached_size = 0;
     if (secs != cached_secs) {
         std::tm tm = UtcTm(secs);
-        std::snprintf(cached, sizeof cached, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
-                      tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        int n = std::snprintf(cached, sizeof cached, "%04d-%02d-%02dT%02d:%02d:%02d",
+                              tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                              tm.tm_min, tm.tm_sec);
+        cached_size = n > 0 ? static_cast<std::size_t>(n) : 0;
         cached_secs = secs;
     }
-    std::string out;
-    out.reserve(24);  // "YYYY-MM-DDTHH:MM:SS.mmmZ": one allocation
-    out.append(cached);
+    out.append(cached, cached_size);
     const char millis[] = {'.', static_cast<char>('0' + frac / 100),
                            static_cast<char>('0' + frac / 10 % 10), static_cast<char>('0' + frac % 10),
                            'Z'};
     out.append(millis, sizeof millis);
+}
+
+std::string FormatIso8601Millis(SystemTime t) {
+    std::string out;
+    out.reserve(24);  // "YYYY-MM-DDTHH:MM:SS.mmmZ": one allocation
+    AppendIso8601Millis(out, t);
     return out;
 }
 

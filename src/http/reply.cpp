@@ -23,9 +23,11 @@ Reply Envelope(HttpStatus status, std::string_view message, std::size_t size_hin
     out.append(R"({"success":true,"data":)");
     write_data(out);  // straight into the body: no separate payload string to copy
     out.append(R"(,"timestamp":")");
-    out.append(FormatIso8601Millis(std::chrono::system_clock::now())).push_back('"');
+    AppendIso8601Millis(out, std::chrono::system_clock::now());
+    out.push_back('"');
     if (!message.empty()) {
-        out.append(R"(,"message":)").append(boost::json::serialize(boost::json::string_view(message)));
+        out.append(R"(,"message":)");
+        AppendJsonString(out, message);
     }
     out.push_back('}');
     return r;
@@ -37,8 +39,8 @@ Reply EnvelopeOk(boost::json::value data, HttpStatus status, std::string message
     return Envelope(status, message, 160, [&](std::string& out) { AppendJson(out, data); });
 }
 
-Reply EnvelopeOkText(std::string_view data_json, HttpStatus status) {
-    return Envelope(status, {}, data_json.size(),
+Reply EnvelopeOkText(std::string_view data_json, HttpStatus status, std::string_view message) {
+    return Envelope(status, message, data_json.size(),
                     [&](std::string& out) { out.append(data_json); });
 }
 

@@ -45,7 +45,8 @@ struct Reply {
 // {"success":true,"data":...,"timestamp":...,"message"?:...}
 Reply EnvelopeOk(boost::json::value data, HttpStatus status = HttpStatus::ok, std::string message = {});
 // The same envelope around `data_json`, data already written as JSON text (hot answers).
-Reply EnvelopeOkText(std::string_view data_json, HttpStatus status = HttpStatus::ok);
+Reply EnvelopeOkText(std::string_view data_json, HttpStatus status = HttpStatus::ok,
+                     std::string_view message = {});
 // {"success":false,"error":{"code","message","details"?},"timestamp"}; status from the Errc.
 Reply EnvelopeError(const Error& error);
 // Any JSON document, no envelope (service info, OpenAPI).
