@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "core/ids.hpp"
+#include "core/json_text.hpp"
 #include "core/time_format.hpp"
 #include "http/handlers/bind_service.hpp"
 #include "http/handlers/token_handlers.hpp"
@@ -77,13 +78,18 @@ asio::awaitable<Reply> HeartbeatHandler(const std::shared_ptr<AudienceService>& 
     if (!call) co_return EnvelopeError(call.error());
     auto hb = co_await svc->Heartbeat(call->user_id, call->stage_arn, call->session_id);
     if (!hb) co_return EnvelopeError(hb.error());
-    JsonScratch scratch;
-    json::object data({{"userId", call->user_id},
-                       {"stageArn", call->stage_arn},
-                       {"heartbeatUpdated", true},
-                       {"lastHeartbeat", FormatIso8601Millis(hb->last_heartbeat)}},
-                      scratch.storage());
-    co_return EnvelopeOk(std::move(data), HttpStatus::ok, "Heartbeat updated");
+    // The hottest answer, written as text: {"userId","stageArn","heartbeatUpdated",
+    // "lastHeartbeat"}, the bytes the object would serialize to.
+    std::string data;
+    data.reserve(96 + call->user_id.size() + call->stage_arn.size());
+    data.append(R"({"userId":)");
+    AppendJsonString(data, call->user_id);
+    data.append(R"(,"stageArn":)");
+    AppendJsonString(data, call->stage_arn);
+    data.append(R"(,"heartbeatUpdated":true,"lastHeartbeat":")");
+    AppendIso8601Millis(data, hb->last_heartbeat);
+    data.append(R"("})");
+    co_return EnvelopeOkText(data, HttpStatus::ok, "Heartbeat updated");
 }
 
 asio::awaitable<Reply> LeaveHandler(const std::shared_ptr<AudienceService>& svc, RequestContext& ctx) {
