@@ -121,9 +121,8 @@ std::string Pipeline::RequestId(const Request& request) const {
     return RandomUuid();
 }
 
-void Pipeline::Decorate(Reply& reply, const Request& request,
-                        const std::string& request_id) const {
-    reply.Header("X-Request-Id", request_id);
+void Pipeline::Decorate(Reply& reply, const Request& request, std::string request_id) const {
+    reply.Header("X-Request-Id", std::move(request_id));
     reply.shared_headers = &security_headers_;
     auto origin = request.find(bhttp::field::origin);
     if (origin != request.end() && OriginAllowed(origin->value())) {
@@ -164,8 +163,8 @@ Reply Pipeline::Reject(const Request& partial, const std::string& peer_ip, Error
     std::string request_id = RequestId(partial);
     Reply reply = EnvelopeError(error);
     reply.close = true;
-    Decorate(reply, partial, request_id);
     LogAndObserve(partial, reply, "", request_id, ClientIp(partial, peer_ip), "", 0.0);
+    Decorate(reply, partial, std::move(request_id));
     return reply;
 }
 
@@ -187,11 +186,11 @@ boost::asio::awaitable<Reply> Pipeline::Handle(const Request& request, std::stri
         reply.Header("RateLimit-Remaining", std::to_string(decision->remaining));
         reply.Header("RateLimit-Reset", std::to_string(decision->reset_seconds));
     }
-    Decorate(reply, request, ctx.request_id);
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     LogAndObserve(request, reply, ctx.route_pattern, ctx.request_id, ctx.client_ip,
                   identity.principal.key_name, seconds, decision && !decision->allowed);
+    Decorate(reply, request, std::move(ctx.request_id));  // logged first: the id moves here
     co_return reply;
 }
 

@@ -49,7 +49,7 @@ private:
                                            std::optional<RateDecision>& decision);
     std::string ClientIp(const Request& request, const std::string& peer_ip) const;
     std::string RequestId(const Request& request) const;
-    void Decorate(Reply& reply, const Request& request, const std::string& request_id) const;
+    void Decorate(Reply& reply, const Request& request, std::string request_id) const;
     void LogAndObserve(const Request& request, const Reply& reply, std::string_view route,
                        const std::string& request_id, const std::string& client_ip,
                        const std::string& key_name, double seconds,
