@@ -8,10 +8,13 @@ namespace {
 // Shared helpers prepended to every script. Sessions are stored as
 // {sid, uid, stage, pid, joined, hb}; stages as {arn, name, master, auto, state, created,
 // draining}. Times are Unix milliseconds kept as the strings the caller sent.
-const char* kPrelude = R"lua(
+const char* kKeys = R"lua(
 local P = ARGV[1]
 local function skey(arn, part) return P .. '{stage:' .. arn .. '}:' .. part end
 local function ukey(uid) return P .. '{user:' .. uid .. '}:session' end
+)lua";
+// The rest, prepended to every script but the heartbeat.
+const char* kPrelude = R"lua(
 local REG = P .. 'stages'
 local EXP = P .. 'expiry'
 local function hash_to_table(h)
@@ -65,8 +68,11 @@ end
 
 RedisScript Make(const char* body) {
     return RedisScript("local OUTBOX_MAXLEN = " + std::to_string(kOutboxMaxLength) + "\n" +
-                       kPrelude + body);
+                       kKeys + kPrelude + body);
 }
+
+// Only the key helpers: for the batched heartbeat, which runs most often and needs no more.
+RedisScript MakeWithKeysOnly(const char* body) { return RedisScript(std::string(kKeys) + body); }
 
 }  // namespace
 
@@ -154,9 +160,11 @@ return {'ok', outcome, live_count(target, cutoff), pack(s), ended}
 // Returns one reply per heartbeat: '' when there is no such live session, else its
 // "sid pid joined hb" (space-separated; pid may be empty). One string rather than a nested
 // array: the batch runs many, and Redis encodes and the server decodes a quarter of the values.
+// The seats of the batch's heartbeats are refreshed with one ZADD per stage, after the loop:
+// nothing between reads them, and a batch's viewers are mostly on few stages.
 const RedisScript& Heartbeat() {
-    static const RedisScript s = Make(R"lua(
-local out = {}
+    static const RedisScript s = MakeWithKeysOnly(R"lua(
+local out, seats = {}, {}
 for b = 2, #ARGV - 4, 5 do
   local uid, stage, sid, now, cutoff = ARGV[b], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], tonumber(ARGV[b + 4])
   local uk = ukey(uid)
@@ -169,12 +177,16 @@ for b = 2, #ARGV - 4, 5 do
     if tonumber(now) > hb then
       f[3] = now
       redis.call('HSET', uk, 'hb', now)
-      redis.call('ZADD', skey(stage, 'seats'), now, uid)
+      local on = seats[stage]
+      if not on then on = {}; seats[stage] = on end
+      on[#on + 1] = now
+      on[#on + 1] = uid
       -- The expiry set is left alone: ExpireSessions moves a live session's entry forward.
     end
     out[#out + 1] = f[1] .. ' ' .. (f[4] or '') .. ' ' .. f[5] .. ' ' .. f[3]
   end
 end
+for stage, on in pairs(seats) do redis.call('ZADD', skey(stage, 'seats'), unpack(on)) end
 return out
 )lua");
     return s;
