@@ -205,7 +205,7 @@ boost::asio::awaitable<Reply> Pipeline::Dispatch(RequestContext& ctx, Identity& 
         request.find("access-control-request-method") != request.end()) {
         Reply reply;
         reply.status = HttpStatus::no_content;
-        reply.content_type.clear();
+        reply.content_type = {};
         if (OriginAllowed(origin->value())) {
             reply.Header("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS");
             reply.Header("Access-Control-Allow-Headers",

@@ -70,11 +70,11 @@ Reply RawJson(const boost::json::value& doc, HttpStatus status) {
     return r;
 }
 
-Reply Text(std::string body, std::string content_type, HttpStatus status) {
+Reply Text(std::string body, std::string_view content_type, HttpStatus status) {
     Reply r;
     r.status = status;
     r.body = std::move(body);
-    r.content_type = std::move(content_type);
+    r.content_type = content_type;
     return r;
 }
 

@@ -20,25 +20,19 @@ using HttpStatus = boost::beast::http::status;
 // rate limit) on the way out.
 struct Reply {
     HttpStatus status = HttpStatus::ok;
-    std::string content_type = "application/json; charset=utf-8";
+    // A literal or another string that outlives the reply; empty: no Content-Type header.
+    std::string_view content_type = "application/json; charset=utf-8";
     std::string body;
-    std::vector<std::pair<std::string, std::string>> headers;
+    // Names are literals (a view, not a copy per reply); values are the reply's own.
+    std::vector<std::pair<std::string_view, std::string>> headers;
     // Headers every reply carries (the security headers), owned by the pipeline, not copied.
     const std::vector<std::pair<std::string, std::string>>* shared_headers = nullptr;
     bool close = false;  // ask the server to close the connection after this reply
 
-    Reply& Header(std::string name, std::string value) {
-        headers.emplace_back(std::move(name), std::move(value));
+    // `name` must outlive the reply: a literal.
+    Reply& Header(std::string_view name, std::string value) {
+        headers.emplace_back(name, std::move(value));
         return *this;
-    }
-
-    // Calls f(name, value) for this reply's own headers, then the shared ones.
-    template <class F>
-    void ForEachHeader(F&& f) const {
-        for (const auto& [name, value] : headers) f(name, value);
-        if (shared_headers) {
-            for (const auto& [name, value] : *shared_headers) f(name, value);
-        }
     }
 };
 
@@ -51,7 +45,8 @@ Reply EnvelopeOkText(std::string_view data_json, HttpStatus status = HttpStatus:
 Reply EnvelopeError(const Error& error);
 // Any JSON document, no envelope (service info, OpenAPI).
 Reply RawJson(const boost::json::value& doc, HttpStatus status = HttpStatus::ok);
-Reply Text(std::string body, std::string content_type, HttpStatus status = HttpStatus::ok);
+// `content_type` must outlive the reply (a literal, a table of the binary's assets).
+Reply Text(std::string body, std::string_view content_type, HttpStatus status = HttpStatus::ok);
 
 // Storage for the JSON of one reply, built where the reply is: values made with storage()
 // allocate from a buffer inside this object (its first 2 KiB, then from the heap), all freed

@@ -81,7 +81,7 @@ const ws::EmbeddedAsset* FindAsset(std::string_view path) {
 }
 
 Reply AssetReply(const ws::EmbeddedAsset& a) {
-    Reply r = Text(std::string(a.body), std::string(a.content_type));
+    Reply r = Text(std::string(a.body), a.content_type);
     r.Header("Cache-Control", "no-cache");
     return r;
 }
