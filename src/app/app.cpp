@@ -21,6 +21,7 @@
 #include "app/secrets.hpp"
 #include "core/random.hpp"
 #include "core/clock.hpp"
+#include "core/event_loop.hpp"
 #include "core/lane.hpp"
 #include "domain/stages/stage_registry.hpp"
 #include "http/auth.hpp"
@@ -154,7 +155,7 @@ struct App::Impl {
 
     // The main thread's loop: when it ends (shutdown complete), the lanes end too.
     void RunMain() {
-        ioc.run();
+        RunEventLoop(ioc, std::chrono::microseconds(config.io_spin_microseconds));
         for (auto& lane : lanes) {
             lane->guard.reset();
             lane->ioc.stop();
@@ -167,9 +168,10 @@ struct App::Impl {
         std::lock_guard lock(threads_mu);
         int index = 0;
         for (auto& lane : lanes) {
-            threads.emplace_back([l = lane.get(), i = ++index] {
+            threads.emplace_back([l = lane.get(), i = ++index,
+                                  spin = std::chrono::microseconds(config.io_spin_microseconds)] {
                 SetCurrentLane(i);
-                l->ioc.run();
+                RunEventLoop(l->ioc, spin);
             });
         }
         if (main_in_background) threads.emplace_back([this] { RunMain(); });

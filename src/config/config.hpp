@@ -26,6 +26,7 @@ struct Config {
     std::string api_host = "0.0.0.0";
     int api_port = 3000;
     int io_threads = 0;  // resolved to the core count when 0
+    int io_spin_microseconds = 50;  // how long an I/O thread looks for work before sleeping
     std::size_t max_body_bytes = 64 * 1024;
     std::size_t max_header_bytes = 16 * 1024;
     int request_timeout_seconds = 30;
