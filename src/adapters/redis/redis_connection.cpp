@@ -37,11 +37,14 @@ std::string FormatCommand(const std::vector<std::string>& args) {
         argv.push_back(a.data());
         lens.push_back(a.size());
     }
-    char* out = nullptr;
-    int n = redisFormatCommandArgv(&out, static_cast<int>(argv.size()), argv.data(), lens.data());
+    // The sds variant: hiredis writes the length headers itself, where the char* one calls
+    // sprintf for every argument.
+    sds out = nullptr;
+    int n = redisFormatSdsCommandArgv(&out, static_cast<int>(argv.size()), argv.data(),
+                                      lens.data());
     if (n < 0 || out == nullptr) throw std::bad_alloc();
     std::string s(out, static_cast<std::size_t>(n));
-    redisFreeCommand(out);
+    redisFreeSdsCommand(out);
     return s;
 }
 
