@@ -22,6 +22,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <future>
 #include <mutex>
 #include <ostream>
 #include <random>
@@ -364,6 +365,34 @@ TEST_P(HotStoreContract, HeartbeatRefreshesTheSession) {
     auto expired = AwaitHot(store_->ExpireSessions(At(300), 10));
     ASSERT_TRUE(expired.has_value());
     EXPECT_TRUE(expired->empty());
+}
+
+// Sent together, so a store that runs concurrent heartbeats as one batch (Redis: one script
+// call) gets viewers of two stages in it: every seat is refreshed on its own stage.
+TEST_P(HotStoreContract, ConcurrentHeartbeatsOnSeveralStagesKeepEveryViewerLive) {
+    AddStage("a");
+    AddStage("b");
+    Fill("a", 8, "a-", 0);
+    Fill("b", 8, "b-", 0);
+    boost::asio::io_context ioc;
+    std::vector<std::future<Result<ports::ViewerSession>>> beats;
+    for (int i = 0; i < 8; ++i) {
+        for (const std::string stage : {"a", "b"}) {
+            beats.push_back(boost::asio::co_spawn(
+                ioc, store_->Heartbeat(Numbered(stage + "-", i), Arn(stage), "", At(50),
+                                       At(50) - kTimeout),
+                boost::asio::use_future));
+        }
+    }
+    ioc.run();
+    for (auto& beat : beats) {
+        auto hb = beat.get();
+        ASSERT_TRUE(hb.has_value()) << hb.error().message;
+        EXPECT_EQ(hb->last_heartbeat, At(50));
+    }
+    // By 100 the seats taken at 0 have expired: only the heartbeats at 50 keep them.
+    EXPECT_EQ(Viewers("a", 100), 8);
+    EXPECT_EQ(Viewers("b", 100), 8);
 }
 
 TEST_P(HotStoreContract, HeartbeatNeverRevivesAnExpiredSession) {
