@@ -67,6 +67,8 @@ struct App::Impl {
     }
 
     Config config;
+    // How long an I/O thread with nothing to do looks for work before sleeping (RunEventLoop).
+    const std::chrono::microseconds io_spin{config.io_spin_microseconds};
     Clock& clock;
     RandomSource& random;
     // The main I/O thread runs `ioc`: background jobs, store clients and a share of the
@@ -155,7 +157,7 @@ struct App::Impl {
 
     // The main thread's loop: when it ends (shutdown complete), the lanes end too.
     void RunMain() {
-        RunEventLoop(ioc, std::chrono::microseconds(config.io_spin_microseconds));
+        RunEventLoop(ioc, io_spin);
         for (auto& lane : lanes) {
             lane->guard.reset();
             lane->ioc.stop();
@@ -168,10 +170,9 @@ struct App::Impl {
         std::lock_guard lock(threads_mu);
         int index = 0;
         for (auto& lane : lanes) {
-            threads.emplace_back([l = lane.get(), i = ++index,
-                                  spin = std::chrono::microseconds(config.io_spin_microseconds)] {
+            threads.emplace_back([this, l = lane.get(), i = ++index] {
                 SetCurrentLane(i);
-                RunEventLoop(l->ioc, spin);
+                RunEventLoop(l->ioc, io_spin);
             });
         }
         if (main_in_background) threads.emplace_back([this] { RunMain(); });
