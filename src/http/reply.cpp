@@ -1,7 +1,5 @@
 #include "http/reply.hpp"
 
-#include <boost/json/serialize.hpp>
-
 #include "core/json_text.hpp"
 
 #include "core/time_format.hpp"
