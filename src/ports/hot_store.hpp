@@ -126,9 +126,10 @@ public:
     // full or draining, or no active stage with room).
     // not_found "The broadcast is not live" when `require_live_publisher` and it is not.
     virtual Async<SeatResult> Seat(SeatRequest request) = 0;
-    // Refreshes last_heartbeat. not_found when the user has no live session in that stage, or
-    // `session_id` is given and is not the current one.
-    virtual Async<ViewerSession> Heartbeat(std::string user_id, std::string stage_arn,
+    // Refreshes last_heartbeat and returns it (`now`, or a later one already stored). not_found
+    // when the user has no live session in that stage, or `session_id` is given and is not the
+    // current one.
+    virtual Async<SystemTime> Heartbeat(std::string user_id, std::string stage_arn,
                                            std::string session_id, SystemTime now,
                                            SystemTime cutoff) = 0;
     // Ends the user's session in that stage. Returns it (nullopt when there was none). An

@@ -3,8 +3,6 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
-#include <array>
-#include <charconv>
 #include <string_view>
 
 #include "adapters/hot_store/hot_store_names.hpp"
@@ -38,30 +36,6 @@ std::optional<ViewerSession> ParseSession(const RedisReply& r) {
     s.participant_id = r.elements[3].str;
     s.joined_at = ParseMs(r.elements[4]);
     s.last_heartbeat = ParseMs(r.elements[5]);
-    return s;
-}
-
-// The session of a heartbeat's answer, "sid pid joined hb" (pid may be empty); user and stage
-// are the caller's.
-std::optional<ViewerSession> ParseHeartbeatSession(std::string_view text) {
-    std::array<std::string_view, 4> parts;
-    for (std::size_t i = 0; i < parts.size(); ++i) {
-        const std::size_t space = text.find(' ');
-        if ((space == std::string_view::npos) != (i == parts.size() - 1)) return std::nullopt;
-        parts[i] = text.substr(0, space);
-        text.remove_prefix(space == std::string_view::npos ? text.size() : space + 1);
-    }
-    std::int64_t joined = 0, hb = 0;
-    auto number = [](std::string_view v, std::int64_t& out) {
-        auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
-        return ec == std::errc() && end == v.data() + v.size();
-    };
-    if (parts[0].empty() || !number(parts[2], joined) || !number(parts[3], hb)) return std::nullopt;
-    ViewerSession s;
-    s.session_id = std::string(parts[0]);
-    s.participant_id = std::string(parts[1]);
-    s.joined_at = FromUnixMillis(joined);
-    s.last_heartbeat = FromUnixMillis(hb);
     return s;
 }
 
@@ -170,20 +144,18 @@ public:
         co_return out;
     }
 
-    Async<ViewerSession> Heartbeat(std::string user_id, std::string stage_arn,
-                                   std::string session_id, SystemTime now,
-                                   SystemTime cutoff) override {
-        std::vector<std::string> args{user_id, stage_arn, std::move(session_id), Ms(now),
-                                      Ms(cutoff)};
+    Async<SystemTime> Heartbeat(std::string user_id, std::string stage_arn,
+                                std::string session_id, SystemTime now,
+                                SystemTime cutoff) override {
+        std::vector<std::string> args{std::move(user_id), std::move(stage_arn),
+                                      std::move(session_id), Ms(now), Ms(cutoff)};
         auto r = co_await heartbeats_.ForThisThread().Call(std::move(args));
         if (!r) co_return r.error();
         if (r->type != RedisReply::Type::string) co_return Unexpected();
         if (r->str.empty()) co_return Error(Errc::not_found, "No active session for this viewer");
-        auto s = ParseHeartbeatSession(r->str);
-        if (!s) co_return Unexpected();
-        s->user_id = std::move(user_id);
-        s->stage_arn = std::move(stage_arn);
-        co_return std::move(*s);
+        auto hb = r->AsInt();
+        if (!hb) co_return Unexpected();
+        co_return FromUnixMillis(*hb);
     }
 
     Async<std::optional<ViewerSession>> Leave(std::string user_id, std::string stage_arn,

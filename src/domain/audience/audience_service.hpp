@@ -122,8 +122,9 @@ public:
     Async<Rejoin> RejoinStage(std::string user_id, std::string stage_arn,
                               std::string participant_id, ClientInfo client);
     // `session_id` empty: whichever session the user has in that stage.
-    Async<ports::ViewerSession> Heartbeat(std::string user_id, std::string stage_arn,
-                                          std::string session_id);
+    // The heartbeat's time, as recorded.
+    Async<SystemTime> Heartbeat(std::string user_id, std::string stage_arn,
+                                std::string session_id);
     Async<std::optional<ports::ViewerSession>> Leave(std::string user_id, std::string stage_arn,
                                                      std::string session_id);
     // not_found when the stage is not managed.

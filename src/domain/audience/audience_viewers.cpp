@@ -11,9 +11,9 @@
 
 namespace ivs::audience {
 
-AudienceService::Async<ports::ViewerSession> AudienceService::Heartbeat(std::string user_id,
-                                                                        std::string stage_arn,
-                                                                        std::string session_id) {
+AudienceService::Async<SystemTime> AudienceService::Heartbeat(std::string user_id,
+                                                              std::string stage_arn,
+                                                              std::string session_id) {
     const SystemTime now = Now();
     co_return co_await deps_.hot_store->Heartbeat(std::move(user_id), std::move(stage_arn),
                                                   std::move(session_id), now, Cutoff(now));

@@ -87,7 +87,7 @@ asio::awaitable<Reply> HeartbeatHandler(const std::shared_ptr<AudienceService>& 
     data.append(R"(,"stageArn":)");
     AppendJsonString(data, call->stage_arn);
     data.append(R"(,"heartbeatUpdated":true,"lastHeartbeat":")");
-    AppendIso8601Millis(data, hb->last_heartbeat);
+    AppendIso8601Millis(data, *hb);
     data.append(R"("})");
     co_return EnvelopeOkText(data, HttpStatus::ok, "Heartbeat updated");
 }

@@ -15,9 +15,9 @@ MemoryHotStore::~MemoryHotStore() {
     by_heartbeat_.clear();
 }
 
-Async<ViewerSession> MemoryHotStore::Heartbeat(std::string user_id, std::string stage_arn,
-                                               std::string session_id, SystemTime now,
-                                               SystemTime cutoff) {
+Async<SystemTime> MemoryHotStore::Heartbeat(std::string user_id, std::string stage_arn,
+                                            std::string session_id, SystemTime now,
+                                            SystemTime cutoff) {
     std::lock_guard lock(mu_);
     SessionNode* node = FindSession(user_id);
     const StageSlot* stage = FindStage(stage_arn);
@@ -28,7 +28,7 @@ Async<ViewerSession> MemoryHotStore::Heartbeat(std::string user_id, std::string 
     Detach(*node);
     node->heartbeat = std::max(node->heartbeat, ToRep(now));
     Attach(*node);
-    co_return View(*node);
+    co_return FromRep(node->heartbeat);
 }
 
 Async<std::optional<ViewerSession>> MemoryHotStore::Leave(std::string user_id,

@@ -81,9 +81,8 @@ public:
 
     Async<SeatResult> Seat(SeatRequest request) override;
 
-    Async<ViewerSession> Heartbeat(std::string user_id, std::string stage_arn,
-                                   std::string session_id, SystemTime now,
-                                   SystemTime cutoff) override;
+    Async<SystemTime> Heartbeat(std::string user_id, std::string stage_arn, std::string session_id,
+                                SystemTime now, SystemTime cutoff) override;
 
     Async<std::optional<ViewerSession>> Leave(std::string user_id, std::string stage_arn,
                                               std::string session_id, SystemTime,
