@@ -130,8 +130,8 @@ public:
     // when the user has no live session in that stage, or `session_id` is given and is not the
     // current one.
     virtual Async<SystemTime> Heartbeat(std::string user_id, std::string stage_arn,
-                                           std::string session_id, SystemTime now,
-                                           SystemTime cutoff) = 0;
+                                        std::string session_id, SystemTime now,
+                                        SystemTime cutoff) = 0;
     // Ends the user's session in that stage. Returns it (nullopt when there was none). An
     // expired session is ended too and returned as it was. `now` / `cutoff` date the end event
     // (a session with last_heartbeat < cutoff ends at it, as a timeout); zero: the store's clock,
